@@ -1,0 +1,30 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace AgroNT.MLNet.Modeling;
+
+/// <summary>The stack of layers and the final LayerNorm (<c>esm.encoder.*</c>).</summary>
+public sealed class EsmEncoder : nn.Module
+{
+    [ComponentName(Name = "layer")]
+    private readonly ModuleList<EsmLayer> _layers;
+
+    [ComponentName(Name = "emb_layer_norm_after")]
+    private readonly LayerNorm _embLayerNormAfter;
+
+    /// <summary>Creates <see cref="EsmConfig.NumHiddenLayers"/> layers and the final LayerNorm.</summary>
+    public EsmEncoder(EsmConfig config, Device? device = null, ScalarType? dtype = null) : base("encoder")
+    {
+        _layers = new ModuleList<EsmLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new EsmLayer(config, device, dtype)).ToArray());
+        _embLayerNormAfter = nn.LayerNorm(config.HiddenSize, config.LayerNormEps, device: device, dtype: dtype);
+        RegisterComponents();
+    }
+
+    /// <summary>The transformer layers, in order.</summary>
+    public IList<EsmLayer> Layers => _layers;
+
+    /// <summary>The LayerNorm applied after the last layer.</summary>
+    public LayerNorm FinalLayerNorm => _embLayerNormAfter;
+}

@@ -1,0 +1,83 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace AgroNT.MLNet.Modeling;
+
+/// <summary>The masked-language-model head (<c>lm_head.*</c>): dense, GELU, LayerNorm, then an untied decoder plus bias.</summary>
+public sealed class EsmLMHead : nn.Module<Tensor, Tensor>
+{
+    [ComponentName(Name = "dense")]
+    private readonly Linear _dense;
+
+    [ComponentName(Name = "layer_norm")]
+    private readonly LayerNorm _layerNorm;
+
+    [ComponentName(Name = "decoder")]
+    private readonly Linear _decoder;
+
+    [ComponentName(Name = "bias")]
+    private readonly Parameter _bias;
+
+    /// <summary>Creates the head for <paramref name="config"/>.</summary>
+    public EsmLMHead(EsmConfig config, Device? device = null, ScalarType? dtype = null) : base("lm_head")
+    {
+        _dense = nn.Linear(config.HiddenSize, config.HiddenSize, device: device, dtype: dtype);
+        _layerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps, device: device, dtype: dtype);
+        _decoder = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false, device: device, dtype: dtype);
+        _bias = new Parameter(zeros(config.VocabSize, dtype: dtype ?? ScalarType.Float32, device: device));
+        RegisterComponents();
+    }
+
+    /// <summary>Maps hidden states <c>[..., H]</c> to vocabulary logits <c>[..., V]</c>.</summary>
+    public override Tensor forward(Tensor hidden)
+    {
+        using var scope = NewDisposeScope();
+        var x = _layerNorm.forward(nn.functional.gelu(_dense.forward(hidden)));
+        return _decoder.forward(x).add(_bias).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Outputs of <see cref="EsmForMaskedLM.Forward"/>.</summary>
+/// <param name="Logits">Vocabulary logits <c>[B, T, V]</c>.</param>
+/// <param name="LastHiddenState">Final hidden state <c>[B, T, H]</c> (after the final LayerNorm).</param>
+/// <param name="HiddenStates">Hidden states 0..N when requested, otherwise empty.</param>
+public sealed record MaskedLMOutput(Tensor Logits, Tensor LastHiddenState, IReadOnlyList<Tensor> HiddenStates);
+
+/// <summary>
+/// AgroNT as Hugging Face's <c>EsmForMaskedLM</c>: parameter names are exactly the checkpoint's state-dict keys
+/// (<c>esm.embeddings.word_embeddings.weight</c>, ..., <c>lm_head.decoder.weight</c>, <c>lm_head.bias</c>).
+/// </summary>
+public sealed class EsmForMaskedLM : nn.Module
+{
+    [ComponentName(Name = "esm")]
+    private readonly EsmModel _esm;
+
+    [ComponentName(Name = "lm_head")]
+    private readonly EsmLMHead _lmHead;
+
+    /// <summary>Creates the model with freshly initialised weights on <paramref name="device"/> (use <c>meta</c> to build shapes only).</summary>
+    public EsmForMaskedLM(EsmConfig config, Device? device = null, ScalarType? dtype = null) : base("EsmForMaskedLM")
+    {
+        _esm = new EsmModel(config, device, dtype);
+        _lmHead = new EsmLMHead(config, device, dtype);
+        RegisterComponents();
+    }
+
+    /// <summary>The architecture.</summary>
+    public EsmConfig Config => _esm.Config;
+
+    /// <summary>The encoder.</summary>
+    public EsmModel Esm => _esm;
+
+    /// <summary>The masked-language-model head.</summary>
+    public EsmLMHead LMHead => _lmHead;
+
+    /// <summary>Runs encoder and head on int64 <paramref name="inputIds"/> <c>[B, T]</c> with an optional 0/1 mask.</summary>
+    public MaskedLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, bool outputHiddenStates = false)
+    {
+        var encoded = _esm.Forward(inputIds, attentionMask, outputHiddenStates);
+        return new MaskedLMOutput(_lmHead.forward(encoded.LastHiddenState), encoded.LastHiddenState, encoded.HiddenStates);
+    }
+}

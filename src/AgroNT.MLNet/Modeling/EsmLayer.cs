@@ -1,0 +1,102 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace AgroNT.MLNet.Modeling;
+
+/// <summary>A single <c>dense</c> projection, the shape of HF's EsmSelfOutput, EsmIntermediate and EsmOutput.</summary>
+public sealed class EsmDense : nn.Module<Tensor, Tensor>
+{
+    [ComponentName(Name = "dense")]
+    private readonly Linear _dense;
+
+    /// <summary>Creates a <c>dense</c> Linear layer from <paramref name="inputs"/> to <paramref name="outputs"/> features.</summary>
+    public EsmDense(string name, long inputs, long outputs, Device? device = null, ScalarType? dtype = null) : base(name)
+    {
+        _dense = nn.Linear(inputs, outputs, device: device, dtype: dtype);
+        RegisterComponents();
+    }
+
+    /// <summary>The wrapped Linear layer.</summary>
+    public Linear Dense => _dense;
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input) => _dense.forward(input);
+}
+
+/// <summary>Pre-LayerNorm attention block (<c>layer.N.attention</c>): <c>x + dense(Attn(LN(x)))</c>.</summary>
+public sealed class EsmAttention : nn.Module<Tensor, Tensor, Tensor>
+{
+    [ComponentName(Name = "self")]
+    private readonly EsmSelfAttention _self;
+
+    [ComponentName(Name = "output")]
+    private readonly EsmDense _output;
+
+    [ComponentName(Name = "LayerNorm")]
+    private readonly LayerNorm _layerNorm;
+
+    private readonly double _dropout;
+
+    /// <summary>Creates the block for <paramref name="config"/>.</summary>
+    public EsmAttention(EsmConfig config, Device? device = null, ScalarType? dtype = null) : base("attention")
+    {
+        _self = new EsmSelfAttention(config, device, dtype);
+        _output = new EsmDense("output", config.HiddenSize, config.HiddenSize, device, dtype);
+        _layerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps, device: device, dtype: dtype);
+        _dropout = config.HiddenDropoutProb;
+        RegisterComponents();
+    }
+
+    /// <summary>The self-attention projections.</summary>
+    public EsmSelfAttention Self => _self;
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor hidden, Tensor additiveMask)
+    {
+        var attended = _self.forward(_layerNorm.forward(hidden), additiveMask);
+        return hidden.add(nn.functional.dropout(_output.forward(attended), _dropout, training));
+    }
+}
+
+/// <summary>One transformer layer (<c>esm.encoder.layer.N</c>): attention block, then <c>x + W2(GELU(W1(LN(x))))</c>.</summary>
+public sealed class EsmLayer : nn.Module<Tensor, Tensor, Tensor>
+{
+    [ComponentName(Name = "attention")]
+    private readonly EsmAttention _attention;
+
+    [ComponentName(Name = "intermediate")]
+    private readonly EsmDense _intermediate;
+
+    [ComponentName(Name = "output")]
+    private readonly EsmDense _output;
+
+    [ComponentName(Name = "LayerNorm")]
+    private readonly LayerNorm _layerNorm;
+
+    private readonly double _dropout;
+
+    /// <summary>Creates layer weights for <paramref name="config"/>.</summary>
+    public EsmLayer(EsmConfig config, Device? device = null, ScalarType? dtype = null) : base("layer")
+    {
+        _attention = new EsmAttention(config, device, dtype);
+        _intermediate = new EsmDense("intermediate", config.HiddenSize, config.IntermediateSize, device, dtype);
+        _output = new EsmDense("output", config.IntermediateSize, config.HiddenSize, device, dtype);
+        _layerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps, device: device, dtype: dtype);
+        _dropout = config.HiddenDropoutProb;
+        RegisterComponents();
+    }
+
+    /// <summary>The attention block.</summary>
+    public EsmAttention Attention => _attention;
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor hidden, Tensor additiveMask)
+    {
+        var attended = _attention.forward(hidden, additiveMask);
+        // GELU is the exact erf form in ESM.
+        var activated = nn.functional.gelu(_intermediate.forward(_layerNorm.forward(attended)));
+        return attended.add(nn.functional.dropout(_output.forward(activated), _dropout, training));
+    }
+}
