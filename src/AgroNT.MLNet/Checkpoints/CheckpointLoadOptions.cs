@@ -1,0 +1,48 @@
+namespace AgroNT.MLNet.Checkpoints;
+
+/// <summary>How <see cref="CheckpointLoader"/> chooses, matches and copies a checkpoint.</summary>
+public sealed class CheckpointLoadOptions
+{
+    /// <summary>
+    /// Checkpoint keys that are expected to have no place in the model: ESM's contact-prediction head, which the masked
+    /// language model never uses, and <c>position_ids</c> buffers that older transformers versions saved.
+    /// </summary>
+    public static IReadOnlyList<string> DefaultIgnoredUnexpectedKeys { get; } = Array.AsReadOnly(["esm.contact_head.*", "*.position_ids"]);
+
+    /// <summary>
+    /// Model keys a checkpoint need not have: <c>position_ids</c> buffers, which transformers 4.32 no longer saves
+    /// (they are computed from the input ids).
+    /// </summary>
+    public static IReadOnlyList<string> DefaultIgnoredMissingKeys { get; } = Array.AsReadOnly(["*.position_ids"]);
+
+    /// <summary>Which weight file to read from a folder; <see cref="CheckpointFormat.Auto"/> follows Hugging Face's preference.</summary>
+    public CheckpointFormat Format { get; init; } = CheckpointFormat.Auto;
+
+    /// <summary>
+    /// Glob patterns (<c>*</c>, <c>?</c>) of checkpoint keys to skip instead of reporting them as unexpected; matched
+    /// against the names as stored in the checkpoint. Defaults to <see cref="DefaultIgnoredUnexpectedKeys"/>.
+    /// </summary>
+    public IReadOnlyList<string> IgnoredUnexpectedKeys { get; init; } = DefaultIgnoredUnexpectedKeys;
+
+    /// <summary>
+    /// Glob patterns of model keys the checkpoint may lack (those tensors are left as they are). Defaults to
+    /// <see cref="DefaultIgnoredMissingKeys"/>.
+    /// </summary>
+    public IReadOnlyList<string> IgnoredMissingKeys { get; init; } = DefaultIgnoredMissingKeys;
+
+    /// <summary>
+    /// When set, only checkpoint keys that start with this prefix are matched, with the prefix removed; the others are
+    /// skipped. <c>"esm."</c> loads an <c>EsmForMaskedLM</c> checkpoint into a bare encoder whose keys start at
+    /// <c>embeddings.</c> (as transformers does for a base model).
+    /// </summary>
+    public string? CheckpointKeyPrefix { get; init; }
+
+    /// <summary>
+    /// The most bytes mapped (and, when converting, staged) at once per tensor; bounds the extra memory a load needs.
+    /// Default 16 MiB.
+    /// </summary>
+    public long ChunkBytes { get; init; } = TensorCopier.DefaultChunkBytes;
+
+    /// <summary>Receives a report after each tensor; <see langword="null"/> for none.</summary>
+    public IProgress<CheckpointLoadProgress>? Progress { get; init; }
+}

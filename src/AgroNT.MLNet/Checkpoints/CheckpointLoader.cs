@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AgroNT.MLNet.Checkpoints;
+
+/// <summary>
+/// Loads a Hugging Face checkpoint into existing TorchSharp tensors or a module, in place. Everything is checked
+/// first (missing, unexpected and mis-shaped tensors are reported together in one
+/// <see cref="CheckpointMismatchException"/>, and nothing is touched); then each tensor is copied from the
+/// memory-mapped file straight into the target's memory, so a load needs the weights once plus a small window.
+/// </summary>
+public static class CheckpointLoader
+{
+    /// <summary>
+    /// Fills <paramref name="targets"/> (state-dict key to tensor) from the checkpoint in <paramref name="modelFolder"/>.
+    /// </summary>
+    /// <param name="targets">The tensors to fill, by the checkpoint's key names; their shapes must match.</param>
+    /// <param name="modelFolder">
+    /// A Hugging Face model folder, a weight file, or a Hub id (<c>ORG/NAME[@revision]</c>) in the local cache.
+    /// </param>
+    /// <param name="options">Format choice, ignore patterns, key prefix, window size, progress; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Stops between windows; tensors already copied keep their new values.</param>
+    /// <exception cref="CheckpointMismatchException">The checkpoint does not fit the targets (nothing was copied).</exception>
+    /// <exception cref="CheckpointFormatException">The weight file is damaged or refused.</exception>
+    /// <exception cref="FileNotFoundException">The folder holds no weights.</exception>
+    /// <exception cref="DirectoryNotFoundException">No such folder, and no such model in the Hugging Face cache.</exception>
+    public static CheckpointLoadResult LoadInto(
+        IReadOnlyDictionary<string, Tensor> targets,
+        string modelFolder,
+        CheckpointLoadOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelFolder);
+        options ??= new CheckpointLoadOptions();
+        var stopwatch = Stopwatch.StartNew();
+        using CheckpointReader reader = CheckpointReader.Open(modelFolder, options.Format);
+        return Load(targets, reader, options, stopwatch, cancellationToken);
+    }
+
+    /// <summary>
+    /// Fills a module's parameters and persistent buffers (<c>named_parameters()</c> and
+    /// <c>named_buffers(include_nonpersistent: false)</c>, whose names are the state-dict keys) from the checkpoint in
+    /// <paramref name="modelFolder"/>. The module may be on any device and in any floating type (bf16 included).
+    /// </summary>
+    /// <param name="module">The module; its tensors are filled in place.</param>
+    /// <param name="modelFolder">A Hugging Face model folder, a weight file, or a Hub id in the local cache.</param>
+    /// <param name="options">Format choice, ignore patterns, key prefix, window size, progress; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Stops between windows; tensors already copied keep their new values.</param>
+    /// <exception cref="CheckpointMismatchException">The checkpoint does not fit the module (nothing was copied).</exception>
+    public static CheckpointLoadResult LoadInto(
+        nn.Module module,
+        string modelFolder,
+        CheckpointLoadOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        return LoadInto(StateTensors(module), modelFolder, options, cancellationToken);
+    }
+
+    /// <summary>Fills <paramref name="targets"/> from an already open checkpoint (<see cref="CheckpointLoadOptions.Format"/> is not used).</summary>
+    /// <param name="targets">The tensors to fill, by the checkpoint's key names; their shapes must match.</param>
+    /// <param name="reader">The open checkpoint; it stays open.</param>
+    /// <param name="options">Ignore patterns, key prefix, window size, progress; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Stops between windows; tensors already copied keep their new values.</param>
+    /// <exception cref="CheckpointMismatchException">The checkpoint does not fit the targets (nothing was copied).</exception>
+    public static CheckpointLoadResult LoadInto(
+        IReadOnlyDictionary<string, Tensor> targets,
+        CheckpointReader reader,
+        CheckpointLoadOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(reader);
+        return Load(targets, reader, options ?? new CheckpointLoadOptions(), Stopwatch.StartNew(), cancellationToken);
+    }
+
+    /// <summary>A module's parameters and persistent buffers by state-dict key (the module keeps owning them).</summary>
+    internal static Dictionary<string, Tensor> StateTensors(nn.Module module)
+    {
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach ((string name, TorchSharp.Modules.Parameter parameter) in module.named_parameters())
+        {
+            tensors.TryAdd(name, parameter);
+        }
+        foreach ((string name, Tensor buffer) in module.named_buffers(recurse: true, include_nonpersistent: false))
+        {
+            tensors.TryAdd(name, buffer);
+        }
+        return tensors;
+    }
+
+    private static CheckpointLoadResult Load(
+        IReadOnlyDictionary<string, Tensor> targets,
+        CheckpointReader reader,
+        CheckpointLoadOptions options,
+        Stopwatch stopwatch,
+        CancellationToken cancellationToken)
+    {
+        List<(CheckpointTensorInfo Info, Tensor Target)> plan = Match(targets, reader, options, out List<string> skipped, out List<string> unloaded);
+
+        long total = plan.Sum(p => p.Info.ByteCount);
+        long done = 0;
+        for (int i = 0; i < plan.Count; i++)
+        {
+            (CheckpointTensorInfo info, Tensor target) = plan[i];
+            reader.CopyTo(info.Name, target, options.ChunkBytes, cancellationToken);
+            done += info.ByteCount;
+            options.Progress?.Report(new CheckpointLoadProgress(i + 1, plan.Count, done, total, info.Name));
+        }
+        return new CheckpointLoadResult(reader.Location, reader.Format, plan.Count, total, skipped, unloaded, stopwatch.Elapsed);
+    }
+
+    /// <summary>Pairs checkpoint tensors with targets, in file order; throws one exception for every disagreement.</summary>
+    private static List<(CheckpointTensorInfo Info, Tensor Target)> Match(
+        IReadOnlyDictionary<string, Tensor> targets,
+        CheckpointReader reader,
+        CheckpointLoadOptions options,
+        out List<string> skipped,
+        out List<string> unloaded)
+    {
+        string prefix = options.CheckpointKeyPrefix ?? "";
+        var plan = new List<(CheckpointTensorInfo, Tensor)>();
+        var matched = new HashSet<string>(StringComparer.Ordinal);
+        var unexpected = new List<string>();
+        var misShaped = new List<CheckpointShapeMismatch>();
+        skipped = [];
+        foreach (CheckpointTensorInfo info in reader.Tensors)
+        {
+            if (!info.Name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                skipped.Add(info.Name);
+                continue;
+            }
+            string key = info.Name[prefix.Length..];
+            if (!targets.TryGetValue(key, out Tensor? target))
+            {
+                (KeyPattern.MatchesAny(options.IgnoredUnexpectedKeys, info.Name) ? skipped : unexpected).Add(info.Name);
+                continue;
+            }
+            matched.Add(key);
+            long[] shape = target.shape;
+            if (!shape.SequenceEqual(info.Shape))
+            {
+                misShaped.Add(new CheckpointShapeMismatch(key, shape, info.Shape));
+                continue;
+            }
+            plan.Add((info, target));
+        }
+
+        var missing = new List<string>();
+        unloaded = [];
+        foreach (string key in targets.Keys)
+        {
+            if (!matched.Contains(key))
+            {
+                (KeyPattern.MatchesAny(options.IgnoredMissingKeys, key) ? unloaded : missing).Add(key);
+            }
+        }
+        if (missing.Count > 0 || unexpected.Count > 0 || misShaped.Count > 0)
+        {
+            missing.Sort(StringComparer.Ordinal);
+            unexpected.Sort(StringComparer.Ordinal);
+            misShaped.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+            throw new CheckpointMismatchException(reader.Location, missing, unexpected, misShaped);
+        }
+        return plan;
+    }
+}

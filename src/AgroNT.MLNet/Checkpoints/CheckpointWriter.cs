@@ -1,0 +1,238 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text.Json;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AgroNT.MLNet.Checkpoints;
+
+/// <summary>
+/// Writes tensors in Hugging Face's safetensors format, which transformers' <c>from_pretrained</c> reads unchanged:
+/// <c>__metadata__</c> <c>{"format": "pt"}</c>, names sorted, data contiguous in header order, the header padded with
+/// spaces so the data starts 8-byte aligned. Data is streamed tensor by tensor (a GPU or non-contiguous tensor is
+/// copied to a contiguous CPU tensor first, one at a time) into a temporary file that is renamed into place when
+/// complete, so a crash never leaves a half-written checkpoint under the real name.
+/// </summary>
+public static class CheckpointWriter
+{
+    private const int WriteChunkBytes = 16 << 20;
+
+    /// <summary>Writes <paramref name="tensors"/> to the safetensors file <paramref name="path"/> (replacing it).</summary>
+    /// <param name="tensors">Name and tensor pairs; names must be unique and non-empty.</param>
+    /// <param name="path">The file to write.</param>
+    /// <param name="metadata">
+    /// String metadata for the header; <c>"format": "pt"</c> is added unless given (transformers requires it).
+    /// </param>
+    /// <exception cref="ArgumentException">A duplicate, empty or reserved name.</exception>
+    /// <exception cref="NotSupportedException">A tensor type safetensors cannot hold (complex, quantized).</exception>
+    public static void SaveSafeTensors(IEnumerable<KeyValuePair<string, Tensor>> tensors, string path, IDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        List<KeyValuePair<string, Tensor>> ordered = Order(tensors);
+        WriteAtomically(Path.GetFullPath(path), stream => WriteSafeTensors(stream, ordered, metadata));
+    }
+
+    /// <summary>
+    /// Writes <paramref name="tensors"/> into <paramref name="folder"/> as Hugging Face does for large models: shards of
+    /// at most <paramref name="maxShardBytes"/> (a larger single tensor gets a shard of its own) named
+    /// <c>model-00001-of-0000N.safetensors</c>, and <c>model.safetensors.index.json</c> mapping each name to its shard.
+    /// When everything fits in one shard it writes a plain <c>model.safetensors</c> and no index. A stale
+    /// <c>model.safetensors</c> or index that would shadow or contradict the new files is deleted.
+    /// </summary>
+    /// <returns>The files written, shards first, the index last.</returns>
+    public static IReadOnlyList<string> SaveShardedSafeTensors(
+        IEnumerable<KeyValuePair<string, Tensor>> tensors,
+        string folder,
+        long maxShardBytes,
+        IDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxShardBytes);
+        string root = Path.GetFullPath(folder);
+        Directory.CreateDirectory(root);
+
+        var shards = new List<List<KeyValuePair<string, Tensor>>>();
+        long current = 0;
+        foreach (KeyValuePair<string, Tensor> pair in Order(tensors).OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            long bytes = pair.Value.numel() * pair.Value.element_size();
+            if (shards.Count == 0 || (current > 0 && current + bytes > maxShardBytes))
+            {
+                shards.Add([]);
+                current = 0;
+            }
+            shards[^1].Add(pair);
+            current += bytes;
+        }
+
+        string single = Path.Combine(root, "model.safetensors");
+        string index = Path.Combine(root, "model.safetensors.index.json");
+        if (shards.Count <= 1)
+        {
+            SaveSafeTensors(shards.Count == 0 ? [] : shards[0], single, metadata);
+            File.Delete(index);
+            return [single];
+        }
+
+        var written = new List<string>();
+        var weightMap = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        long totalSize = 0;
+        for (int i = 0; i < shards.Count; i++)
+        {
+            string name = $"model-{i + 1:D5}-of-{shards.Count:D5}.safetensors";
+            SaveSafeTensors(shards[i], Path.Combine(root, name), metadata);
+            written.Add(Path.Combine(root, name));
+            foreach ((string key, Tensor tensor) in shards[i])
+            {
+                weightMap[key] = name;
+                totalSize += tensor.numel() * tensor.element_size();
+            }
+        }
+        WriteAtomically(index, stream =>
+        {
+            using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            json.WriteStartObject();
+            json.WriteStartObject("metadata");
+            json.WriteNumber("total_size", totalSize);
+            json.WriteEndObject();
+            json.WriteStartObject("weight_map");
+            foreach ((string key, string shard) in weightMap)
+            {
+                json.WriteString(key, shard);
+            }
+            json.WriteEndObject();
+            json.WriteEndObject();
+        });
+        File.Delete(single);
+        written.Add(index);
+        return written;
+    }
+
+    /// <summary>
+    /// Validates names and orders tensors as safetensors does: larger element types first (so every tensor's data is
+    /// naturally aligned), then by name; for a single element type that is plain name order.
+    /// </summary>
+    private static List<KeyValuePair<string, Tensor>> Order(IEnumerable<KeyValuePair<string, Tensor>> tensors)
+    {
+        var list = tensors.ToList();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach ((string name, Tensor tensor) in list)
+        {
+            ArgumentNullException.ThrowIfNull(tensor, name);
+            if (string.IsNullOrEmpty(name) || name == "__metadata__" || !names.Add(name))
+            {
+                throw new ArgumentException($"The tensor name '{name}' is empty, reserved or used twice.", nameof(tensors));
+            }
+            CheckpointDTypes.ToSafeTensorsName(tensor.dtype);
+        }
+        return list
+            .OrderByDescending(p => CheckpointDTypes.ElementSize(p.Value.dtype))
+            .ThenBy(p => p.Key, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static void WriteSafeTensors(FileStream stream, List<KeyValuePair<string, Tensor>> tensors, IDictionary<string, string>? metadata)
+    {
+        byte[] header = BuildHeader(tensors, metadata);
+        Span<byte> length = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+        stream.Write(length);
+        stream.Write(header);
+        using IDisposable noGrad = torch.no_grad();
+        foreach ((_, Tensor tensor) in tensors)
+        {
+            WriteData(stream, tensor);
+        }
+    }
+
+    private static byte[] BuildHeader(List<KeyValuePair<string, Tensor>> tensors, IDictionary<string, string>? metadata)
+    {
+        var entries = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
+        foreach ((string key, string value) in metadata ?? new Dictionary<string, string>())
+        {
+            entries[key] = value;
+        }
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("__metadata__");
+            foreach ((string key, string value) in entries)
+            {
+                json.WriteString(key, value);
+            }
+            json.WriteEndObject();
+            long offset = 0;
+            foreach ((string name, Tensor tensor) in tensors)
+            {
+                long bytes = tensor.numel() * tensor.element_size();
+                json.WriteStartObject(name);
+                json.WriteString("dtype", CheckpointDTypes.ToSafeTensorsName(tensor.dtype));
+                json.WriteStartArray("shape");
+                foreach (long dimension in tensor.shape)
+                {
+                    json.WriteNumberValue(dimension);
+                }
+                json.WriteEndArray();
+                json.WriteStartArray("data_offsets");
+                json.WriteNumberValue(offset);
+                json.WriteNumberValue(offset + bytes);
+                json.WriteEndArray();
+                json.WriteEndObject();
+                offset += bytes;
+            }
+            json.WriteEndObject();
+        }
+        // Pad with spaces (valid JSON whitespace) so that the data starts at a multiple of 8, as safetensors does.
+        int padded = (int)((buffer.WrittenCount + 8 + 7) / 8 * 8 - 8);
+        byte[] header = new byte[padded];
+        buffer.WrittenSpan.CopyTo(header);
+        header.AsSpan(buffer.WrittenCount).Fill((byte)' ');
+        return header;
+    }
+
+    private static void WriteData(FileStream stream, Tensor tensor)
+    {
+        long count = tensor.numel();
+        if (count == 0)
+        {
+            return;
+        }
+        using var scope = torch.NewDisposeScope();
+        Tensor source = tensor.device_type == DeviceType.CPU ? tensor : tensor.cpu();
+        if (!source.is_contiguous())
+        {
+            source = source.contiguous();
+        }
+        Tensor flat = source.view(-1);
+        long chunk = Math.Max(1, WriteChunkBytes / tensor.element_size());
+        for (long start = 0; start < count; start += chunk)
+        {
+            using Tensor slice = flat.narrow(0, start, Math.Min(chunk, count - start));
+            stream.Write(slice.bytes);
+        }
+    }
+
+    private static void WriteAtomically(string path, Action<FileStream> write)
+    {
+        string directory = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(directory);
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+}
