@@ -1,0 +1,67 @@
+using AgroNT.MLNet;
+using AgroNT.Transforms.Sequences;
+using AgroNT.Transforms.Tokenization;
+
+namespace AgroNT.Cli;
+
+/// <summary>Options and helpers several verbs share: model, tokenizer mode, length policy, input reading.</summary>
+internal static class CommonOptions
+{
+    public const string DefaultModelFolderName = "agront-default";
+
+    public static readonly OptionSpec Model = new("model", "m", true, "Hugging Face model folder or cached Hub id ORG/NAME (default: the embedded model)");
+    public static readonly OptionSpec Input = new("input", "i", true, "FASTA/FASTQ (.fa .fasta .fna .fq .fastq, optionally .gz) or .txt (one sequence per line)");
+    public static readonly OptionSpec Output = new("output", "o", true, "output file");
+    public static readonly OptionSpec TokenizerMode = new("tokenizer-mode", null, true, "normalize (default: uppercase, U->T, IUPAC->N) or hf (exact Hugging Face EsmTokenizer)");
+    public static readonly OptionSpec LengthPolicy = new("length-policy", null, true, "over 1024 tokens: error (default), truncate, or windows");
+    public static readonly OptionSpec Stride = new("stride", null, true, "window stride in tokens for --length-policy windows (default: the window size minus <cls>)");
+
+    /// <summary>The model folder: --model, else the embedded default beside the executable.</summary>
+    public static string ModelFolder(ParsedArguments args)
+    {
+        if (args.Get("model") is { } model)
+        {
+            return model;
+        }
+        string folder = Path.Combine(AppContext.BaseDirectory, "models", DefaultModelFolderName);
+        return Directory.Exists(folder)
+            ? folder
+            : throw new DirectoryNotFoundException($"The embedded default model is missing from {folder}; pass --model DIR (a Hugging Face model folder).");
+    }
+
+    public static KmerTokenizerOptions TokenizerOptions(ParsedArguments args, LengthPolicy defaultPolicy = Transforms.Tokenization.LengthPolicy.Error)
+    {
+        var mode = args.GetEnum("tokenizer-mode", Transforms.Tokenization.TokenizerMode.Normalize);
+        var policy = args.GetEnum("length-policy", defaultPolicy);
+        int? stride = args.Has("stride") ? args.GetInt("stride", 0, 1, 100_000) : null;
+        return KmerTokenizerOptions.Default with { Mode = mode, LengthPolicy = policy, WindowStride = stride };
+    }
+
+    public static IEnumerable<SequenceRecord> ReadInput(ParsedArguments args)
+    {
+        string path = args.Require("input");
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Input file not found: {Path.GetFullPath(path)}.", path);
+        }
+        return SequenceReader.ReadFile(path);
+    }
+
+    /// <summary>Prints progress at most every two seconds, only when the input is large enough to need it.</summary>
+    public sealed class ProgressLine(TextWriter stderr, string verb)
+    {
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private TimeSpan _last = TimeSpan.Zero;
+
+        public void Report(long records, long bases)
+        {
+            if (_clock.Elapsed - _last < TimeSpan.FromSeconds(2))
+            {
+                return;
+            }
+            _last = _clock.Elapsed;
+            double seconds = Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
+            stderr.WriteLine($"agront {verb}: {records:N0} records, {bases:N0} bp ({records / seconds:N1} records/s, {bases / seconds / 1000:N1} kb/s)");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using AgroNT.MLNet;
+using AgroNT.MLNet.Analysis;
+using AgroNT.MLNet.Featurization;
+using AgroNT.Transforms.Embeddings;
+using AgroNT.Transforms.Sequences;
+
+namespace AgroNT.Cli;
+
+/// <summary><c>agront embed</c>: one embedding per record, streamed to Parquet, CSV, JSON Lines or NPY.</summary>
+internal sealed class EmbedVerb : IVerb
+{
+    private const int RecordsPerChunk = 256;
+
+    public string Name => "embed";
+
+    public string Summary => "embed DNA with AgroNT (parquet, csv, jsonl or npy output)";
+
+    public string Usage => "agront embed [--model DIR] -i IN -o OUT.{parquet,csv,jsonl,npy} [--layer L] [--pooling mean|cls|tokens|per-nucleotide] [--batch-size B]";
+
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        CommonOptions.Model, CommonOptions.Input, CommonOptions.Output, CommonOptions.TokenizerMode, CommonOptions.LengthPolicy, CommonOptions.Stride,
+        new("layer", null, true, "hidden state to pool: 0 = embeddings, N = last layer after the final LayerNorm (default N)"),
+        new("pooling", null, true, "mean (default: real tokens, no <cls>), cls, tokens, or per-nucleotide"),
+        new("batch-size", null, true, "sequences per forward pass (default 8)"),
+        new("precision", null, true, "fp32 (default) or bf16"),
+        new("device", null, true, "cpu (default), or cuda[:N] with a CUDA libtorch"),
+        new("threads", null, true, "libtorch intra-op threads (default: all cores)"),
+    ];
+
+    public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        string output = args.Require("output");
+        var format = EmbeddingFileFormats.FromPath(output);
+        var precision = args.Get("precision") switch
+        {
+            null or "fp32" or "float32" => Precision.Float32,
+            "bf16" or "bfloat16" => Precision.BFloat16,
+            var other => throw new UsageException($"--precision must be fp32 or bf16, got '{other}'."),
+        };
+        if (args.Has("threads"))
+        {
+            TorchSharp.torch.set_num_threads(args.GetInt("threads", 0, 1, 1024));
+        }
+        var modelOptions = new AgroNTModelOptions
+        {
+            Device = args.Get("device") ?? "cpu",
+            Precision = precision,
+            Tokenizer = CommonOptions.TokenizerOptions(args),
+        };
+        var records = CommonOptions.ReadInput(args);
+        using var model = AgroNTModel.Load(CommonOptions.ModelFolder(args), modelOptions);
+        var embedder = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions
+        {
+            Layer = args.Has("layer") ? args.GetInt("layer", 0, 0, model.Config.NumHiddenLayers) : null,
+            Pooling = args.GetEnum("pooling", Pooling.Mean),
+            BatchSize = args.GetInt("batch-size", 8, 1, 4096),
+        });
+
+        var progress = new CommonOptions.ProgressLine(stderr, Name);
+        long count = 0, bases = 0;
+        using var writer = EmbeddingFileWriter.Create(output, format);
+        var chunk = new List<SequenceRecord>(RecordsPerChunk);
+        void Flush()
+        {
+            var vectors = embedder.Embed(chunk.Select(r => r.Sequence).ToList(), chunk.Select(r => r.Name).ToList(), cancellationToken);
+            for (int i = 0; i < chunk.Count; i++)
+            {
+                writer.Write(chunk[i].Name, vectors[i]);
+            }
+            count += chunk.Count;
+            bases += chunk.Sum(r => (long)r.Sequence.Length);
+            progress.Report(count, bases);
+            chunk.Clear();
+        }
+        foreach (var record in records)
+        {
+            chunk.Add(record);
+            if (chunk.Count == RecordsPerChunk)
+            {
+                Flush();
+            }
+        }
+        if (chunk.Count > 0)
+        {
+            Flush();
+        }
+        writer.Complete();
+        return 0;
+    }
+}

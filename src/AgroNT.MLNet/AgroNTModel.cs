@@ -1,0 +1,209 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgroNT.MLNet.Checkpoints;
+using AgroNT.MLNet.Modeling;
+using AgroNT.Transforms.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AgroNT.MLNet;
+
+/// <summary>Numeric precision of the network's weights and activations.</summary>
+public enum Precision
+{
+    /// <summary>32-bit floats: matches Hugging Face within ~3e-6. The default.</summary>
+    Float32,
+
+    /// <summary>bfloat16 weights and activations: about 1.8x faster on CPUs with AVX512_BF16, relative error ~3e-3.</summary>
+    BFloat16,
+}
+
+/// <summary>How <see cref="AgroNTModel.Load"/> places and converts the network.</summary>
+public sealed record AgroNTModelOptions
+{
+    /// <summary>Torch device string: <c>cpu</c> (default) or <c>cuda</c>, <c>cuda:1</c> when a CUDA libtorch is referenced.</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Weight and activation precision.</summary>
+    public Precision Precision { get; init; } = Precision.Float32;
+
+    /// <summary>Tokenizer settings (mode, length policy...); the vocabulary comes from the model folder.</summary>
+    public KmerTokenizerOptions Tokenizer { get; init; } = KmerTokenizerOptions.Default;
+
+    /// <summary>Which weight file to read when a folder has several.</summary>
+    public CheckpointFormat CheckpointFormat { get; init; } = CheckpointFormat.Auto;
+}
+
+/// <summary>
+/// An AgroNT model ready to use: its configuration, tokenizer and TorchSharp network, loaded from a Hugging Face
+/// model folder (or a Hub id found in the local Hugging Face cache). Saving writes the same format back, so
+/// Python's transformers loads what we produce.
+/// </summary>
+public sealed class AgroNTModel : IDisposable
+{
+    private AgroNTModel(EsmConfig config, KmerTokenizer tokenizer, EsmForMaskedLM network, string? folder, Device device, Precision precision)
+    {
+        Config = config;
+        Tokenizer = tokenizer;
+        Network = network;
+        Folder = folder;
+        Device = device;
+        Precision = precision;
+    }
+
+    /// <summary>The architecture.</summary>
+    public EsmConfig Config { get; }
+
+    /// <summary>The k-mer tokenizer built from the folder's vocab.txt.</summary>
+    public KmerTokenizer Tokenizer { get; }
+
+    /// <summary>The network (encoder + MLM head), in evaluation mode after loading.</summary>
+    public EsmForMaskedLM Network { get; }
+
+    /// <summary>The folder the weights came from, or null for a model created in memory.</summary>
+    public string? Folder { get; }
+
+    /// <summary>Where the network lives.</summary>
+    public Device Device { get; }
+
+    /// <summary>The network's precision.</summary>
+    public Precision Precision { get; }
+
+    /// <summary>The torch dtype matching <see cref="Precision"/>.</summary>
+    public ScalarType DType => Precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
+
+    /// <summary>Loads a Hugging Face model folder (config.json, vocab.txt and model.safetensors or pytorch_model.bin) or a cached Hub id.</summary>
+    /// <param name="folderOrHubId">A folder, or <c>ORG/NAME[@revision]</c> present in the Hugging Face cache.</param>
+    /// <param name="options">Device, precision and tokenizer settings.</param>
+    /// <param name="progress">Optional load progress.</param>
+    public static AgroNTModel Load(string folderOrHubId, AgroNTModelOptions? options = null, IProgress<CheckpointLoadProgress>? progress = null)
+    {
+        options ??= new AgroNTModelOptions();
+        string folder = HuggingFaceModelLocator.Resolve(folderOrHubId);
+        var config = EsmConfig.FromFile(folder);
+        var tokenizer = KmerTokenizer.Create(folder, options.Tokenizer);
+        if (tokenizer.Vocabulary.Count != config.VocabSize)
+        {
+            throw new FormatException($"{folder}: vocab.txt has {tokenizer.Vocabulary.Count} tokens but config.json says vocab_size {config.VocabSize}.");
+        }
+        var device = torch.device(options.Device);
+        var dtype = options.Precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        var network = new EsmForMaskedLM(config, device, dtype);
+        try
+        {
+            CheckpointLoader.LoadInto(network, folder, new CheckpointLoadOptions { Format = options.CheckpointFormat, Progress = progress });
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+        network.eval();
+        return new AgroNTModel(config, tokenizer, network, folder, device, options.Precision);
+    }
+
+    /// <summary>
+    /// Creates a model with freshly initialised weights (normal(0, initializer_range) for linear and embedding weights,
+    /// zero biases, unit LayerNorms, as Hugging Face initialises ESM), reproducible from <paramref name="seed"/>.
+    /// </summary>
+    public static AgroNTModel CreateRandom(EsmConfig config, KmerVocabulary vocabulary, long seed, AgroNTModelOptions? options = null)
+    {
+        options ??= new AgroNTModelOptions();
+        if (vocabulary.Count != config.VocabSize)
+        {
+            throw new ArgumentException($"The vocabulary has {vocabulary.Count} tokens but the config says vocab_size {config.VocabSize}.", nameof(vocabulary));
+        }
+        var device = torch.device(options.Device);
+        var network = new EsmForMaskedLM(config, device);
+        using (no_grad())
+        {
+            var generator = new Generator((ulong)seed, device);
+            foreach (var (name, parameter) in network.named_parameters())
+            {
+                bool isLayerNorm = name.Contains("LayerNorm", StringComparison.Ordinal) || name.Contains("layer_norm", StringComparison.Ordinal);
+                if (isLayerNorm && name.EndsWith(".weight", StringComparison.Ordinal))
+                {
+                    parameter.fill_(1.0);
+                }
+                else if (name.EndsWith(".bias", StringComparison.Ordinal) || name == "lm_head.bias")
+                {
+                    parameter.zero_();
+                }
+                else
+                {
+                    parameter.normal_(0, config.InitializerRange, generator);
+                }
+            }
+            // Hugging Face zeroes the padding rows of both embedding tables.
+            foreach (var (name, parameter) in network.named_parameters().Where(p => p.name.EndsWith("_embeddings.weight", StringComparison.Ordinal)))
+            {
+                parameter[config.PadTokenId].zero_();
+            }
+        }
+        if (options.Precision == Precision.BFloat16)
+        {
+            network.to(ScalarType.BFloat16);
+        }
+        network.eval();
+        var tokenizer = KmerTokenizer.Create(vocabulary, options.Tokenizer);
+        return new AgroNTModel(config, tokenizer, network, null, device, options.Precision);
+    }
+
+    /// <summary>
+    /// Saves a Hugging Face model folder: config.json, model.safetensors (fp32), vocab.txt, tokenizer_config.json and
+    /// special_tokens_map.json. AgroNT's tokenizer settings are written explicitly, <c>"eos_token": null</c> included,
+    /// because transformers' own save drops it and a reload then appends an <c>&lt;eos&gt;</c> outside the vocabulary.
+    /// Every file is written to a temporary name and renamed.
+    /// </summary>
+    public void Save(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var config = Config with { TorchDtype = "float32" };
+        WriteText(Path.Combine(folder, "config.json"), config.ToJson());
+        using (no_grad())
+        {
+            var tensors = Network.state_dict().Select(p => KeyValuePair.Create(p.Key, p.Value.to(ScalarType.Float32, CPU).contiguous())).ToList();
+            try
+            {
+                CheckpointWriter.SaveSafeTensors(tensors, Path.Combine(folder, "model.safetensors"), new Dictionary<string, string> { ["format"] = "pt" });
+            }
+            finally
+            {
+                foreach (var (_, tensor) in tensors)
+                {
+                    tensor.Dispose();
+                }
+            }
+        }
+        var vocabulary = Tokenizer.Vocabulary;
+        WriteText(Path.Combine(folder, KmerVocabulary.VocabFileName), string.Join("\n", vocabulary.Tokens) + "\n");
+        var special = vocabulary.SpecialTokens;
+        var tokenizerConfig = new JsonObject
+        {
+            ["clean_up_tokenization_spaces"] = vocabulary.CleanUpTokenizationSpaces,
+            ["eos_token"] = null,
+            ["model_max_length"] = vocabulary.MaxTokens,
+            ["tokenizer_class"] = "EsmTokenizer",
+        };
+        var specialMap = new JsonObject
+        {
+            ["cls_token"] = special.Cls,
+            ["mask_token"] = special.Mask,
+            ["pad_token"] = special.Pad,
+            ["unk_token"] = special.Unk,
+        };
+        var indented = new JsonSerializerOptions { WriteIndented = true };
+        WriteText(Path.Combine(folder, KmerVocabulary.TokenizerConfigFileName), tokenizerConfig.ToJsonString(indented));
+        WriteText(Path.Combine(folder, KmerVocabulary.SpecialTokensMapFileName), specialMap.ToJsonString(indented));
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Network.Dispose();
+
+    private static void WriteText(string path, string text)
+    {
+        string temp = $"{path}.tmp-{Guid.NewGuid():N}";
+        File.WriteAllText(temp, text);
+        File.Move(temp, path, overwrite: true);
+    }
+}

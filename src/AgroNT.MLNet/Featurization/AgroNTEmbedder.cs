@@ -1,0 +1,183 @@
+using AgroNT.Transforms.Embeddings;
+using AgroNT.Transforms.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AgroNT.MLNet.Featurization;
+
+/// <summary>
+/// Turns DNA into AgroNT embeddings: tokenizes (with the model's length policy), groups inputs of similar length into
+/// batches so little padding is computed, runs the encoder only up to the requested layer, and pools each sequence's
+/// real positions. A sequence's embedding does not depend on what else is in its batch (padding is masked out).
+/// Calls are serialised on the model: one forward pass at a time, each using libtorch's intra-op threads.
+/// </summary>
+public sealed class AgroNTEmbedder
+{
+    private readonly AgroNTModel _model;
+    private readonly int _layer;
+    private readonly int[] _basesPerId;
+    private readonly bool _hasCls;
+    private readonly object _gate = new();
+
+    /// <summary>Creates an embedder over a loaded model.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The layer is outside 0..N or the batch sizes are not positive.</exception>
+    public AgroNTEmbedder(AgroNTModel model, AgroNTEmbeddingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _model = model;
+        Options = options ?? new AgroNTEmbeddingOptions();
+        int depth = model.Config.NumHiddenLayers;
+        _layer = Options.Layer ?? depth;
+        if (_layer < 0 || _layer > depth)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), Options.Layer, $"Layer must be between 0 (embedding output) and {depth} (the last layer); this model has {depth} layers.");
+        }
+        if (Options.BatchSize <= 0 || Options.MaxBatchTokens is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "BatchSize and MaxBatchTokens must be positive.");
+        }
+        _hasCls = model.Tokenizer.Options.AddClsToken;
+        var vocabulary = model.Tokenizer.Vocabulary;
+        _basesPerId = vocabulary.Tokens.Select((token, id) =>
+            id == vocabulary.UnkId ? 1
+            : id == vocabulary.PadId || id == vocabulary.MaskId || id == vocabulary.ClsId ? 0
+            : token.All(c => c is 'A' or 'C' or 'G' or 'T' or 'N') ? token.Length
+            : 0).ToArray();
+    }
+
+    /// <summary>The options in force.</summary>
+    public AgroNTEmbeddingOptions Options { get; }
+
+    /// <summary>The layer actually pooled (Hugging Face numbering).</summary>
+    public int Layer => _layer;
+
+    /// <summary>Hidden size: the length of <see cref="Pooling.Mean"/> and <see cref="Pooling.Cls"/> vectors.</summary>
+    public int HiddenSize => _model.Config.HiddenSize;
+
+    /// <summary>Embeds one sequence.</summary>
+    public float[] Embed(string sequence, string? name = null) => Embed([sequence], name is null ? null : [name])[0];
+
+    /// <summary>Embeds sequences, in order. Long inputs follow the tokenizer's length policy (error, truncate or windows).</summary>
+    /// <param name="sequences">DNA text.</param>
+    /// <param name="names">Record names for error messages, parallel to <paramref name="sequences"/>.</param>
+    /// <param name="cancellationToken">Checked between batches.</param>
+    public IReadOnlyList<float[]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<string>? names = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        var tokenizer = _model.Tokenizer;
+        var inputs = new List<int[]>(sequences.Count);
+        var owners = new List<(int Sequence, int RealTokens)>(sequences.Count);
+        bool windows = tokenizer.Options.LengthPolicy == LengthPolicy.Windows;
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            string? name = names?[i] ?? $"#{i + 1}";
+            if (windows)
+            {
+                foreach (var window in tokenizer.EncodeWindows(sequences[i], name))
+                {
+                    inputs.Add(window.Ids);
+                    owners.Add((i, window.TokenCount));
+                }
+            }
+            else
+            {
+                int[] ids = tokenizer.EncodeToIds(sequences[i], name);
+                inputs.Add(ids);
+                owners.Add((i, ids.Length - (_hasCls ? 1 : 0)));
+            }
+        }
+
+        var pooled = EmbedTokenIds(inputs, cancellationToken);
+        if (!windows)
+        {
+            return pooled;
+        }
+        var results = new float[sequences.Count][];
+        for (int start = 0; start < owners.Count;)
+        {
+            int owner = owners[start].Sequence, end = start;
+            while (end < owners.Count && owners[end].Sequence == owner)
+            {
+                end++;
+            }
+            var parts = pooled.Skip(start).Take(end - start).ToList();
+            var weights = owners.Skip(start).Take(end - start).Select(o => o.RealTokens).ToList();
+            if (Options.Pooling is Pooling.Tokens or Pooling.PerNucleotide && parts.Count > 1)
+            {
+                throw new NotSupportedException("Per-token pooling of a sequence split into windows would repeat the overlapping tokens; embed it with Truncate, or split the sequence yourself.");
+            }
+            results[owner] = EmbeddingPooler.CombineWindows(Options.Pooling, Options.WindowAggregation, parts, weights);
+            start = end;
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Embeds already tokenized model inputs (each starting with <c>&lt;cls&gt;</c> when the tokenizer adds it, at most the
+    /// model's window). Inputs are sorted by length into batches, so padding is rarely computed; results come back in input order.
+    /// </summary>
+    public IReadOnlyList<float[]> EmbedTokenIds(IReadOnlyList<int[]> inputs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var results = new float[inputs.Count][];
+        int[] order = Enumerable.Range(0, inputs.Count).OrderBy(i => inputs[i].Length).ToArray();
+        for (int start = 0; start < order.Length;)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int end = start + 1;
+            while (end < order.Length && end - start < Options.BatchSize
+                   && (Options.MaxBatchTokens is not { } budget || (long)(end - start + 1) * inputs[order[end]].Length <= budget))
+            {
+                end++;
+            }
+            RunBatch(inputs, order.AsSpan(start, end - start), results);
+            start = end;
+        }
+        return results;
+    }
+
+    private void RunBatch(IReadOnlyList<int[]> inputs, ReadOnlySpan<int> batch, float[][] results)
+    {
+        int rows = batch.Length;
+        int length = 0;
+        foreach (int i in batch)
+        {
+            length = Math.Max(length, inputs[i].Length);
+        }
+        int pad = _model.Config.PadTokenId;
+        var ids = new long[rows * length];
+        var mask = new long[rows * length];
+        Array.Fill(ids, pad);
+        for (int r = 0; r < rows; r++)
+        {
+            int[] input = inputs[batch[r]];
+            for (int t = 0; t < input.Length; t++)
+            {
+                ids[r * length + t] = input[t];
+                mask[r * length + t] = 1;
+            }
+        }
+
+        float[] hidden;
+        int hiddenSize = _model.Config.HiddenSize;
+        lock (_gate)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var idsTensor = tensor(ids, [rows, length], device: _model.Device);
+            var maskTensor = tensor(mask, [rows, length], device: _model.Device);
+            var output = _model.Network.Esm.Forward(idsTensor, maskTensor, upToLayer: _layer);
+            hidden = output.LastHiddenState.to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            int[] input = inputs[batch[r]];
+            var rowHidden = hidden.AsSpan(r * length * hiddenSize, input.Length * hiddenSize);
+            int[]? bases = Options.Pooling == Pooling.PerNucleotide ? input.Select(id => _basesPerId[id]).ToArray() : null;
+            var result = new float[EmbeddingPooler.OutputLength(Options.Pooling, input.Length, hiddenSize, _hasCls, bases)];
+            EmbeddingPooler.Pool(Options.Pooling, rowHidden, input.Length, hiddenSize, _hasCls, result, bases);
+            results[batch[r]] = result;
+        }
+    }
+}
