@@ -13,6 +13,7 @@ internal static class CliApp
         new EmbedVerb(),
         new FillMaskVerb(),
         new CreateModelVerb(),
+        new BenchVerb(),
     }.ToDictionary(v => v.Name, StringComparer.Ordinal);
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)

@@ -18,6 +18,8 @@ public sealed class AgroNTEmbedder
     private readonly int[] _basesPerId;
     private readonly bool _hasCls;
     private readonly object _gate = new();
+    private long _realTokens;
+    private long _computedTokens;
 
     /// <summary>Creates an embedder over a loaded model.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The layer is outside 0..N or the batch sizes are not positive.</exception>
@@ -53,6 +55,12 @@ public sealed class AgroNTEmbedder
 
     /// <summary>Hidden size: the length of <see cref="Pooling.Mean"/> and <see cref="Pooling.Cls"/> vectors.</summary>
     public int HiddenSize => _model.Config.HiddenSize;
+
+    /// <summary>Tokens of real input embedded so far (all calls).</summary>
+    public long RealTokens => Interlocked.Read(ref _realTokens);
+
+    /// <summary>Token positions computed so far, padding included; <c>1 - RealTokens / ComputedTokens</c> is the padding waste.</summary>
+    public long ComputedTokens => Interlocked.Read(ref _computedTokens);
 
     /// <summary>Embeds one sequence.</summary>
     public float[] Embed(string sequence, string? name = null) => Embed([sequence], name is null ? null : [name])[0];
@@ -145,12 +153,14 @@ public sealed class AgroNTEmbedder
             length = Math.Max(length, inputs[i].Length);
         }
         int pad = _model.Config.PadTokenId;
+        Interlocked.Add(ref _computedTokens, (long)rows * length);
         var ids = new long[rows * length];
         var mask = new long[rows * length];
         Array.Fill(ids, pad);
         for (int r = 0; r < rows; r++)
         {
             int[] input = inputs[batch[r]];
+            Interlocked.Add(ref _realTokens, input.Length);
             for (int t = 0; t < input.Length; t++)
             {
                 ids[r * length + t] = input[t];
