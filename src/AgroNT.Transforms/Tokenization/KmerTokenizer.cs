@@ -154,6 +154,11 @@ public sealed class KmerTokenizer : Tokenizer
     public int EncodeToIds(ReadOnlySpan<char> sequence, Span<int> destination, string? sequenceName = null) =>
         EncodeModelInput(sequence, destination, default, default, MaxTokens, callerCapped: false, sequenceName, out _);
 
+    /// <summary>As <see cref="EncodeToIds(ReadOnlySpan{char}, Span{int}, string?)"/> with a tighter limit than <see cref="MaxTokens"/>
+    /// (a fixed output length), the length policy applying against it.</summary>
+    internal int EncodeToIds(ReadOnlySpan<char> sequence, Span<int> destination, int limit, string? sequenceName) =>
+        EncodeModelInput(sequence, destination, default, default, Math.Min(limit, MaxTokens), callerCapped: false, sequenceName, out _);
+
     /// <summary>Encodes one model input (see <see cref="EncodeToIds(ReadOnlySpan{char}, Span{int}, string?)"/>) into a new array.</summary>
     /// <param name="sequence">The text.</param>
     /// <param name="sequenceName">The record's name for error messages.</param>

@@ -24,7 +24,7 @@ internal static partial class ThrowHelper
         throw new DnaTokenizationException(
             DnaTokenizationError.TooManyTokens,
             string.Create(CultureInfo.InvariantCulture,
-                $"{DescribeSequence(sequenceName)} encodes to {tokenCount} tokens{counted}, more than the limit of {maxTokens} (AgroNT's context window). {fix}"),
+                $"{DescribeSequence(sequenceName)} encodes to {tokenCount} tokens{counted}, more than the limit of {maxTokens} (AgroNT's window is 1024 tokens counting <cls>). {fix}"),
             sequenceName, position: null, character: null, tokenCount, maxTokens);
     }
 
