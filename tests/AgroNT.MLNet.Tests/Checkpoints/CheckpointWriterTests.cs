@@ -56,6 +56,39 @@ public sealed class CheckpointWriterTests
     }
 
     [Fact]
+    public void SaveSafeTensors_ProducerReadingTheBin_ConvertsToHuggingFacesExactFileAndDisposesEachTensor()
+    {
+        using var temp = new TempFolder();
+        using var bin = PyTorchCheckpointFile.Open(TinyModel.Bin);
+        var produced = new List<Tensor>();
+        string path = temp.File("model.safetensors");
+
+        CheckpointWriter.SaveSafeTensors(bin.Tensors, info =>
+        {
+            Tensor tensor = bin.ReadTensor(info.Name);
+            produced.Add(tensor);
+            return tensor;
+        }, path);
+
+        Assert.Equal(TinyModel.Sha256("model.safetensors"), Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))));
+        Assert.Equal(44, produced.Count);
+        Assert.All(produced, t => Assert.True(t.IsInvalid));
+    }
+
+    [Fact]
+    public void SaveSafeTensors_ProducerReturnsAnotherShape_ThrowsAndLeavesNoFile()
+    {
+        using var temp = new TempFolder();
+        CheckpointTensorInfo[] layout = [new("a", ScalarType.Float32, [2]), new("b", ScalarType.Float32, [3])];
+
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            CheckpointWriter.SaveSafeTensors(layout, info => zeros(2), temp.File("x.safetensors")));
+
+        Assert.Contains("for 'b'", error.Message);
+        Assert.Empty(Directory.GetFiles(temp.Path));
+    }
+
+    [Fact]
     public void SaveSafeTensors_MixedTypes_WritesAlignedSortedPaddedHeader()
     {
         using var temp = new TempFolder();
