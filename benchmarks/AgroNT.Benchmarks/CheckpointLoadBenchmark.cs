@@ -12,8 +12,9 @@ namespace AgroNT.Benchmarks;
 /// One-shot measurement (a console verb, not a BenchmarkDotNet benchmark: a 4 GB load is measured once, and its peak
 /// resident memory must come from a fresh process): writes a random checkpoint with the full AgroNT-1B shapes as
 /// <c>model.safetensors</c> in a temporary folder, then loads it in a child process into target tensors of the same
-/// shapes and reports load time and peak RSS (<c>VmHWM</c>) against the weights' size, once with the file in the page
-/// cache (just written) and once after asking the kernel to drop it (<c>posix_fadvise DONTNEED</c>).
+/// shapes and reports load time and peak RSS (<c>VmHWM</c>) against the weights' size: with the file in the page
+/// cache (just written), the same with libtorch's huge-page allocations (<c>THP_MEM_ALLOC_ENABLE=1</c>), and after
+/// asking the kernel to drop the file from the cache (<c>posix_fadvise DONTNEED</c>).
 /// <para>Run: <c>dotnet run -c Release --project benchmarks/AgroNT.Benchmarks -- checkpoint-load [--keep] [--dir DIR]</c>.</para>
 /// </summary>
 public static class CheckpointLoadBenchmark
@@ -53,9 +54,10 @@ public static class CheckpointLoadBenchmark
             Console.WriteLine($"THP_MEM_ALLOC_ENABLE={Environment.GetEnvironmentVariable("THP_MEM_ALLOC_ENABLE") ?? "(unset)"}, " +
                 $"{Environment.ProcessorCount} cores, {Environment.Version}");
 
-            Report("warm (file in page cache)", RunChild(folder), weightBytes);
+            Report("warm (file in page cache)", RunChild(folder, transparentHugePages: false), weightBytes);
+            Report("warm, THP_MEM_ALLOC_ENABLE=1 (libtorch asks for huge pages, as .ci/run does)", RunChild(folder, transparentHugePages: true), weightBytes);
             bool dropped = DropFromPageCache(file);
-            Report(dropped ? "cold (file dropped from page cache)" : "second run (page cache not dropped)", RunChild(folder), weightBytes);
+            Report(dropped ? "cold (file dropped from page cache)" : "third run (page cache not dropped)", RunChild(folder, transparentHugePages: false), weightBytes);
             return 0;
         }
         finally
@@ -123,12 +125,13 @@ public static class CheckpointLoadBenchmark
         long startRss = Status("VmRSS");
         var targets = AgroNT1BLayout().ToDictionary(t => t.Name, t => empty(t.Shape.ToArray()));
         long allocatedRss = Status("VmRSS");
+        long faults = MinorFaults();
 
         CheckpointLoadResult result = CheckpointLoader.LoadInto(targets, folder);
 
         var measurement = new Measurement(
             result.Elapsed.TotalSeconds, result.LoadedBytes, result.LoadedTensorCount, startRss, allocatedRss,
-            Status("VmRSS"), Status("VmHWM"), Status("RssFile"), Checksum(targets["lm_head.decoder.weight"]));
+            Status("VmRSS"), Status("VmHWM"), Status("RssFile"), MinorFaults() - faults, Checksum(targets["lm_head.decoder.weight"]));
         Console.WriteLine(JsonSerializer.Serialize(measurement));
         foreach (Tensor tensor in targets.Values)
         {
@@ -137,9 +140,10 @@ public static class CheckpointLoadBenchmark
         return 0;
     }
 
-    private static Measurement RunChild(string folder)
+    private static Measurement RunChild(string folder, bool transparentHugePages)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+        start.Environment["THP_MEM_ALLOC_ENABLE"] = transparentHugePages ? "1" : "0";
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
         {
             start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
@@ -165,7 +169,7 @@ public static class CheckpointLoadBenchmark
         Console.WriteLine($"   RSS: {Gb(m.StartRss)} GB at start, {Gb(m.AllocatedRss)} GB after allocating targets, {Gb(m.EndRss)} GB after loading (of which file-backed {Gb(m.EndRssFile)} GB)");
         Console.WriteLine($"   peak RSS (VmHWM) {Gb(m.PeakRss)} GB = {(double)m.PeakRss / weightBytes:F3} x the weights ({Gb(weightBytes)} GB); " +
             $"above weights + start: {(m.PeakRss - weightBytes - m.StartRss) / 1e6:F0} MB");
-        Console.WriteLine($"   checksum of lm_head.decoder.weight: {m.Checksum.ToString("R", CultureInfo.InvariantCulture)}");
+        Console.WriteLine($"   {m.MinorFaults:N0} minor page faults during the load; checksum of lm_head.decoder.weight: {m.Checksum.ToString("R", CultureInfo.InvariantCulture)}");
     }
 
     /// <summary>Asks the kernel to drop the (clean, fsynced) file from the page cache, so the next load reads the disk.</summary>
@@ -196,6 +200,13 @@ public static class CheckpointLoadBenchmark
         return -1;
     }
 
+    /// <summary>Field 10 of /proc/self/stat (after the parenthesised command name).</summary>
+    private static long MinorFaults()
+    {
+        string stat = File.ReadAllText("/proc/self/stat");
+        return long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[7], CultureInfo.InvariantCulture);
+    }
+
     private static double Checksum(Tensor tensor)
     {
         using Tensor sum = tensor.sum(type: ScalarType.Float64);
@@ -205,5 +216,6 @@ public static class CheckpointLoadBenchmark
     private static string Gb(long bytes) => (bytes / 1e9).ToString("F3", CultureInfo.InvariantCulture);
 
     private sealed record Measurement(
-        double LoadSeconds, long LoadedBytes, int Tensors, long StartRss, long AllocatedRss, long EndRss, long PeakRss, long EndRssFile, double Checksum);
+        double LoadSeconds, long LoadedBytes, int Tensors, long StartRss, long AllocatedRss, long EndRss, long PeakRss, long EndRssFile,
+        long MinorFaults, double Checksum);
 }
