@@ -29,8 +29,57 @@ public static class CheckpointWriter
     {
         ArgumentNullException.ThrowIfNull(tensors);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        List<KeyValuePair<string, Tensor>> ordered = Order(tensors);
-        WriteAtomically(Path.GetFullPath(path), stream => WriteSafeTensors(stream, ordered, metadata));
+        var byName = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        List<Entry> entries = Order(tensors.Select(pair =>
+        {
+            ArgumentNullException.ThrowIfNull(pair.Value, pair.Key);
+            byName.TryAdd(pair.Key ?? "", pair.Value);
+            return new Entry(pair.Key ?? "", pair.Value.dtype, pair.Value.shape);
+        }));
+        WriteAtomically(Path.GetFullPath(path), stream => WriteSafeTensors(stream, entries, metadata, e => (byName[e.Name], false)));
+    }
+
+    /// <summary>
+    /// Writes a safetensors file whose tensors are produced one at a time, in the order their data is written, and
+    /// disposed as soon as each is written: memory stays at one tensor however large the checkpoint. Converting a
+    /// <c>pytorch_model.bin</c> is <c>SaveSafeTensors(reader.Tensors, t =&gt; reader.ReadTensor(t.Name), path)</c>.
+    /// </summary>
+    /// <param name="layout">Name, element type and shape of every tensor (no data is needed up front).</param>
+    /// <param name="produce">
+    /// Returns the tensor for one layout entry, with exactly that type and shape. The writer disposes it, so return a
+    /// new tensor (<c>alias()</c> one you keep).
+    /// </param>
+    /// <param name="path">The file to write.</param>
+    /// <param name="metadata">String metadata for the header; <c>"format": "pt"</c> is added unless given.</param>
+    /// <exception cref="InvalidOperationException"><paramref name="produce"/> returned a tensor that does not fit its entry.</exception>
+    public static void SaveSafeTensors(
+        IEnumerable<CheckpointTensorInfo> layout,
+        Func<CheckpointTensorInfo, Tensor> produce,
+        string path,
+        IDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(produce);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var infos = new Dictionary<string, CheckpointTensorInfo>(StringComparer.Ordinal);
+        List<Entry> entries = Order(layout.Select(info =>
+        {
+            ArgumentNullException.ThrowIfNull(info);
+            infos.TryAdd(info.Name, info);
+            return new Entry(info.Name, info.DType, info.Shape.ToArray());
+        }));
+        WriteAtomically(Path.GetFullPath(path), stream => WriteSafeTensors(stream, entries, metadata, entry =>
+        {
+            Tensor tensor = produce(infos[entry.Name]) ?? throw new InvalidOperationException($"The producer returned no tensor for '{entry.Name}'.");
+            if (tensor.dtype != entry.DType || !tensor.shape.SequenceEqual(entry.Shape))
+            {
+                string problem = $"The producer returned {tensor.dtype} {CheckpointTensorInfo.FormatShape(tensor.shape)} for " +
+                    $"'{entry.Name}', whose layout says {entry.DType} {CheckpointTensorInfo.FormatShape(entry.Shape)}.";
+                tensor.Dispose();
+                throw new InvalidOperationException(problem);
+            }
+            return (tensor, true);
+        }));
     }
 
     /// <summary>
@@ -55,8 +104,9 @@ public static class CheckpointWriter
 
         var shards = new List<List<KeyValuePair<string, Tensor>>>();
         long current = 0;
-        foreach (KeyValuePair<string, Tensor> pair in Order(tensors).OrderBy(p => p.Key, StringComparer.Ordinal))
+        foreach (KeyValuePair<string, Tensor> pair in tensors.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
+            ArgumentNullException.ThrowIfNull(pair.Value, pair.Key);
             long bytes = pair.Value.numel() * pair.Value.element_size();
             if (shards.Count == 0 || (current > 0 && current + bytes > maxShardBytes))
             {
@@ -111,67 +161,78 @@ public static class CheckpointWriter
     }
 
     /// <summary>
-    /// Validates names and orders tensors as safetensors does: larger element types first (so every tensor's data is
+    /// Validates names and orders entries as safetensors does: larger element types first (so every tensor's data is
     /// naturally aligned), then by name; for a single element type that is plain name order.
     /// </summary>
-    private static List<KeyValuePair<string, Tensor>> Order(IEnumerable<KeyValuePair<string, Tensor>> tensors)
+    private static List<Entry> Order(IEnumerable<Entry> entries)
     {
-        var list = tensors.ToList();
+        var list = entries.ToList();
         var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach ((string name, Tensor tensor) in list)
+        foreach (Entry entry in list)
         {
-            ArgumentNullException.ThrowIfNull(tensor, name);
-            if (string.IsNullOrEmpty(name) || name == "__metadata__" || !names.Add(name))
+            if (string.IsNullOrEmpty(entry.Name) || entry.Name == "__metadata__" || !names.Add(entry.Name))
             {
-                throw new ArgumentException($"The tensor name '{name}' is empty, reserved or used twice.", nameof(tensors));
+                throw new ArgumentException($"The tensor name '{entry.Name}' is empty, reserved or used twice.", nameof(entries));
             }
-            CheckpointDTypes.ToSafeTensorsName(tensor.dtype);
+            CheckpointDTypes.ToSafeTensorsName(entry.DType);
         }
         return list
-            .OrderByDescending(p => CheckpointDTypes.ElementSize(p.Value.dtype))
-            .ThenBy(p => p.Key, StringComparer.Ordinal)
+            .OrderByDescending(e => CheckpointDTypes.ElementSize(e.DType))
+            .ThenBy(e => e.Name, StringComparer.Ordinal)
             .ToList();
     }
 
-    private static void WriteSafeTensors(FileStream stream, List<KeyValuePair<string, Tensor>> tensors, IDictionary<string, string>? metadata)
+    private static void WriteSafeTensors(FileStream stream, List<Entry> entries, IDictionary<string, string>? metadata,
+        Func<Entry, (Tensor Tensor, bool Owned)> tensorFor)
     {
-        byte[] header = BuildHeader(tensors, metadata);
+        byte[] header = BuildHeader(entries, metadata);
         Span<byte> length = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
         stream.Write(length);
         stream.Write(header);
         using IDisposable noGrad = torch.no_grad();
-        foreach ((_, Tensor tensor) in tensors)
+        foreach (Entry entry in entries)
         {
-            WriteData(stream, tensor);
+            (Tensor tensor, bool owned) = tensorFor(entry);
+            try
+            {
+                WriteData(stream, tensor);
+            }
+            finally
+            {
+                if (owned)
+                {
+                    tensor.Dispose();
+                }
+            }
         }
     }
 
-    private static byte[] BuildHeader(List<KeyValuePair<string, Tensor>> tensors, IDictionary<string, string>? metadata)
+    private static byte[] BuildHeader(List<Entry> entries, IDictionary<string, string>? metadata)
     {
-        var entries = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
+        var fields = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
         foreach ((string key, string value) in metadata ?? new Dictionary<string, string>())
         {
-            entries[key] = value;
+            fields[key] = value;
         }
         var buffer = new ArrayBufferWriter<byte>();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             json.WriteStartObject("__metadata__");
-            foreach ((string key, string value) in entries)
+            foreach ((string key, string value) in fields)
             {
                 json.WriteString(key, value);
             }
             json.WriteEndObject();
             long offset = 0;
-            foreach ((string name, Tensor tensor) in tensors)
+            foreach (Entry entry in entries)
             {
-                long bytes = tensor.numel() * tensor.element_size();
-                json.WriteStartObject(name);
-                json.WriteString("dtype", CheckpointDTypes.ToSafeTensorsName(tensor.dtype));
+                long bytes = entry.ByteCount;
+                json.WriteStartObject(entry.Name);
+                json.WriteString("dtype", CheckpointDTypes.ToSafeTensorsName(entry.DType));
                 json.WriteStartArray("shape");
-                foreach (long dimension in tensor.shape)
+                foreach (long dimension in entry.Shape)
                 {
                     json.WriteNumberValue(dimension);
                 }
@@ -234,5 +295,11 @@ public static class CheckpointWriter
             File.Delete(temporary);
             throw;
         }
+    }
+
+    /// <summary>One tensor's header entry.</summary>
+    private sealed record Entry(string Name, ScalarType DType, long[] Shape)
+    {
+        public long ByteCount => CheckpointTensorInfo.ElementCountOf(Shape) * CheckpointDTypes.ElementSize(DType);
     }
 }

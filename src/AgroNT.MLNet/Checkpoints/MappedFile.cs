@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 
 namespace AgroNT.MLNet.Checkpoints;
 
@@ -7,10 +8,16 @@ namespace AgroNT.MLNet.Checkpoints;
 /// process's resident memory only while it is mapped, so copying a 4 GB checkpoint window by window keeps the extra
 /// resident memory at one window, not the whole file (a single whole-file view would add the file's size to RSS).
 /// </summary>
-internal sealed unsafe class MappedFile : IDisposable
+internal sealed unsafe partial class MappedFile : IDisposable
 {
+    /// <summary>Linux 5.14+: fault a range's pages in with one call (older kernels answer EINVAL, which is ignored).</summary>
+    private const int MadvisePopulateRead = 22;
+
+    private const long PageSize = 4096;
+
     private readonly MemoryMappedFile _map;
     private bool _disposed;
+    private bool _populate = OperatingSystem.IsLinux();
 
     private MappedFile(string path, MemoryMappedFile map, long length)
     {
@@ -71,7 +78,22 @@ internal sealed unsafe class MappedFile : IDisposable
         MemoryMappedViewAccessor view = _map.CreateViewAccessor(offset, length, MemoryMappedFileAccess.Read);
         byte* pointer = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        return new MappedWindow(view, pointer + view.PointerOffset, length);
+        byte* start = pointer + view.PointerOffset;
+        if (_populate && length >= PageSize)
+        {
+            // A window is read once, front to back: map (and, when cold, read) all its pages in one call instead of
+            // one fault-driven readahead at a time. Best effort: the copy works the same without it.
+            long first = (long)start & ~(PageSize - 1);
+            try
+            {
+                _ = Madvise((nint)first, (nuint)((long)start + length - first), MadvisePopulateRead);
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                _populate = false;
+            }
+        }
+        return new MappedWindow(view, start, length);
     }
 
     /// <summary>Copies <paramref name="length"/> bytes at <paramref name="offset"/> into a new array (for headers and pickles).</summary>
@@ -90,6 +112,9 @@ internal sealed unsafe class MappedFile : IDisposable
             _map.Dispose();
         }
     }
+
+    [LibraryImport("libc", EntryPoint = "madvise")]
+    private static partial int Madvise(nint address, nuint length, int advice);
 }
 
 /// <summary>A mapped range of a <see cref="MappedFile"/>; unmapped on dispose.</summary>
