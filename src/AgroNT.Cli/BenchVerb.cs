@@ -53,6 +53,8 @@ internal sealed class BenchVerb : IVerb
         string genome = args.Get("genome") ?? FindDefaultGenome();
         string dna = string.Concat(SequenceReader.ReadFile(genome).Select(r => r.Sequence.ToUpperInvariant())).Replace("N", "", StringComparison.Ordinal);
 
+        var runtime = MLNet.Native.TorchRuntime.Initialize();
+        stdout.WriteLine($"# native runtime: huge pages {(runtime.HugePagesRequested ? "on" : "off")}; MKL AVX-512 switch: {runtime.MklNote}");
         stdout.WriteLine($"# agront bench: {config.NumHiddenLayers} layers x hidden {config.HiddenSize}, {config.NumAttentionHeads} heads, FFN {config.IntermediateSize}; libtorch threads {get_num_threads()}; DNA from {Path.GetFileName(genome)}");
         var vocabulary = KmerVocabulary.FromTokens(AgroNTVocabulary.Tokens());
         foreach (var precision in precisions)

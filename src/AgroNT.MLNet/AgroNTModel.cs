@@ -79,6 +79,7 @@ public sealed class AgroNTModel : IDisposable
     public static AgroNTModel Load(string folderOrHubId, AgroNTModelOptions? options = null, IProgress<CheckpointLoadProgress>? progress = null)
     {
         options ??= new AgroNTModelOptions();
+        Native.TorchRuntime.Initialize();
         string folder = HuggingFaceModelLocator.Resolve(folderOrHubId);
         var config = EsmConfig.FromFile(folder);
         var tokenizer = KmerTokenizer.Create(folder, options.Tokenizer);
@@ -109,6 +110,7 @@ public sealed class AgroNTModel : IDisposable
     public static AgroNTModel CreateRandom(EsmConfig config, KmerVocabulary vocabulary, long seed, AgroNTModelOptions? options = null)
     {
         options ??= new AgroNTModelOptions();
+        Native.TorchRuntime.Initialize();
         if (vocabulary.Count != config.VocabSize)
         {
             throw new ArgumentException($"The vocabulary has {vocabulary.Count} tokens but the config says vocab_size {config.VocabSize}.", nameof(vocabulary));

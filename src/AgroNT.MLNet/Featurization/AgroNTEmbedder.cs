@@ -34,9 +34,9 @@ public sealed class AgroNTEmbedder
         {
             throw new ArgumentOutOfRangeException(nameof(options), Options.Layer, $"Layer must be between 0 (embedding output) and {depth} (the last layer); this model has {depth} layers.");
         }
-        if (Options.BatchSize <= 0 || Options.MaxBatchTokens is <= 0)
+        if (Options.BatchSize <= 0 || Options.MaxBatchTokens is <= 0 || Options.MaxPaddingFraction is < 0 or >= 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), "BatchSize and MaxBatchTokens must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(options), "BatchSize and MaxBatchTokens must be positive and MaxPaddingFraction in [0, 1).");
         }
         _hasCls = model.Tokenizer.Options.AddClsToken;
         var vocabulary = model.Tokenizer.Vocabulary;
@@ -133,9 +133,17 @@ public sealed class AgroNTEmbedder
         {
             cancellationToken.ThrowIfCancellationRequested();
             int end = start + 1;
-            while (end < order.Length && end - start < Options.BatchSize
-                   && (Options.MaxBatchTokens is not { } budget || (long)(end - start + 1) * inputs[order[end]].Length <= budget))
+            long realTokens = inputs[order[start]].Length;
+            while (end < order.Length && end - start < Options.BatchSize)
             {
+                // Sorted ascending, so the next input sets the padded length of the batch.
+                long padded = (long)(end - start + 1) * inputs[order[end]].Length;
+                long real = realTokens + inputs[order[end]].Length;
+                if ((Options.MaxBatchTokens is { } budget && padded > budget) || padded - real > Options.MaxPaddingFraction * padded)
+                {
+                    break;
+                }
+                realTokens = real;
                 end++;
             }
             RunBatch(inputs, order.AsSpan(start, end - start), results);

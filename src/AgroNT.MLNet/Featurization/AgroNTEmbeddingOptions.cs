@@ -20,6 +20,12 @@ public sealed record AgroNTEmbeddingOptions
     /// <summary>Most tokens (rows x padded length) per forward pass, bounding memory for long inputs; null = no bound.</summary>
     public int? MaxBatchTokens { get; init; } = 16384;
 
+    /// <summary>
+    /// Largest share of padding a batch may compute: inputs are sorted by length and a batch is closed before adding
+    /// an input would make more than this fraction of its positions padding. 0 computes no padding at all.
+    /// </summary>
+    public double MaxPaddingFraction { get; init; } = 0.05;
+
     /// <summary>How the windows of one long sequence are combined (tokenizer length policy <c>Windows</c>).</summary>
     public WindowAggregation WindowAggregation { get; init; } = WindowAggregation.TokenWeightedMean;
 }

@@ -12,6 +12,8 @@ public sealed class TinyModels : IDisposable
 {
     public TinyModels()
     {
+        // Parity must hold under the tuned runtime (MKL AVX-512 switch) the library uses.
+        AgroNT.MLNet.Native.TorchRuntime.Initialize();
         var config = EsmConfig.FromFile(SharedData.TinyModel);
         FromSafeTensors = new EsmForMaskedLM(config);
         CheckpointLoader.LoadInto(FromSafeTensors, SharedData.TinyModel, new CheckpointLoadOptions { Format = CheckpointFormat.SafeTensors });
