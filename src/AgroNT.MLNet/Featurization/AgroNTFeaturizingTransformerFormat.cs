@@ -1,0 +1,258 @@
+using System.IO.Compression;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AgroNT.MLNet.Checkpoints;
+using AgroNT.Transforms.Embeddings;
+using AgroNT.Transforms.Tokenization;
+
+namespace AgroNT.MLNet.Featurization;
+
+/// <summary>
+/// The saved form of an <see cref="AgroNTFeaturizingTransformer"/>: a zip archive holding <c>manifest.json</c> (format
+/// name, format version, columns, embedding options, read-ahead, model options, the model's shape, and the model folder
+/// as an absolute path). The weights are referenced, never copied. Readers accept every version up to
+/// <see cref="CurrentVersion"/> and refuse newer ones.
+/// </summary>
+/// <remarks>Version history: 1 — first version.</remarks>
+internal static class AgroNTFeaturizingTransformerFormat
+{
+    public const string FormatName = "AgroNT.AgroNTFeaturizingTransformer";
+    public const int CurrentVersion = 1;
+    public const string ManifestEntry = "manifest.json";
+
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static void Save(AgroNTFeaturizingTransformer transformer, string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Manifest manifest = ToManifest(transformer); // before any file exists: an unsavable transformer leaves nothing behind
+        string target = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(target)!;
+        string temporary = Path.Combine(folder, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            {
+                Write(manifest, file);
+                file.Flush(flushToDisk: true);
+            }
+
+            // A rename within one folder replaces the old file in one step: readers see the old featurizer or the new one.
+            File.Move(temporary, target, overwrite: true);
+        }
+        catch
+        {
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+
+            throw;
+        }
+    }
+
+    public static void Save(AgroNTFeaturizingTransformer transformer, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Write(ToManifest(transformer), stream);
+    }
+
+    public static AgroNTFeaturizingTransformer Load(string path, string? modelFolder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException($"No saved AgroNTFeaturizingTransformer at '{full}'.", full);
+        }
+
+        using var file = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return Load(file, $"'{full}'", modelFolder);
+    }
+
+    public static AgroNTFeaturizingTransformer Load(Stream stream, string origin, string? modelFolder)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Manifest manifest = ReadManifest(stream, origin);
+        ModelManifest m = manifest.Model;
+        string folder;
+        if (modelFolder is null)
+        {
+            if (!Directory.Exists(m.Folder))
+            {
+                throw new DirectoryNotFoundException(
+                    $"{origin} featurizes with the model folder '{m.Folder}', which does not exist. The file holds the model by reference "
+                    + "(its absolute path), not its weights: put the model folder back there, or pass its new place to AgroNTFeaturizingTransformer.Load(path, modelFolder).");
+            }
+
+            folder = m.Folder;
+        }
+        else
+        {
+            folder = HuggingFaceModelLocator.Resolve(modelFolder);
+        }
+
+        TokenizerManifest t = m.Tokenizer;
+        var modelOptions = new AgroNTModelOptions
+        {
+            Device = m.Device,
+            Precision = m.Precision,
+            CheckpointFormat = m.CheckpointFormat,
+            Tokenizer = new KmerTokenizerOptions
+            {
+                Mode = t.Mode,
+                Whitespace = t.Whitespace,
+                Digits = t.Digits,
+                LengthPolicy = t.LengthPolicy,
+                MaxTokens = t.MaxTokens,
+                WindowStride = t.WindowStride,
+                AddClsToken = t.AddClsToken,
+            },
+        };
+        EmbeddingManifest e = manifest.Embedding;
+        var embedding = new AgroNTEmbeddingOptions
+        {
+            Layer = e.Layer,
+            Pooling = e.Pooling,
+            BatchSize = e.BatchSize,
+            MaxBatchTokens = e.MaxBatchTokens,
+            WindowAggregation = e.WindowAggregation,
+        };
+
+        AgroNTModel model = AgroNTModel.Load(folder, modelOptions);
+        try
+        {
+            ArchitectureManifest a = m.Architecture;
+            if (model.Config.HiddenSize != a.HiddenSize || model.Config.NumHiddenLayers != a.NumHiddenLayers || model.Config.VocabSize != a.VocabSize)
+            {
+                throw new InvalidDataException(
+                    $"{origin} was saved with a model of hidden size {a.HiddenSize}, {a.NumHiddenLayers} layers and {a.VocabSize} tokens, "
+                    + $"but '{folder}' now holds one of hidden size {model.Config.HiddenSize}, {model.Config.NumHiddenLayers} layers and {model.Config.VocabSize} tokens; "
+                    + "the file refers to its model by path, and that folder has changed.");
+            }
+
+            return new AgroNTFeaturizingTransformer(model, ownsModel: true, folder, modelOptions,
+                manifest.Columns.Input, manifest.Columns.Output, embedding, manifest.ReadAheadRows);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static Manifest ToManifest(AgroNTFeaturizingTransformer transformer)
+    {
+        string folder = transformer.ModelFolder ?? throw new InvalidOperationException(
+            "This featurizer's model was created in memory and has no folder, and a saved featurizer refers to its model by folder. "
+            + "Save the model with AgroNTModel.Save(folder), featurize with that ModelFolder, and save the featurizer then.");
+        AgroNTModelOptions o = transformer.ModelOptions;
+        KmerTokenizerOptions t = o.Tokenizer;
+        AgroNTEmbeddingOptions e = transformer.EmbeddingOptions;
+        var config = transformer.Model.Config;
+        return new Manifest(
+            FormatName,
+            CurrentVersion,
+            new ColumnsManifest(transformer.InputColumnName, transformer.OutputColumnName),
+            new ModelManifest(
+                Path.GetFullPath(folder),
+                o.Device,
+                o.Precision,
+                o.CheckpointFormat,
+                new TokenizerManifest(t.Mode, t.Whitespace, t.Digits, t.LengthPolicy, t.MaxTokens, t.WindowStride, t.AddClsToken),
+                new ArchitectureManifest(config.HiddenSize, config.NumHiddenLayers, config.VocabSize)),
+            new EmbeddingManifest(e.Layer, e.Pooling, e.BatchSize, e.MaxBatchTokens, e.WindowAggregation),
+            transformer.ReadAheadRows);
+    }
+
+    private static void Write(Manifest manifest, Stream stream)
+    {
+        using var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+        using Stream entry = archive.CreateEntry(ManifestEntry, CompressionLevel.Optimal).Open();
+        JsonSerializer.Serialize(entry, manifest, s_json);
+    }
+
+    private static Manifest ReadManifest(Stream stream, string origin)
+    {
+        ZipArchive archive;
+        try
+        {
+            archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{origin} is not a saved AgroNTFeaturizingTransformer (not a zip archive).", e);
+        }
+
+        using (archive)
+        {
+            ZipArchiveEntry entry = archive.GetEntry(ManifestEntry)
+                ?? throw new InvalidDataException($"{origin} is not a saved AgroNTFeaturizingTransformer: it has no {ManifestEntry}.");
+            JsonDocument document;
+            using (Stream json = entry.Open())
+            {
+                try
+                {
+                    document = JsonDocument.Parse(json);
+                }
+                catch (JsonException e)
+                {
+                    throw new InvalidDataException($"{origin}: {ManifestEntry} is not valid JSON ({e.Message}).", e);
+                }
+            }
+
+            using (document)
+            {
+                // Name and version first, so a newer file gets a message about versions, not about a field this version lacks.
+                JsonElement root = document.RootElement;
+                string? format = root.TryGetProperty("format", out JsonElement f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+                if (format != FormatName)
+                {
+                    throw new InvalidDataException($"{origin} holds '{format ?? "no format name"}', not a saved {FormatName}.");
+                }
+
+                int version = root.TryGetProperty("formatVersion", out JsonElement v) && v.TryGetInt32(out int number) ? number : 0;
+                if (version < 1 || version > CurrentVersion)
+                {
+                    throw new InvalidDataException(
+                        $"{origin} was written in format version {version}; this version of AgroNT.MLNet reads versions 1 to {CurrentVersion}. Update the package to load it.");
+                }
+
+                Manifest? manifest;
+                try
+                {
+                    manifest = root.Deserialize<Manifest>(s_json);
+                }
+                catch (JsonException e)
+                {
+                    throw new InvalidDataException($"{origin}: {ManifestEntry} is malformed ({e.Message}).", e);
+                }
+
+                if (manifest?.Columns is null || manifest.Model?.Tokenizer is null || manifest.Model.Architecture is null || manifest.Embedding is null
+                    || string.IsNullOrWhiteSpace(manifest.Model.Folder) || manifest.ReadAheadRows <= 0)
+                {
+                    throw new InvalidDataException($"{origin}: {ManifestEntry} lacks required settings; the file is damaged.");
+                }
+
+                return manifest;
+            }
+        }
+    }
+
+    internal sealed record Manifest(string Format, int FormatVersion, ColumnsManifest Columns, ModelManifest Model, EmbeddingManifest Embedding, int ReadAheadRows);
+
+    internal sealed record ColumnsManifest(string Input, string Output);
+
+    internal sealed record ModelManifest(string Folder, string Device, Precision Precision, CheckpointFormat CheckpointFormat, TokenizerManifest Tokenizer, ArchitectureManifest Architecture);
+
+    internal sealed record TokenizerManifest(TokenizerMode Mode, CharacterHandling Whitespace, CharacterHandling Digits, LengthPolicy LengthPolicy, int? MaxTokens, int? WindowStride, bool AddClsToken);
+
+    internal sealed record ArchitectureManifest(int HiddenSize, int NumHiddenLayers, int VocabSize);
+
+    internal sealed record EmbeddingManifest(int? Layer, Pooling Pooling, int BatchSize, int? MaxBatchTokens, WindowAggregation WindowAggregation);
+}
