@@ -26,7 +26,7 @@ internal sealed class TokenizeVerb : IVerb
         var progress = new CommonOptions.ProgressLine(stderr, Name);
         long count = 0, bases = 0;
 
-        using var file = new AtomicFile(output);
+        using var file = MLNet.Analysis.StagedFile.Create(output);
         using (var json = new Utf8JsonWriter(file.Stream, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             foreach (var record in records)

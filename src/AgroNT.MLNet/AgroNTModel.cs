@@ -204,8 +204,8 @@ public sealed class AgroNTModel : IDisposable
 
     private static void WriteText(string path, string text)
     {
-        string temp = $"{path}.tmp-{Guid.NewGuid():N}";
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
+        using var file = Analysis.StagedFile.Create(path);
+        file.Stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        file.Commit();
     }
 }

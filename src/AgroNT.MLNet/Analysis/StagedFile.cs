@@ -30,13 +30,13 @@ internal sealed class StagedFile : IDisposable
         string full = Path.GetFullPath(destination);
         if (Directory.Exists(full))
         {
-            throw new IOException($"Cannot write embeddings to '{destination}': it is a folder. Name a file instead.");
+            throw new IOException($"Cannot write to '{destination}': it is a folder. Name a file instead.");
         }
         string? folder = Path.GetDirectoryName(full);
         if (folder is not null && !Directory.Exists(folder))
         {
             throw new DirectoryNotFoundException(
-                $"Cannot write embeddings to '{destination}': the folder '{folder}' does not exist. Create it first.");
+                $"Cannot write to '{destination}': the folder '{folder}' does not exist. Create it first.");
         }
         // The random suffix keeps two writers aimed at the same destination from sharing a temporary file.
         string temporary = full + ".tmp-" + Guid.NewGuid().ToString("N")[..12];
