@@ -55,7 +55,7 @@ internal sealed class InfoVerb : IVerb
         Line("architecture", $"{architecture}{(info.ModelType is null ? "" : $" (model_type {info.ModelType})")}: {c.NumHiddenLayers} layers, " +
             $"hidden {c.HiddenSize}, {c.NumAttentionHeads} heads of {c.HeadSize}, feed-forward {c.IntermediateSize}, {c.PositionEmbeddingType} positions");
         string stored = info.StoredParameterCount is { } count && count != info.ParameterCount
-            ? string.Create(invariant, $"; the weights hold {count:N0}{(AgroNTModelInfo.MatchesConfig(count, c) ? " (no contact head, which masked-LM use does not need)" : "")}")
+            ? string.Create(invariant, $"; the weights hold {count:N0}{(count == info.ParameterCount - info.ContactHeadParameters ? " (no contact head, which masked-LM use does not need)" : "")}")
             : "";
         Line("parameters", string.Create(invariant, $"{info.ParameterCount:N0} ({FormatCount(info.ParameterCount)}){stored}"));
         string dtypes = info.StoredDTypes.Count > 0 ? string.Join(", ", info.StoredDTypes) : "(no weights)";

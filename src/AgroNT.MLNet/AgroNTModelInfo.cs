@@ -82,6 +82,12 @@ public sealed record AgroNTModelInfo
     /// <summary>Bases one window covers: (<see cref="WindowTokens"/> - 1) k-mers of <see cref="K"/> bases (AgroNT: 6,138).</summary>
     public long? WindowBases => K is { } k ? (long)(WindowTokens - 1) * k : null;
 
+    /// <summary>
+    /// Parameters of the contact-prediction head (layers x heads + 1), which Hugging Face checkpoints carry but masked-LM
+    /// use never touches; checkpoints this library saves leave it out.
+    /// </summary>
+    public long ContactHeadParameters => ContactHeadParametersOf(Config);
+
     /// <summary>Memory for the weights in fp32: <see cref="ParameterCount"/> x 4 bytes.</summary>
     public long Float32Bytes => ParameterCount * 4;
 
@@ -182,7 +188,7 @@ public sealed record AgroNTModelInfo
         long attention = (4 * ((h * h) + h)) + layerNorm;
         long feedForward = (h * ffn) + ffn + (ffn * h) + h + layerNorm;
         long encoder = (layers * (attention + feedForward)) + layerNorm;
-        long contactHead = (layers * config.NumAttentionHeads) + 1;
+        long contactHead = ContactHeadParametersOf(config);
         long lmHead = (h * h) + h + layerNorm + (config.TieWordEmbeddings ? 0 : v * h) + v;
         return embeddings + encoder + contactHead + lmHead;
     }
@@ -192,7 +198,9 @@ public sealed record AgroNTModelInfo
     /// of exactly the contact head (which the MLM task does not use; this library's saves leave it out).
     /// </summary>
     internal static bool MatchesConfig(long stored, EsmConfig config) =>
-        stored == CountParameters(config) || stored == CountParameters(config) - ((long)config.NumHiddenLayers * config.NumAttentionHeads) - 1;
+        stored == CountParameters(config) || stored == CountParameters(config) - ContactHeadParametersOf(config);
+
+    private static long ContactHeadParametersOf(EsmConfig config) => ((long)config.NumHiddenLayers * config.NumAttentionHeads) + 1;
 
     /// <summary>The torch name of an element type (<c>float32</c>, <c>bfloat16</c>).</summary>
     internal static string DTypeName(ScalarType dtype) => dtype switch
