@@ -251,6 +251,22 @@ public sealed class HubDownloaderTests : IDisposable
     }
 
     [Fact]
+    public async Task DownloadAsync_TwoAtOnce_TheBlobLockLetsOnlyOneFetchIt()
+    {
+        var settings = new HubSettings { Endpoint = _server.Endpoint, CacheDirectory = Cache };
+        using var first = new HubDownloader(settings);
+        using var second = new HubDownloader(settings);
+        var options = new HubDownloadOptions { Include = ["model.safetensors"] };
+
+        HubSnapshot[] snapshots = await Task.WhenAll(
+            Task.Run(() => first.DownloadAsync(RepoId, options)), Task.Run(() => second.DownloadAsync(RepoId, options)));
+
+        Assert.Single(_server.RequestsTo("storage"));
+        Assert.Equal(snapshots[0].Folder, snapshots[1].Folder);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(SharedData.TinyModel, "model.safetensors")), File.ReadAllBytes(Path.Combine(snapshots[0].Folder, "model.safetensors")));
+    }
+
+    [Fact]
     public async Task DownloadAsync_CommitRevision_WritesNoRef()
     {
         HubSnapshot snapshot = await Download(options: new HubDownloadOptions { Revision = _commit, Include = ["config.json"] });
