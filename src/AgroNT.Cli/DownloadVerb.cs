@@ -55,7 +55,20 @@ internal sealed class DownloadVerb : IVerb
             Progress = args.Has("quiet") ? null : new ProgressPrinter(stderr, Name),
         };
         using var hub = new HubDownloader(settings);
-        HubSnapshot snapshot = hub.Download(repoId, options, cancellationToken);
+        HubSnapshot snapshot;
+        try
+        {
+            snapshot = hub.Download(repoId, options, cancellationToken);
+        }
+        catch (ArgumentException e) when (e is not ArgumentNullException)
+        {
+            throw new UsageException(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            stderr.WriteLine($"agront {Name}: cancelled; what arrived stays in the cache as .incomplete and the same command resumes it.");
+            return 130;
+        }
         if (!args.Has("quiet"))
         {
             int fetched = snapshot.Files.Count(f => f.Downloaded);

@@ -117,6 +117,8 @@ public sealed class DownloadVerbTests : IDisposable
     [InlineData]
     [InlineData("a/b", "c/d")]
     [InlineData("a/b@main", "--revision", "v1")]
+    [InlineData("not-an-id")]
+    [InlineData("a/b", "--include", "")]
     public void Download_BadArguments_ExitTwo(params string[] arguments)
     {
         using var environment = Environment();
@@ -125,6 +127,8 @@ public sealed class DownloadVerbTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.StartsWith("agront download: error: ", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", stderr, StringComparison.Ordinal);
+        Assert.Empty(_server.Requests);
     }
 
     [Fact]

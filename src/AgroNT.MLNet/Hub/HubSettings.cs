@@ -36,7 +36,8 @@ public sealed record HubSettings
     /// <summary>
     /// Settings from the environment, as huggingface_hub reads them: <c>HF_ENDPOINT</c> (default
     /// <see cref="DefaultEndpoint"/>); <c>HF_TOKEN</c>, else the token file <c>huggingface-cli login</c> writes
-    /// (<c>$HF_TOKEN_PATH</c>, else <c>$HF_HOME/token</c>, else <c>~/.cache/huggingface/token</c>);
+    /// (<c>$HF_TOKEN_PATH</c>, else <c>$HF_HOME/token</c>, else <c>$XDG_CACHE_HOME/huggingface/token</c>, else
+    /// <c>~/.cache/huggingface/token</c>);
     /// <c>HF_HUB_OFFLINE</c> (<c>1</c>, <c>true</c>, <c>yes</c> or <c>on</c>); and the cache folder of
     /// <see cref="HuggingFaceModelLocator.GetHubCacheDirectory"/>.
     /// </summary>
@@ -67,8 +68,9 @@ public sealed record HubSettings
         {
             return token.Trim();
         }
-        string file = NonEmpty("HF_TOKEN_PATH")
-            ?? Path.Combine(NonEmpty("HF_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "huggingface"), "token");
+        string home = NonEmpty("HF_HOME")
+            ?? Path.Combine(NonEmpty("XDG_CACHE_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "huggingface");
+        string file = NonEmpty("HF_TOKEN_PATH") ?? Path.Combine(home, "token");
         try
         {
             return File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } stored ? stored : null;
