@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using AgroNT.MLNet.Hub;
+
+namespace AgroNT.Cli;
+
+/// <summary>
+/// <c>agront download ORG/NAME</c>: fetches a model repository into the shared Hugging Face cache and prints the snapshot
+/// folder on standard output (progress goes to standard error), so <c>--model ORG/NAME</c> then works offline.
+/// </summary>
+internal sealed class DownloadVerb : IVerb
+{
+    public string Name => "download";
+
+    public string Summary => "download a model from the Hugging Face Hub into the shared Hugging Face cache";
+
+    public string Usage => "agront download ORG/NAME [--revision REV] [--include PATTERN...] [--cache-dir DIR]";
+
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        new("revision", "r", true, "branch, tag or commit (default main; ORG/NAME@REV works too)"),
+        new("include", null, true, "only files matching these globs, e.g. --include config.json vocab.txt '*.safetensors'", Repeatable: true),
+        new("cache-dir", null, true, "Hugging Face cache folder (default $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub)"),
+        new("quiet", "q", false, "no progress on standard error"),
+    ];
+
+    public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (args.Positional.Count != 1)
+        {
+            throw new UsageException($"give exactly one model id, e.g. agront download InstaDeepAI/agro-nucleotide-transformer-1b (got {args.Positional.Count}).");
+        }
+        string repoId = args.Positional[0];
+        string? revision = args.Get("revision");
+        int at = repoId.IndexOf('@', StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            if (revision is not null)
+            {
+                throw new UsageException($"give the revision once: either {repoId} or --revision {revision}.");
+            }
+            revision = repoId[(at + 1)..];
+            repoId = repoId[..at];
+        }
+
+        HubSettings settings = HubSettings.FromEnvironment();
+        if (args.Get("cache-dir") is { } cacheDirectory)
+        {
+            settings = settings with { CacheDirectory = cacheDirectory };
+        }
+        var options = new HubDownloadOptions
+        {
+            Revision = revision ?? "main",
+            Include = args.GetAll("include"),
+            Progress = args.Has("quiet") ? null : new ProgressPrinter(stderr, Name),
+        };
+        using var hub = new HubDownloader(settings);
+        HubSnapshot snapshot;
+        try
+        {
+            snapshot = hub.Download(repoId, options, cancellationToken);
+        }
+        catch (ArgumentException e) when (e is not ArgumentNullException)
+        {
+            throw new UsageException(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            stderr.WriteLine($"agront {Name}: cancelled; what arrived stays in the cache as .incomplete and the same command resumes it.");
+            return 130;
+        }
+        if (!args.Has("quiet"))
+        {
+            int fetched = snapshot.Files.Count(f => f.Downloaded);
+            string commit = snapshot.Commit[..Math.Min(12, snapshot.Commit.Length)];
+            stderr.WriteLine(settings.Offline
+                ? $"agront {Name}: {repoId}@{options.Revision} (commit {commit}) resolved from the cache (HF_HUB_OFFLINE): {snapshot.Files.Count} files."
+                : $"agront {Name}: {repoId}@{options.Revision} (commit {commit}): {snapshot.Files.Count} files, {fetched} downloaded " +
+                  $"({ByteSize.Format(snapshot.BytesDownloaded)}), {snapshot.Files.Count - fetched} already cached. Use it with --model {repoId}" +
+                  (options.Revision == "main" ? "" : "@" + options.Revision) + ".");
+        }
+        stdout.WriteLine(snapshot.Folder);
+        return 0;
+    }
+
+    /// <summary>One line per file event, and byte progress at most every two seconds; synchronous, so lines stay in order.</summary>
+    private sealed class ProgressPrinter(TextWriter stderr, string verb) : IProgress<HubDownloadProgress>
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private TimeSpan _lastLine = TimeSpan.Zero;
+        private string? _file;
+        private long _fileStartBytes;
+        private TimeSpan _fileStart;
+
+        public void Report(HubDownloadProgress value)
+        {
+            string prefix = $"agront {verb}: [{value.FileIndex}/{value.FileCount}] {value.FileName}";
+            if (value.FileName != _file)
+            {
+                _file = value.FileName;
+                _fileStartBytes = value.BytesDone;
+                _fileStart = _clock.Elapsed;
+            }
+            switch (value.Stage)
+            {
+                case HubDownloadStage.Cached:
+                    stderr.WriteLine($"{prefix}: already in the cache ({ByteSize.Format(value.BytesDone)})");
+                    break;
+                case HubDownloadStage.Retrying:
+                    stderr.WriteLine($"{prefix}: connection lost; resuming at {ByteSize.Format(value.BytesDone)}");
+                    break;
+                case HubDownloadStage.Completed:
+                    stderr.WriteLine($"{prefix}: done ({ByteSize.Format(value.BytesDone)})");
+                    break;
+                case HubDownloadStage.Downloading when _clock.Elapsed - _lastLine >= TimeSpan.FromSeconds(2):
+                    _lastLine = _clock.Elapsed;
+                    double seconds = Math.Max((_clock.Elapsed - _fileStart).TotalSeconds, 1e-3);
+                    string total = value.BytesTotal is { } size and > 0
+                        ? string.Create(CultureInfo.InvariantCulture, $" of {ByteSize.Format(size)} ({100.0 * value.BytesDone / size:0.0}%)")
+                        : "";
+                    stderr.WriteLine($"{prefix}: {ByteSize.Format(value.BytesDone)}{total}, {ByteSize.Format((long)((value.BytesDone - _fileStartBytes) / seconds))}/s");
+                    break;
+            }
+        }
+    }
+}
