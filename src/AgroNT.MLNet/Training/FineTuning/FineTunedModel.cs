@@ -84,7 +84,17 @@ public sealed class FineTunedModel : IDisposable
     /// <param name="batchSize">Sequences per forward pass.</param>
     /// <param name="cancellationToken">Checked between batches.</param>
     /// <returns>One array of <see cref="OutputCount"/> values per sequence.</returns>
-    public IReadOnlyList<float[]> Predict(IReadOnlyList<string> sequences, int batchSize = 16, CancellationToken cancellationToken = default)
+    public IReadOnlyList<float[]> Predict(IReadOnlyList<string> sequences, int batchSize = 16, CancellationToken cancellationToken = default) =>
+        PredictCore(sequences, batchSize, ToPredictions, cancellationToken);
+
+    /// <summary>
+    /// The head's outputs in ML.NET's score convention: logits for classification (the probability is their
+    /// sigmoid), values in label units for regression.
+    /// </summary>
+    internal IReadOnlyList<float[]> PredictScores(IReadOnlyList<string> sequences, int batchSize, CancellationToken cancellationToken = default) =>
+        PredictCore(sequences, batchSize, outputs => ProblemType.IsClassification() ? outputs : ToPredictions(outputs), cancellationToken);
+
+    private IReadOnlyList<float[]> PredictCore(IReadOnlyList<string> sequences, int batchSize, Func<Tensor, Tensor> map, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sequences);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -104,7 +114,7 @@ public sealed class FineTunedModel : IDisposable
                 using var noGrad = no_grad();
                 SetTraining(false);
                 var (idsTensor, mask) = TokenBatches.ToTensors([.. batch.Select(i => ids[i])], Model.Config.PadTokenId, Model.Device);
-                outputs = ToPredictions(Forward(idsTensor, mask)).to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
+                outputs = map(Forward(idsTensor, mask)).to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
             }
             for (int r = 0; r < batch.Length; r++)
             {
