@@ -206,6 +206,7 @@ public sealed class FineTuningTrainer
         private long? _totalSteps;
         private double _lossSum;
         private int _lossCount;
+        private double _lastTrainLoss = double.NaN;
 
         public Run(FineTuningTrainer trainer, FineTunedModel fitted, IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
         {
@@ -432,7 +433,9 @@ public sealed class FineTuningTrainer
 
         private void Report(int epoch, double? validationLoss, double? metric, bool isBest)
         {
-            double trainLoss = _lossCount > 0 ? _lossSum / _lossCount : double.NaN;
+            // A validation right after a loss report carries that report's loss rather than an empty mean.
+            double trainLoss = _lossCount > 0 ? _lossSum / _lossCount : _lastTrainLoss;
+            _lastTrainLoss = trainLoss;
             if (_lossCount > 0 || validationLoss is not null)
             {
                 _points.Add(new TrainingCurvePoint(_step, epoch, trainLoss, validationLoss, metric));
