@@ -1,4 +1,5 @@
 using AgroNT.MLNet;
+using AgroNT.MLNet.Analysis;
 using AgroNT.MLNet.Featurization;
 using AgroNT.Transforms.Benchmarks;
 using Microsoft.ML;
@@ -8,8 +9,9 @@ using Microsoft.ML.Trainers.LightGbm;
 namespace AgroNT.Cli;
 
 /// <summary>
-/// The frozen route of <c>agront finetune --method frozen-lightgbm</c>: mean-pooled last-layer AgroNT embeddings,
-/// then one LightGBM model per output (binary classifier or regressor).
+/// The frozen routes of <c>agront finetune</c>: mean-pooled last-layer AgroNT embeddings, then one ML.NET model per
+/// output (binary classifier or regressor): LightGBM with fixed settings (<c>frozen-lightgbm</c>), or the best
+/// candidate of an automatic model search (<c>auto</c>).
 /// </summary>
 internal sealed class FrozenLightGbm
 {
@@ -26,6 +28,38 @@ internal sealed class FrozenLightGbm
     }
 
     public IReadOnlyList<string> Notes { get; private set; } = [];
+
+    public IReadOnlyList<ModelSearchResult> Searches { get; private set; } = [];
+
+    /// <summary>Fits one automatic model search per output, sharing <paramref name="budget"/> equally.</summary>
+    public static FrozenLightGbm FitSearch(AgroNTEmbedder embedder, BenchmarkProblemType problemType, int outputs, IReadOnlyList<BenchmarkExample> train,
+        int seed, TimeSpan budget, TextWriter log, CancellationToken cancellationToken)
+    {
+        var features = embedder.Embed([.. train.Select(e => e.Sequence)], [.. train.Select(e => e.Name)], cancellationToken);
+        var result = new FrozenLightGbm(new MLContext(seed), problemType, embedder.HiddenSize);
+        var notes = new List<string>();
+        var searches = new List<ModelSearchResult>();
+        var options = new ModelSearchOptions { MaxTime = budget / outputs, Seed = seed, Folds = Math.Clamp(train.Count / 20, 2, 5) };
+        for (int j = 0; j < outputs; j++)
+        {
+            float[] labels = [.. train.Select(e => e.Labels[j])];
+            if (problemType.IsClassification() && labels.Distinct().Count() < 2)
+            {
+                result._models.Add((null, labels[0]));
+                notes.Add($"output {j + 1} has one class in the training data; it predicts the constant {labels[0]}");
+                continue;
+            }
+            var factory = result._ml.ModelSearch();
+            var experiment = problemType.IsClassification() ? factory.CreateBinaryClassificationSearch(options) : factory.CreateRegressionSearch(options);
+            var search = experiment.Execute(result.ToDataView(features, labels), progress: new TrialLog(log, j + 1), cancellationToken: cancellationToken);
+            searches.Add(search);
+            result._models.Add((search.Model, 0));
+            notes.Add($"output {j + 1}: best of {search.Leaderboard.Count} candidates is {search.BestRun.Description}, cross-validated {search.MetricName} {search.BestRun.Metric:0.####}");
+        }
+        result.Notes = notes;
+        result.Searches = searches;
+        return result;
+    }
 
     public static FrozenLightGbm Fit(AgroNTEmbedder embedder, BenchmarkProblemType problemType, int outputs, IReadOnlyList<BenchmarkExample> train, int seed, CancellationToken cancellationToken)
     {
@@ -98,7 +132,9 @@ internal sealed class FrozenLightGbm
         return result;
     }
 
-    /// <summary>Saves each output's LightGBM model as an ML.NET zip (<c>lightgbm_o1.zip</c>, ...).</summary>
+    private string FilePrefix => Searches.Count > 0 ? "search" : "lightgbm";
+
+    /// <summary>Saves each output's model as an ML.NET zip (<c>lightgbm_o1.zip</c>, or <c>search_o1.zip</c> after a search), and a search's leaderboards.</summary>
     public void Save(string folder)
     {
         Directory.CreateDirectory(folder);
@@ -107,8 +143,21 @@ internal sealed class FrozenLightGbm
         {
             if (_models[j].Model is { } model)
             {
-                _ml.Model.Save(model, schema, Path.Combine(folder, $"lightgbm_o{j + 1}.zip"));
+                _ml.Model.Save(model, schema, Path.Combine(folder, $"{FilePrefix}_o{j + 1}.zip"));
             }
+        }
+        if (Searches.Count > 0)
+        {
+            var lines = new List<string> { "output,rank,trainer,hyperparameters,metric,cv_mean,cv_std,seconds,error" };
+            for (int j = 0; j < Searches.Count; j++)
+            {
+                lines.AddRange(Searches[j].Leaderboard.Select((t, rank) => string.Join(",",
+                    (j + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), (rank + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), t.TrainerName,
+                    "\"" + string.Join(" ", t.Hyperparameters.Select(h => $"{h.Key}={h.Value}")) + "\"", Searches[j].MetricName,
+                    t.Metric.ToString("R", System.Globalization.CultureInfo.InvariantCulture), t.MetricStdDev.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                    t.Duration.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture), "\"" + (t.Error ?? "").Replace("\"", "'", StringComparison.Ordinal) + "\"")));
+            }
+            File.WriteAllLines(Path.Combine(folder, "leaderboard.csv"), lines);
         }
     }
 
@@ -126,6 +175,12 @@ internal sealed class FrozenLightGbm
         var definition = SchemaDefinition.Create(typeof(T));
         definition["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, _hiddenSize);
         return definition;
+    }
+
+    private sealed class TrialLog(TextWriter log, int output) : IProgress<ModelSearchTrial>
+    {
+        public void Report(ModelSearchTrial value) => log.WriteLine(
+            $"agront finetune: output {output} trial {value.Index}: {value.Description}: {(value.Error is null ? value.Metric.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture) : "failed: " + value.Error)}");
     }
 
     private sealed class Row

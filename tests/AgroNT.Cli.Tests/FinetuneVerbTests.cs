@@ -84,6 +84,20 @@ public sealed class FinetuneVerbTests : IDisposable
     }
 
     [Fact]
+    public void Finetune_Auto_SearchesAndWritesTheLeaderboard()
+    {
+        string output = _cli.PathOf("auto");
+        var (code, _, stderr) = _cli.Run("finetune", "--model", SharedData.TinyModel,
+            "--train", Subset("chloroplast_coding", "train", 40), "--test", Subset("chloroplast_coding", "test", 10),
+            "--task", "binary", "--method", "auto", "--time-budget", "1", "--out", output);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("trial 1: LightGbm", stderr);
+        Assert.True(File.Exists(Path.Combine(output, "model", "search_o1.zip")));
+        Assert.StartsWith("output,rank,trainer,", File.ReadLines(Path.Combine(output, "model", "leaderboard.csv")).First());
+    }
+
+    [Fact]
     public void Finetune_FullRegression_WritesR2()
     {
         string train = _cli.PathOf("reg_train.fa"), test = _cli.PathOf("reg_test.fa");
@@ -101,8 +115,7 @@ public sealed class FinetuneVerbTests : IDisposable
 
     [Theory]
     [InlineData("--task", "ranking", "--task must be binary, multilabel, regression or multiregression")]
-    [InlineData("--method", "adapter", "--method must be ia3, lora, full or frozen-lightgbm")]
-    [InlineData("--method", "auto", "not available yet")]
+    [InlineData("--method", "adapter", "--method must be ia3, lora, full, frozen-lightgbm or auto")]
     public void Finetune_BadChoice_IsAUsageError(string option, string value, string message)
     {
         string[] args = ["finetune", "--train", "a.fa", "--test", "b.fa", "--task", "binary", "--out", _cli.PathOf("x")];
