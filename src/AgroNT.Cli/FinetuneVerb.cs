@@ -22,7 +22,7 @@ internal sealed class FinetuneVerb : IVerb
     public string Summary => "fine-tune AgroNT on a labelled FASTA task (ia3, lora, full, frozen-lightgbm or auto)";
 
     public string Usage => "agront finetune --train A.fa [--validation B.fa] --test C.fa --task binary|multilabel|regression|multiregression "
-        + "--method ia3|lora|full|frozen-lightgbm|auto [--model DIR] --out DIR";
+        + "--method ia3|lora|full|frozen-lightgbm|auto|kmer-lightgbm [--model DIR] --out DIR";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
@@ -30,7 +30,7 @@ internal sealed class FinetuneVerb : IVerb
         new("validation", null, true, "validation FASTA for early stopping (optional)"),
         new("test", null, true, "test FASTA: metrics.json and predictions.csv are computed on it"),
         new("task", null, true, "binary, multilabel, regression or multiregression"),
-        new("method", null, true, "ia3 (default, the paper's), lora, full, frozen-lightgbm (embeddings + LightGBM) or auto (embeddings + model search)"),
+        new("method", null, true, "ia3 (default, the paper's), lora, full, frozen-lightgbm (embeddings + LightGBM), auto (embeddings + model search), or the baseline kmer-lightgbm (6-mer frequencies + LightGBM)"),
         new("time-budget", null, true, "seconds for --method auto's model search, shared by the outputs (default 60)"),
         CommonOptions.Model,
         new("out", null, true, "output folder (created): model/, metrics.json, predictions.csv, training-curve.png"),
@@ -60,9 +60,9 @@ internal sealed class FinetuneVerb : IVerb
             var other => throw new UsageException($"--task must be binary, multilabel, regression or multiregression, got '{other}'."),
         };
         string method = args.Get("method") ?? "ia3";
-        if (method is not ("ia3" or "lora" or "full" or "frozen-lightgbm" or "auto"))
+        if (method is not ("ia3" or "lora" or "full" or "frozen-lightgbm" or "auto" or "kmer-lightgbm"))
         {
-            throw new UsageException($"--method must be ia3, lora, full, frozen-lightgbm or auto, got '{method}'.");
+            throw new UsageException($"--method must be ia3, lora, full, frozen-lightgbm, auto or kmer-lightgbm, got '{method}'.");
         }
         string output = args.Require("out");
         var train = BenchmarkDataView.Open(args.Require("train"), problemType);
@@ -79,23 +79,23 @@ internal sealed class FinetuneVerb : IVerb
         using (var writer = new StreamWriter(csv.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true))
         {
             writer.WriteLine(CsvHeader(problemType, train.LabelCount));
-            if (method is "frozen-lightgbm" or "auto")
+            if (method is "frozen-lightgbm" or "auto" or "kmer-lightgbm")
             {
-                using var model = AgroNTModel.Load(CommonOptions.ModelFolder(args), new AgroNTModelOptions { Tokenizer = options.Tokenizer });
-                var embedder = new AgroNTEmbedder(model);
-                stderr.WriteLine($"agront finetune: embedding the training data with {model.Config.NumHiddenLayers}-layer AgroNT and fitting "
-                    + (method == "auto" ? "the model search" : "LightGBM"));
+                using var model = method == "kmer-lightgbm" ? null : AgroNTModel.Load(CommonOptions.ModelFolder(args), new AgroNTModelOptions { Tokenizer = options.Tokenizer });
+                var featurizer = model is null ? Featurizer.SixMerCounts : Featurizer.Embeddings(new AgroNTEmbedder(model));
+                stderr.WriteLine("agront finetune: " + (model is null ? "counting 6-mers" : $"embedding with {model.Config.NumHiddenLayers}-layer AgroNT")
+                    + " and fitting " + (method == "auto" ? "the model search" : "LightGBM"));
                 var examples = train.ReadExamples().ToList();
                 var frozen = method == "auto"
-                    ? FrozenLightGbm.FitSearch(embedder, problemType, train.LabelCount, examples, seed,
+                    ? FrozenLightGbm.FitSearch(featurizer, problemType, train.LabelCount, examples, seed,
                         TimeSpan.FromSeconds(args.GetInt("time-budget", 60, 1)), stderr, cancellationToken)
-                    : FrozenLightGbm.Fit(embedder, problemType, train.LabelCount, examples, seed, cancellationToken);
+                    : FrozenLightGbm.Fit(featurizer, problemType, train.LabelCount, examples, seed, cancellationToken);
                 foreach (string note in frozen.Notes)
                 {
                     stderr.WriteLine($"agront finetune: {note}");
                 }
                 frozen.Save(modelFolder);
-                PredictTest(test, chunk => frozen.Predict(embedder, chunk, cancellationToken), writer, labels, predictions, cancellationToken);
+                PredictTest(test, chunk => frozen.Predict(featurizer, chunk, cancellationToken), writer, labels, predictions, cancellationToken);
             }
             else
             {

@@ -8,10 +8,25 @@ using Microsoft.ML.Trainers.LightGbm;
 
 namespace AgroNT.Cli;
 
+/// <summary>Turns examples into fixed-length feature vectors.</summary>
+/// <param name="Length">The vector length.</param>
+/// <param name="Compute">Computes one vector per example, in order.</param>
+internal sealed record Featurizer(int Length, Func<IReadOnlyList<BenchmarkExample>, CancellationToken, IReadOnlyList<float[]>> Compute)
+{
+    /// <summary>Mean-pooled last-layer AgroNT embeddings.</summary>
+    public static Featurizer Embeddings(AgroNTEmbedder embedder) => new(embedder.HiddenSize,
+        (examples, cancellationToken) => embedder.Embed([.. examples.Select(e => e.Sequence)], [.. examples.Select(e => e.Name)], cancellationToken));
+
+    /// <summary>Overlapping 6-mer frequencies (4096 features), the alignment-free baseline.</summary>
+    public static Featurizer SixMerCounts { get; } = new(KmerCounts.FeatureCount(6),
+        (examples, _) => [.. examples.Select(e => KmerCounts.Frequencies(e.Sequence))]);
+}
+
 /// <summary>
 /// The frozen routes of <c>agront finetune</c>: mean-pooled last-layer AgroNT embeddings, then one ML.NET model per
 /// output (binary classifier or regressor): LightGBM with fixed settings (<c>frozen-lightgbm</c>), or the best
-/// candidate of an automatic model search (<c>auto</c>).
+/// candidate of an automatic model search (<c>auto</c>). The same learners on 6-mer frequencies instead of
+/// embeddings are the baseline <c>kmer-lightgbm</c>.
 /// </summary>
 internal sealed class FrozenLightGbm
 {
@@ -32,11 +47,11 @@ internal sealed class FrozenLightGbm
     public IReadOnlyList<ModelSearchResult> Searches { get; private set; } = [];
 
     /// <summary>Fits one automatic model search per output, sharing <paramref name="budget"/> equally.</summary>
-    public static FrozenLightGbm FitSearch(AgroNTEmbedder embedder, BenchmarkProblemType problemType, int outputs, IReadOnlyList<BenchmarkExample> train,
+    public static FrozenLightGbm FitSearch(Featurizer featurizer, BenchmarkProblemType problemType, int outputs, IReadOnlyList<BenchmarkExample> train,
         int seed, TimeSpan budget, TextWriter log, CancellationToken cancellationToken)
     {
-        var features = embedder.Embed([.. train.Select(e => e.Sequence)], [.. train.Select(e => e.Name)], cancellationToken);
-        var result = new FrozenLightGbm(new MLContext(seed), problemType, embedder.HiddenSize);
+        var features = featurizer.Compute(train, cancellationToken);
+        var result = new FrozenLightGbm(new MLContext(seed), problemType, featurizer.Length);
         var notes = new List<string>();
         var searches = new List<ModelSearchResult>();
         var options = new ModelSearchOptions { MaxTime = budget / outputs, Seed = seed, Folds = Math.Clamp(train.Count / 20, 2, 5) };
@@ -61,10 +76,10 @@ internal sealed class FrozenLightGbm
         return result;
     }
 
-    public static FrozenLightGbm Fit(AgroNTEmbedder embedder, BenchmarkProblemType problemType, int outputs, IReadOnlyList<BenchmarkExample> train, int seed, CancellationToken cancellationToken)
+    public static FrozenLightGbm Fit(Featurizer featurizer, BenchmarkProblemType problemType, int outputs, IReadOnlyList<BenchmarkExample> train, int seed, CancellationToken cancellationToken)
     {
-        var features = embedder.Embed([.. train.Select(e => e.Sequence)], [.. train.Select(e => e.Name)], cancellationToken);
-        var result = new FrozenLightGbm(new MLContext(seed), problemType, embedder.HiddenSize);
+        var features = featurizer.Compute(train, cancellationToken);
+        var result = new FrozenLightGbm(new MLContext(seed), problemType, featurizer.Length);
         var notes = new List<string>();
         for (int j = 0; j < outputs; j++)
         {
@@ -105,9 +120,9 @@ internal sealed class FrozenLightGbm
     }
 
     /// <summary>Probabilities (classification) or values (regression), one array of outputs per sequence.</summary>
-    public float[][] Predict(AgroNTEmbedder embedder, IReadOnlyList<BenchmarkExample> examples, CancellationToken cancellationToken)
+    public float[][] Predict(Featurizer featurizer, IReadOnlyList<BenchmarkExample> examples, CancellationToken cancellationToken)
     {
-        var features = embedder.Embed([.. examples.Select(e => e.Sequence)], [.. examples.Select(e => e.Name)], cancellationToken);
+        var features = featurizer.Compute(examples, cancellationToken);
         var result = examples.Select(_ => new float[_models.Count]).ToArray();
         var data = ToDataView(features, new float[examples.Count]);
         for (int j = 0; j < _models.Count; j++)

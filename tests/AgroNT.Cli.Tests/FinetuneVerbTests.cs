@@ -70,13 +70,15 @@ public sealed class FinetuneVerbTests : IDisposable
         Assert.StartsWith("id,label_1,label_2,label_3,label_4,probability_1,", File.ReadLines(Path.Combine(output, "predictions.csv")).First());
     }
 
-    [Fact]
-    public void Finetune_FrozenLightGbm_WritesMetricsAndLightGbmModel()
+    [Theory]
+    [InlineData("frozen-lightgbm")]
+    [InlineData("kmer-lightgbm")]
+    public void Finetune_FrozenLightGbmAndKmerBaseline_WriteMetricsAndLightGbmModel(string method)
     {
-        string output = _cli.PathOf("frozen");
+        string output = _cli.PathOf(method);
         var (code, _, stderr) = _cli.Run("finetune", "--model", SharedData.TinyModel,
             "--train", Subset("chloroplast_coding", "train", 40), "--test", Subset("chloroplast_coding", "test", 10),
-            "--task", "binary", "--method", "frozen-lightgbm", "--out", output);
+            "--task", "binary", "--method", method, "--out", output);
 
         Assert.True(code == 0, stderr);
         Assert.True(File.Exists(Path.Combine(output, "model", "lightgbm_o1.zip")));
@@ -115,7 +117,7 @@ public sealed class FinetuneVerbTests : IDisposable
 
     [Theory]
     [InlineData("--task", "ranking", "--task must be binary, multilabel, regression or multiregression")]
-    [InlineData("--method", "adapter", "--method must be ia3, lora, full, frozen-lightgbm or auto")]
+    [InlineData("--method", "adapter", "--method must be ia3, lora, full, frozen-lightgbm, auto or kmer-lightgbm")]
     public void Finetune_BadChoice_IsAUsageError(string option, string value, string message)
     {
         string[] args = ["finetune", "--train", "a.fa", "--test", "b.fa", "--task", "binary", "--out", _cli.PathOf("x")];
