@@ -36,6 +36,12 @@ public sealed record ModelSearchOptions
     /// <summary>Threads per tree-ensemble trainer (LightGBM, FastTree, FastForest); <see langword="null"/> = the trainers' default (all cores).</summary>
     public int? NumberOfThreads { get; init; }
 
+    /// <summary>
+    /// A column whose equal values always land in the same fold (ML.NET's sampling key), such as a genomic region
+    /// id for overlapping windows; <see langword="null"/> splits rows at random.
+    /// </summary>
+    public string? SamplingKeyColumnName { get; init; }
+
     /// <summary>Seed of the fold split and of the trainers that use one. Default 1.</summary>
     public int Seed { get; init; } = 1;
 }
@@ -149,11 +155,10 @@ public sealed class ModelSearchExperiment
     {
         if (Task == ModelSearchTask.BinaryClassification)
         {
-            // AUROC is defined with both classes in a fold; stratify by the label so small data still has them.
-            return [.. _ml.BinaryClassification.CrossValidateNonCalibrated(data, pipeline, Options.Folds, label, seed: Options.Seed)
+            return [.. _ml.BinaryClassification.CrossValidateNonCalibrated(data, pipeline, Options.Folds, label, Options.SamplingKeyColumnName, Options.Seed)
                 .Select(f => f.Metrics.AreaUnderRocCurve)];
         }
-        return [.. _ml.Regression.CrossValidate(data, pipeline, Options.Folds, label, seed: Options.Seed).Select(f => f.Metrics.RSquared)];
+        return [.. _ml.Regression.CrossValidate(data, pipeline, Options.Folds, label, Options.SamplingKeyColumnName, Options.Seed).Select(f => f.Metrics.RSquared)];
     }
 
     private IEnumerable<(string Name, IReadOnlyDictionary<string, string> Hyperparameters, IEstimator<ITransformer> Pipeline)> Candidates(string label, string features, long rows)
