@@ -16,6 +16,7 @@ internal static class CliApp
         new BenchVerb(),
         new DownloadVerb(),
         new InfoVerb(),
+        new FinetuneVerb(),
     }.ToDictionary(v => v.Name, StringComparer.Ordinal);
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)

@@ -22,7 +22,8 @@ public sealed class EsmDense : nn.Module<Tensor, Tensor>
     public Linear Dense => _dense;
 
     /// <inheritdoc/>
-    public override Tensor forward(Tensor input) => _dense.forward(input);
+    /// <remarks>Runs the Linear layer through <c>call</c>, so hooks registered on <see cref="Dense"/> (fine-tuning adapters) take part.</remarks>
+    public override Tensor forward(Tensor input) => _dense.call(input);
 }
 
 /// <summary>Pre-LayerNorm attention block (<c>layer.N.attention</c>): <c>x + dense(Attn(LN(x)))</c>.</summary>

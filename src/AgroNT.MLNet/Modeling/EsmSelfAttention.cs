@@ -50,7 +50,8 @@ public sealed class EsmSelfAttention : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor additiveMask)
     {
         long batch = hidden.shape[0], tokens = hidden.shape[1];
-        Tensor Heads(Linear projection) => projection.forward(hidden).view(batch, tokens, _heads, _headSize).transpose(1, 2);
+        // call (not forward) runs the projection's hooks: LoRA and IA3 adapters attach there.
+        Tensor Heads(Linear projection) => projection.call(hidden).view(batch, tokens, _heads, _headSize).transpose(1, 2);
         var q = Heads(_query);
         var k = Heads(_key);
         var v = Heads(_value);

@@ -1,0 +1,258 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AgroNT.MLNet;
+using AgroNT.MLNet.Analysis;
+using AgroNT.MLNet.Featurization;
+using AgroNT.MLNet.Training.FineTuning;
+using AgroNT.Transforms.Benchmarks;
+
+namespace AgroNT.Cli;
+
+/// <summary>
+/// <c>agront finetune</c>: fits a task on benchmark-style FASTA files (<c>&gt;name|label</c>) and writes the model,
+/// <c>metrics.json</c> (test metrics by name), <c>predictions.csv</c> and <c>training-curve.png</c>.
+/// </summary>
+internal sealed class FinetuneVerb : IVerb
+{
+    private const int PredictionChunk = 512;
+
+    public string Name => "finetune";
+
+    public string Summary => "fine-tune AgroNT on a labelled FASTA task (ia3, lora, full, frozen-lightgbm or auto)";
+
+    public string Usage => "agront finetune --train A.fa [--validation B.fa] --test C.fa --task binary|multilabel|regression|multiregression "
+        + "--method ia3|lora|full|frozen-lightgbm|auto|kmer-lightgbm [--model DIR] --out DIR";
+
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        new("train", null, true, "training FASTA with name|label headers"),
+        new("validation", null, true, "validation FASTA for early stopping (optional)"),
+        new("test", null, true, "test FASTA: metrics.json and predictions.csv are computed on it"),
+        new("task", null, true, "binary, multilabel, regression or multiregression"),
+        new("method", null, true, "ia3 (default, the paper's), lora, full, frozen-lightgbm (embeddings + LightGBM), auto (embeddings + model search), or the baseline kmer-lightgbm (6-mer frequencies + LightGBM)"),
+        new("time-budget", null, true, "seconds for --method auto's model search, shared by the outputs (default 60)"),
+        CommonOptions.Model,
+        new("out", null, true, "output folder (created): model/, metrics.json, predictions.csv, training-curve.png"),
+        new("epochs", null, true, "passes over the training data (default 10)"),
+        new("max-steps", null, true, "stop after this many optimisation steps"),
+        new("batch-size", null, true, "sequences per step (default 8)"),
+        new("learning-rate", null, true, "encoder-side learning rate (default: ia3 3e-3, lora 5e-4, full 3e-5)"),
+        new("head-learning-rate", null, true, "task head learning rate (default 1e-3)"),
+        new("patience", null, true, "validations without improvement before stopping (default 3)"),
+        new("eval-every", null, true, "steps between validations (default: once per epoch)"),
+        new("lora-rank", null, true, "LoRA rank (default 8)"),
+        new("lora-alpha", null, true, "LoRA alpha (default 16)"),
+        new("lora-targets", null, true, "comma-separated LoRA target modules (default query,value)"),
+        new("pooling", null, true, "mean (default) or cls"),
+        new("seed", null, true, "random seed (default 42)"),
+        CommonOptions.TokenizerMode, CommonOptions.LengthPolicy,
+    ];
+
+    public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var problemType = args.Require("task") switch
+        {
+            "binary" => BenchmarkProblemType.BinaryClassification,
+            "multilabel" or "multi-label" => BenchmarkProblemType.MultiLabelClassification,
+            "regression" => BenchmarkProblemType.Regression,
+            "multiregression" or "multi-regression" => BenchmarkProblemType.MultiOutputRegression,
+            var other => throw new UsageException($"--task must be binary, multilabel, regression or multiregression, got '{other}'."),
+        };
+        string method = args.Get("method") ?? "ia3";
+        if (method is not ("ia3" or "lora" or "full" or "frozen-lightgbm" or "auto" or "kmer-lightgbm"))
+        {
+            throw new UsageException($"--method must be ia3, lora, full, frozen-lightgbm, auto or kmer-lightgbm, got '{method}'.");
+        }
+        string output = args.Require("out");
+        var train = BenchmarkDataView.Open(args.Require("train"), problemType);
+        var validation = args.Get("validation") is { } validationPath ? BenchmarkDataView.Open(validationPath, problemType, train.LabelCount) : null;
+        var test = BenchmarkDataView.Open(args.Require("test"), problemType, train.LabelCount);
+        int seed = args.GetInt("seed", 42);
+        var options = FineTuningOptions(args, method, seed);
+        Directory.CreateDirectory(output);
+        string modelFolder = Path.Combine(output, "model");
+
+        var labels = new List<float>();
+        var predictions = new List<float>();
+        using var csv = new AtomicFile(Path.Combine(output, "predictions.csv"));
+        using (var writer = new StreamWriter(csv.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true))
+        {
+            writer.WriteLine(CsvHeader(problemType, train.LabelCount));
+            if (method is "frozen-lightgbm" or "auto" or "kmer-lightgbm")
+            {
+                using var model = method == "kmer-lightgbm" ? null : AgroNTModel.Load(CommonOptions.ModelFolder(args), new AgroNTModelOptions { Tokenizer = options.Tokenizer });
+                var featurizer = model is null ? Featurizer.SixMerCounts : Featurizer.Embeddings(new AgroNTEmbedder(model));
+                stderr.WriteLine("agront finetune: " + (model is null ? "counting 6-mers" : $"embedding with {model.Config.NumHiddenLayers}-layer AgroNT")
+                    + " and fitting " + (method == "auto" ? "the model search" : "LightGBM"));
+                var examples = train.ReadExamples().ToList();
+                var frozen = method == "auto"
+                    ? FrozenLightGbm.FitSearch(featurizer, problemType, train.LabelCount, examples, seed,
+                        TimeSpan.FromSeconds(args.GetInt("time-budget", 60, 1)), stderr, cancellationToken)
+                    : FrozenLightGbm.Fit(featurizer, problemType, train.LabelCount, examples, seed, cancellationToken);
+                foreach (string note in frozen.Notes)
+                {
+                    stderr.WriteLine($"agront finetune: {note}");
+                }
+                frozen.Save(modelFolder);
+                PredictTest(test, chunk => frozen.Predict(featurizer, chunk, cancellationToken), writer, labels, predictions, cancellationToken);
+            }
+            else
+            {
+                var trainer = new FineTuningTrainer(options);
+                var progress = new ProgressWriter(stderr, Name);
+                using var fitted = trainer.Fit(CommonOptions.ModelFolder(args), train, validation, progress, cancellationToken);
+                fitted.Save(modelFolder);
+                TrainingCurvePlot.Save(Path.Combine(output, "training-curve.png"), fitted.History);
+                stderr.WriteLine($"agront finetune: {fitted.History.Steps} steps, kept step {fitted.History.BestStep}{(fitted.History.StoppedEarly ? " (stopped early)" : "")}; "
+                    + $"{fitted.TrainableParameterCount:N0} of {fitted.TotalParameterCount:N0} parameters trained");
+                PredictTest(test, chunk => [.. fitted.Predict([.. chunk.Select(e => e.Sequence)], cancellationToken: cancellationToken)], writer, labels, predictions, cancellationToken);
+            }
+        }
+        csv.Commit();
+
+        var metrics = Metrics(problemType, train.LabelCount, labels.ToArray(), predictions.ToArray(), stderr);
+        WriteMetrics(Path.Combine(output, "metrics.json"), metrics);
+        stdout.WriteLine(string.Join(", ", metrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:0.####}"))));
+        return 0;
+    }
+
+    private static FineTuningOptions FineTuningOptions(ParsedArguments args, string method, int seed)
+    {
+        var defaults = new FineTuningOptions();
+        return new FineTuningOptions
+        {
+            Method = method switch { "lora" => FineTuningMethod.Lora, "full" => FineTuningMethod.Full, _ => FineTuningMethod.Ia3 },
+            Epochs = args.GetInt("epochs", defaults.Epochs, 1),
+            MaxSteps = args.Has("max-steps") ? args.GetInt("max-steps", 0, 1) : null,
+            BatchSize = args.GetInt("batch-size", defaults.BatchSize, 1, 4096),
+            LearningRate = args.Has("learning-rate") ? GetDouble(args, "learning-rate") : null,
+            HeadLearningRate = args.Has("head-learning-rate") ? GetDouble(args, "head-learning-rate") : defaults.HeadLearningRate,
+            Patience = args.GetInt("patience", defaults.Patience, 1),
+            EvaluationInterval = args.Has("eval-every") ? args.GetInt("eval-every", 0, 1) : null,
+            Pooling = args.GetEnum("pooling", HeadPooling.Mean),
+            Seed = seed,
+            Lora = new LoraOptions
+            {
+                Rank = args.GetInt("lora-rank", defaults.Lora.Rank, 1, 4096),
+                Alpha = args.Has("lora-alpha") ? GetDouble(args, "lora-alpha") : defaults.Lora.Alpha,
+                TargetModules = args.Get("lora-targets") is { } targets
+                    ? [.. targets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]
+                    : defaults.Lora.TargetModules,
+            },
+            Tokenizer = CommonOptions.TokenizerOptions(args),
+        };
+    }
+
+    private static double GetDouble(ParsedArguments args, string name)
+    {
+        string text = args.Require(name);
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value > 0 && double.IsFinite(value)
+            ? value
+            : throw new UsageException($"--{name} must be a positive number, got '{text}'.");
+    }
+
+    private static void PredictTest(BenchmarkDataView test, Func<IReadOnlyList<BenchmarkExample>, IReadOnlyList<float[]>> predict,
+        StreamWriter writer, List<float> labels, List<float> predictions, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in test.ReadExamples().Chunk(PredictionChunk))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var outputs = predict(chunk);
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                labels.AddRange(chunk[i].Labels);
+                predictions.AddRange(outputs[i]);
+                writer.Write(CsvField(chunk[i].Name));
+                foreach (float value in chunk[i].Labels.Concat(outputs[i]))
+                {
+                    writer.Write(',');
+                    writer.Write(value.ToString("R", CultureInfo.InvariantCulture));
+                }
+                writer.WriteLine();
+            }
+        }
+        if (labels.Count == 0)
+        {
+            throw new InvalidDataException($"The test file {test.FilePath} has no records.");
+        }
+    }
+
+    private static string CsvHeader(BenchmarkProblemType problemType, int outputs)
+    {
+        string prediction = problemType.IsClassification() ? "probability" : "prediction";
+        if (outputs == 1)
+        {
+            return $"id,label,{prediction}";
+        }
+        var names = Enumerable.Range(1, outputs);
+        return "id," + string.Join(",", names.Select(i => $"label_{i}")) + "," + string.Join(",", names.Select(i => $"{prediction}_{i}"));
+    }
+
+    private static string CsvField(string text) =>
+        text.AsSpan().IndexOfAny(",\"\n\r") < 0 ? text : "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static IReadOnlyDictionary<string, double> Metrics(BenchmarkProblemType problemType, int outputs, float[] labels, float[] predictions, TextWriter stderr)
+    {
+        switch (problemType)
+        {
+            case BenchmarkProblemType.BinaryClassification:
+                return BenchmarkMetrics.Binary([.. labels.Select(l => l == 1f)], predictions).ToDictionary();
+            case BenchmarkProblemType.MultiLabelClassification:
+                var multi = BenchmarkMetrics.MultiLabel(labels, predictions, outputs);
+                foreach (string note in multi.Notes)
+                {
+                    stderr.WriteLine($"agront finetune: {note}");
+                }
+                return multi.ToDictionary();
+            case BenchmarkProblemType.Regression:
+                return BenchmarkMetrics.Regression(labels, predictions).ToDictionary();
+            default:
+                return BenchmarkMetrics.MultiOutputRegression(labels, predictions, outputs).ToDictionary();
+        }
+    }
+
+    private static void WriteMetrics(string path, IReadOnlyDictionary<string, double> metrics)
+    {
+        using var file = new AtomicFile(path);
+        using (var json = new Utf8JsonWriter(file.Stream, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            foreach (var (name, value) in metrics)
+            {
+                if (double.IsFinite(value))
+                {
+                    json.WriteNumber(name, value);
+                }
+                else
+                {
+                    // JSON has no NaN: an undefined metric (one class in the test set) is null.
+                    json.WriteNull(name);
+                }
+            }
+            json.WriteEndObject();
+        }
+        file.Commit();
+    }
+
+    /// <summary>One stderr line per validation (and at most one training-loss line every few seconds).</summary>
+    private sealed class ProgressWriter(TextWriter stderr, string verb) : IProgress<FineTuningProgress>
+    {
+        private TimeSpan _last = TimeSpan.Zero;
+
+        public void Report(FineTuningProgress value)
+        {
+            if (value.ValidationLoss is { } loss)
+            {
+                stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"agront {verb}: epoch {value.Epoch} step {value.Step}: train loss {value.TrainLoss:0.####}, validation loss {loss:0.####}, {value.MetricName} {value.ValidationMetric:0.####}{(value.IsBest ? " (best)" : "")}"));
+            }
+            else if (value.Elapsed - _last >= TimeSpan.FromSeconds(5))
+            {
+                _last = value.Elapsed;
+                string total = value.TotalSteps is { } t ? $"/{t}" : "";
+                stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agront {verb}: epoch {value.Epoch} step {value.Step}{total}: train loss {value.TrainLoss:0.####}"));
+            }
+        }
+    }
+}

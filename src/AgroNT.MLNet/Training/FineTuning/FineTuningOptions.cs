@@ -1,0 +1,124 @@
+using AgroNT.Transforms.Tokenization;
+
+namespace AgroNT.MLNet.Training.FineTuning;
+
+/// <summary>How <see cref="FineTuningTrainer"/> fine-tunes: method, optimisation, early stopping and tokenization.</summary>
+public sealed record FineTuningOptions
+{
+    /// <summary>Which weights are trained; IA3 (the paper's method) by default.</summary>
+    public FineTuningMethod Method { get; init; } = FineTuningMethod.Ia3;
+
+    /// <summary>LoRA settings, used when <see cref="Method"/> is <see cref="FineTuningMethod.Lora"/>.</summary>
+    public LoraOptions Lora { get; init; } = new();
+
+    /// <summary>How the head pools the encoder output; mean over real tokens by default.</summary>
+    public HeadPooling Pooling { get; init; } = HeadPooling.Mean;
+
+    /// <summary>
+    /// AdamW learning rate of the encoder-side parameters (IA3 vectors, LoRA matrices or the whole encoder);
+    /// <see langword="null"/> picks the method's default: 3e-3 for IA3, 5e-4 for LoRA, 3e-5 for full fine-tuning.
+    /// </summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>AdamW learning rate of the freshly initialised task head. Default 1e-3.</summary>
+    public double HeadLearningRate { get; init; } = 1e-3;
+
+    /// <summary>
+    /// Decoupled weight decay for weight matrices. Vectors (biases, LayerNorms, IA3 scales) are never decayed: decay
+    /// would pull IA3's scales from 1 towards 0. Default 0.01.
+    /// </summary>
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Gradient norm above which gradients are rescaled; <see langword="null"/> disables clipping. Default 1.</summary>
+    public double? MaxGradientNorm { get; init; } = 1.0;
+
+    /// <summary>Sequences per optimisation step. Default 8.</summary>
+    public int BatchSize { get; init; } = 8;
+
+    /// <summary>Passes over the training data, at most. Default 10.</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>Optimisation steps, at most, over all epochs; <see langword="null"/> = no limit beyond <see cref="Epochs"/>.</summary>
+    public int? MaxSteps { get; init; }
+
+    /// <summary>Steps between validations; <see langword="null"/> validates once at the end of each epoch.</summary>
+    public int? EvaluationInterval { get; init; }
+
+    /// <summary>
+    /// Validations without a lower validation loss before training stops (early stopping); the parameters of the
+    /// best validation are restored at the end. Default 3. Without validation data training runs to the end and keeps
+    /// the last parameters.
+    /// </summary>
+    public int Patience { get; init; } = 3;
+
+    /// <summary>Steps between progress reports of the training loss. Default 10.</summary>
+    public int ReportInterval { get; init; } = 10;
+
+    /// <summary>Seed of the head and adapter initialisation and of the shuffling. Default 42.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>
+    /// Training examples held and shuffled at a time when the training data is a stream rather than a list (a list is
+    /// shuffled whole each epoch). Default 10,000.
+    /// </summary>
+    public int ShuffleBufferSize { get; init; } = 10_000;
+
+    /// <summary>
+    /// Tokenizer settings (mode, length policy); the vocabulary comes from the model. <see cref="LengthPolicy.Windows"/>
+    /// is refused: a labelled example is one model input. Default: normalize mode, error above 1024 tokens.
+    /// </summary>
+    public KmerTokenizerOptions Tokenizer { get; init; } = KmerTokenizerOptions.Default;
+
+    /// <summary>
+    /// Standardize regression targets (per output, to mean 0 and variance 1 over the training data) while training;
+    /// predictions are mapped back. Default <see langword="true"/>: expression levels and strengths come in arbitrary
+    /// units, and an unscaled MSE makes the head's learning rate depend on them.
+    /// </summary>
+    public bool StandardizeTargets { get; init; } = true;
+
+    /// <summary>The learning rate in force for the encoder-side parameters.</summary>
+    public double EffectiveLearningRate => LearningRate ?? Method switch
+    {
+        FineTuningMethod.Ia3 => 3e-3,
+        FineTuningMethod.Lora => 5e-4,
+        _ => 3e-5,
+    };
+
+    internal void Validate()
+    {
+        if (!Enum.IsDefined(Method) || !Enum.IsDefined(Pooling))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Method), "Unknown fine-tuning method or pooling.");
+        }
+        Check(BatchSize > 0, nameof(BatchSize), BatchSize, "must be positive");
+        Check(Epochs > 0, nameof(Epochs), Epochs, "must be positive");
+        Check(MaxSteps is null or > 0, nameof(MaxSteps), MaxSteps, "must be positive");
+        Check(EvaluationInterval is null or > 0, nameof(EvaluationInterval), EvaluationInterval, "must be positive");
+        Check(Patience > 0, nameof(Patience), Patience, "must be positive");
+        Check(ReportInterval > 0, nameof(ReportInterval), ReportInterval, "must be positive");
+        Check(ShuffleBufferSize > 0, nameof(ShuffleBufferSize), ShuffleBufferSize, "must be positive");
+        Check(EffectiveLearningRate > 0 && HeadLearningRate > 0, nameof(LearningRate), LearningRate, "learning rates must be positive");
+        Check(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "must not be negative");
+        Check(MaxGradientNorm is null or > 0, nameof(MaxGradientNorm), MaxGradientNorm, "must be positive");
+        if (Method == FineTuningMethod.Lora)
+        {
+            Check(Lora.Rank > 0, "Lora.Rank", Lora.Rank, "must be positive");
+            Check(Lora.Alpha > 0, "Lora.Alpha", Lora.Alpha, "must be positive");
+            Check(Lora.TargetModules.Count > 0, "Lora.TargetModules", Lora.TargetModules.Count, "must name at least one module");
+        }
+        if (Tokenizer.LengthPolicy == LengthPolicy.Windows)
+        {
+            throw new ArgumentException(
+                "LengthPolicy.Windows cannot be used to fine-tune: each labelled example must be one model input. Use Truncate or Error.",
+                nameof(Tokenizer));
+        }
+    }
+
+    private static void Check(bool condition, string name, object? value, string problem)
+    {
+        if (!condition)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} {problem}.");
+        }
+    }
+}

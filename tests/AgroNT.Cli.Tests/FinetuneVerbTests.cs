@@ -1,0 +1,142 @@
+using System.Text.Json.Nodes;
+using AgroNT.MLNet.Training.FineTuning;
+using AgroNT.Tests.Common;
+
+namespace AgroNT.Cli.Tests;
+
+public sealed class FinetuneVerbTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    /// <summary>Writes the first <paramref name="records"/> records of a shared task split (2 lines each: header, one sequence line).</summary>
+    private string Subset(string task, string split, int records)
+    {
+        var lines = File.ReadLines(Path.Combine(SharedData.Data, "tasks", task, $"{split}.fa"));
+        var output = new List<string>();
+        foreach (string line in lines)
+        {
+            if (line.StartsWith('>') && output.Count(l => l.StartsWith('>')) == records)
+            {
+                break;
+            }
+            output.Add(line);
+        }
+        string path = _cli.PathOf($"{task}_{split}.fa");
+        File.WriteAllLines(path, output);
+        return path;
+    }
+
+    [Fact]
+    public void Finetune_Ia3Binary_WritesModelMetricsPredictionsAndCurve()
+    {
+        string output = _cli.PathOf("ia3");
+        var (code, stdout, stderr) = _cli.Run("finetune", "--model", SharedData.TinyModel,
+            "--train", Subset("chloroplast_coding", "train", 24), "--validation", Subset("chloroplast_coding", "validation", 8),
+            "--test", Subset("chloroplast_coding", "test", 12), "--task", "binary", "--method", "ia3", "--out", output, "--max-steps", "3", "--eval-every", "2");
+
+        Assert.True(code == 0, stderr);
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "metrics.json")))!.AsObject();
+        Assert.Equal(["auroc", "auprc", "mcc", "f1", "accuracy"], metrics.Select(m => m.Key));
+        Assert.InRange((double)metrics["auroc"]!, 0, 1);
+        Assert.StartsWith("auroc ", stdout);
+        string[] csv = File.ReadAllLines(Path.Combine(output, "predictions.csv"));
+        Assert.Equal("id,label,probability", csv[0]);
+        Assert.Equal(13, csv.Length);
+        Assert.StartsWith("NC_000932:", csv[1]);
+        byte[] png = File.ReadAllBytes(Path.Combine(output, "training-curve.png"));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        Assert.Contains("validation loss", stderr);
+        using var model = FineTunedModel.Load(Path.Combine(output, "model"));
+        Assert.Equal(FineTuningMethod.Ia3, model.Method);
+        Assert.Equal(3, model.History.Steps);
+    }
+
+    [Fact]
+    public void Finetune_LoraMultiLabel_ReportsPerLabelAndSkippedLabels()
+    {
+        string output = _cli.PathOf("lora");
+        var (code, _, stderr) = _cli.Run("finetune", "--model", SharedData.TinyModel,
+            "--train", Subset("chloroplast_features", "train", 12), "--test", Subset("chloroplast_features", "test", 8),
+            "--task", "multilabel", "--method", "lora", "--lora-rank", "2", "--lora-targets", "query,value,dense", "--out", output, "--max-steps", "2");
+
+        Assert.True(code == 0, stderr);
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "metrics.json")))!.AsObject();
+        Assert.Contains("macro_auroc", metrics.Select(m => m.Key));
+        // The test split's l1 is always 1 and l3 always 0 (README): both are skipped and said to be.
+        Assert.Contains("label l1 skipped", stderr);
+        Assert.Contains("label l3 skipped", stderr);
+        Assert.StartsWith("id,label_1,label_2,label_3,label_4,probability_1,", File.ReadLines(Path.Combine(output, "predictions.csv")).First());
+    }
+
+    [Theory]
+    [InlineData("frozen-lightgbm")]
+    [InlineData("kmer-lightgbm")]
+    public void Finetune_FrozenLightGbmAndKmerBaseline_WriteMetricsAndLightGbmModel(string method)
+    {
+        string output = _cli.PathOf(method);
+        var (code, _, stderr) = _cli.Run("finetune", "--model", SharedData.TinyModel,
+            "--train", Subset("chloroplast_coding", "train", 40), "--test", Subset("chloroplast_coding", "test", 10),
+            "--task", "binary", "--method", method, "--out", output);
+
+        Assert.True(code == 0, stderr);
+        Assert.True(File.Exists(Path.Combine(output, "model", "lightgbm_o1.zip")));
+        Assert.NotNull(JsonNode.Parse(File.ReadAllText(Path.Combine(output, "metrics.json")))!["auroc"]);
+    }
+
+    [Fact]
+    public void Finetune_Auto_SearchesAndWritesTheLeaderboard()
+    {
+        string output = _cli.PathOf("auto");
+        var (code, _, stderr) = _cli.Run("finetune", "--model", SharedData.TinyModel,
+            "--train", Subset("chloroplast_coding", "train", 40), "--test", Subset("chloroplast_coding", "test", 10),
+            "--task", "binary", "--method", "auto", "--time-budget", "1", "--out", output);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("trial 1: LightGbm", stderr);
+        Assert.True(File.Exists(Path.Combine(output, "model", "search_o1.zip")));
+        Assert.StartsWith("output,rank,trainer,", File.ReadLines(Path.Combine(output, "model", "leaderboard.csv")).First());
+    }
+
+    [Fact]
+    public void Finetune_FullRegression_WritesR2()
+    {
+        string train = _cli.PathOf("reg_train.fa"), test = _cli.PathOf("reg_test.fa");
+        File.WriteAllText(train, string.Concat(Enumerable.Range(0, 12).Select(i => $">r{i}|{i * 0.5}\n{new string('G', i)}{new string('A', 24 - i)}\n")));
+        File.WriteAllText(test, ">t1|1.5\nGGGAAAAAAAAAAAAAAAAAAAAA\n>t2|4\nGGGGGGGGAAAAAAAAAAAAAAAA\n");
+        string output = _cli.PathOf("full");
+
+        var (code, stdout, stderr) = _cli.Run("finetune", "--model", SharedData.TinyModel, "--train", train, "--test", test,
+            "--task", "regression", "--method", "full", "--out", output, "--epochs", "1");
+
+        Assert.True(code == 0, stderr);
+        Assert.StartsWith("r2 ", stdout);
+        Assert.Equal("id,label,prediction", File.ReadLines(Path.Combine(output, "predictions.csv")).First());
+    }
+
+    [Theory]
+    [InlineData("--task", "ranking", "--task must be binary, multilabel, regression or multiregression")]
+    [InlineData("--method", "adapter", "--method must be ia3, lora, full, frozen-lightgbm, auto or kmer-lightgbm")]
+    public void Finetune_BadChoice_IsAUsageError(string option, string value, string message)
+    {
+        string[] args = ["finetune", "--train", "a.fa", "--test", "b.fa", "--task", "binary", "--out", _cli.PathOf("x")];
+        int at = Array.IndexOf(args, option);
+        args = at >= 0 ? [.. args[..(at + 1)], value, .. args[(at + 2)..]] : [.. args, option, value];
+
+        var (code, _, stderr) = _cli.Run(args);
+
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr);
+    }
+
+    [Fact]
+    public void Finetune_MissingTrainingFile_OneLineError()
+    {
+        var (code, _, stderr) = _cli.Run("finetune", "--train", _cli.PathOf("none.fa"), "--test", _cli.PathOf("none2.fa"), "--task", "binary", "--out", _cli.PathOf("x"));
+
+        Assert.Equal(1, code);
+        Assert.Contains("none.fa", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+}
