@@ -1,0 +1,332 @@
+using AgroNT.MLNet.Featurization;
+using Microsoft.Data.Analysis;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AgroNT.MLNet.Analysis.Variants;
+
+/// <summary>Settings of a <see cref="VariantScorer"/>.</summary>
+public sealed record VariantScoringOptions
+{
+    /// <summary>Window in bp around the variant's token; null = the model's full window ((max tokens - 1) x 6 bp).</summary>
+    public int? WindowBases { get; init; }
+
+    /// <summary>Hidden-state layers for <c>emb_cosine_L</c>/<c>emb_dot_L</c>; null = the paper's 11/21/31/40 scaled to the model's depth; empty = none.</summary>
+    public IReadOnlyList<int>? Layers { get; init; }
+
+    /// <summary>Masked windows per forward pass.</summary>
+    public int BatchSize { get; init; } = 8;
+}
+
+/// <summary>The scores of one allele; scores are null unless <see cref="Status"/> is <see cref="VariantStatus.Ok"/>.</summary>
+/// <param name="Allele">The input allele.</param>
+/// <param name="Status">Scored, or why not.</param>
+/// <param name="Llr">log p(alt token) - log p(ref token) at the masked token holding the variant.</param>
+/// <param name="EmbeddingCosine">Per requested layer: cosine distance (1 - cosine similarity) of mean-pooled ref and alt windows.</param>
+/// <param name="EmbeddingDot">Per requested layer: dot product of the mean-pooled ref and alt windows.</param>
+public sealed record VariantScore(VariantAllele Allele, VariantStatus Status, double? Llr, IReadOnlyList<double>? EmbeddingCosine, IReadOnlyList<double>? EmbeddingDot);
+
+/// <summary>
+/// Zero-shot variant effect scores as the AgroNT paper computes them. The window of <see cref="WindowBases"/> bp is laid on
+/// the genome's 6-mer grid so that the variant's token sits near its middle; that token is replaced by <c>&lt;mask&gt;</c>
+/// and one forward pass gives the log-probabilities of every alternative at every base of the token, so all alleles in one
+/// token share one masked pass, and masked windows are batched.
+/// </summary>
+public sealed class VariantScorer
+{
+    private const int K = 6;
+    private readonly AgroNTModel _model;
+    private readonly AgroNTEmbedder[] _embedders;
+    private long _maskedPasses;
+    private long _forwardCalls;
+
+    /// <summary>Creates a scorer over a loaded model.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The window or a layer is out of the model's range.</exception>
+    public VariantScorer(AgroNTModel model, VariantScoringOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _model = model;
+        Options = options ?? new VariantScoringOptions();
+        int maxBases = (model.Tokenizer.MaxTokens - (model.Tokenizer.Options.AddClsToken ? 1 : 0)) * K;
+        WindowBases = Options.WindowBases ?? maxBases;
+        if (WindowBases < K || WindowBases > maxBases)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), WindowBases, $"The window must be between {K} and {maxBases} bp (the model's window).");
+        }
+        if (Options.BatchSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), Options.BatchSize, "BatchSize must be positive.");
+        }
+        Layers = Options.Layers ?? DefaultLayers(model.Config.NumHiddenLayers);
+        _embedders = Layers.Select(l => new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { Layer = l })).ToArray();
+    }
+
+    /// <summary>The options in force.</summary>
+    public VariantScoringOptions Options { get; }
+
+    /// <summary>The window in bp.</summary>
+    public int WindowBases { get; }
+
+    /// <summary>The embedding layers scored.</summary>
+    public IReadOnlyList<int> Layers { get; }
+
+    /// <summary>Masked windows run so far (one per distinct token scored).</summary>
+    public long MaskedPasses => Interlocked.Read(ref _maskedPasses);
+
+    /// <summary>Batched forward calls made for the masked windows so far.</summary>
+    public long ForwardCalls => Interlocked.Read(ref _forwardCalls);
+
+    /// <summary>The paper's layers 11, 21, 31 and 40 of 40, scaled to a model of <paramref name="depth"/> layers (at least 1, distinct).</summary>
+    public static IReadOnlyList<int> DefaultLayers(int depth) =>
+        new[] { 11, 21, 31, 40 }.Select(l => Math.Clamp((int)Math.Round(l * depth / 40.0, MidpointRounding.AwayFromZero), 1, depth)).Distinct().ToArray();
+
+    /// <summary>Scores every allele, in input order; alleles that cannot be scored get a status instead of scores.</summary>
+    /// <param name="reference">The reference genome.</param>
+    /// <param name="alleles">The alleles (e.g. from <see cref="VcfReader"/>).</param>
+    /// <param name="progress">Receives the number of masked windows done so far.</param>
+    /// <param name="cancellationToken">Cancels between batches.</param>
+    public IReadOnlyList<VariantScore> Score(FastaReference reference, IEnumerable<VariantAllele> alleles, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(alleles);
+        var list = alleles.ToList();
+        var statuses = new VariantStatus[list.Count];
+        var plans = new TokenWindow?[list.Count];
+        var windows = new Dictionary<(string Chrom, long TokenStart), TokenWindow?>();
+        int before = (WindowBases - K) / 2 / K * K;
+        for (int i = 0; i < list.Count; i++)
+        {
+            var a = list[i];
+            statuses[i] = Classify(a, reference);
+            if (statuses[i] != VariantStatus.Ok)
+            {
+                continue;
+            }
+            long pos0 = a.Pos - 1;
+            long tokenStart = pos0 - pos0 % K;
+            long start = tokenStart - before;
+            if (start < 0 || start + WindowBases > reference.GetLength(a.Chrom))
+            {
+                statuses[i] = VariantStatus.TooCloseToEdge;
+                continue;
+            }
+            if (!windows.TryGetValue((a.Chrom, tokenStart), out var window))
+            {
+                window = BuildWindow(reference.Fetch(a.Chrom, start, start + WindowBases), start, pos0);
+                windows[(a.Chrom, tokenStart)] = window;
+            }
+            if (window is null)
+            {
+                statuses[i] = VariantStatus.NonAcgt;
+            }
+            else if (window.Sequence[(int)(pos0 - start)] != a.Ref[0])
+            {
+                statuses[i] = VariantStatus.RefMismatch;
+            }
+            else
+            {
+                plans[i] = window;
+            }
+        }
+        var jobs = plans.Where(p => p is not null).Select(p => p!).Distinct().ToList();
+        RunMasked(jobs, progress, cancellationToken);
+        var (cosines, dots) = Embed(list, plans, cancellationToken);
+        var scores = new VariantScore[list.Count];
+        for (int i = 0; i < list.Count; i++)
+        {
+            var window = plans[i];
+            if (window is null)
+            {
+                scores[i] = new VariantScore(list[i], statuses[i], null, null, null);
+                continue;
+            }
+            int offset = (int)(list[i].Pos - 1 - window.Start) - window.TokenOffset;
+            char[] alt = window.Token.ToCharArray();
+            alt[offset] = list[i].Alt[0];
+            int altId = _model.Tokenizer.Vocabulary.GetId(new string(alt));
+            double llr = window.LogProbabilities![altId] - window.LogProbabilities[window.TokenId];
+            scores[i] = new VariantScore(list[i], VariantStatus.Ok, llr, cosines?[i], dots?[i]);
+        }
+        return scores;
+    }
+
+    /// <summary>Scores the alleles and returns them as a table: chrom, pos, id, ref, alt, status, llr, then emb_cosine_L and emb_dot_L per layer.</summary>
+    public DataFrame ScoreToDataFrame(FastaReference reference, IEnumerable<VariantAllele> alleles, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        ToDataFrame(Score(reference, alleles, progress, cancellationToken), Layers);
+
+    /// <summary>Lays scores out as a table: chrom, pos, id, ref, alt, status, llr, then emb_cosine_L and emb_dot_L per layer (null when not scored).</summary>
+    public static DataFrame ToDataFrame(IReadOnlyList<VariantScore> scores, IReadOnlyList<int> layers)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        ArgumentNullException.ThrowIfNull(layers);
+        var columns = new List<DataFrameColumn>
+        {
+            new StringDataFrameColumn("chrom", scores.Select(s => s.Allele.Chrom)),
+            new PrimitiveDataFrameColumn<long>("pos", scores.Select(s => s.Allele.Pos)),
+            new StringDataFrameColumn("id", scores.Select(s => s.Allele.Id)),
+            new StringDataFrameColumn("ref", scores.Select(s => s.Allele.Ref)),
+            new StringDataFrameColumn("alt", scores.Select(s => s.Allele.Alt)),
+            new StringDataFrameColumn("status", scores.Select(s => s.Status.ToName())),
+            new PrimitiveDataFrameColumn<double>("llr", scores.Select(s => s.Llr)),
+        };
+        for (int l = 0; l < layers.Count; l++)
+        {
+            int layer = l;
+            columns.Add(new PrimitiveDataFrameColumn<double>($"emb_cosine_{layers[l]}", scores.Select(s => s.EmbeddingCosine?[layer])));
+            columns.Add(new PrimitiveDataFrameColumn<double>($"emb_dot_{layers[l]}", scores.Select(s => s.EmbeddingDot?[layer])));
+        }
+        return new DataFrame(columns);
+    }
+
+    private static VariantStatus Classify(VariantAllele a, FastaReference reference)
+    {
+        if (a.Malformed)
+        {
+            return VariantStatus.Malformed;
+        }
+        if (a.Alt.Length == 0 || a.Ref.Length == 0 || a.Alt.Length != a.Ref.Length || a.Alt[0] is '<' or '*' or '[' or ']' || a.Alt.Contains('[') || a.Alt.Contains(']'))
+        {
+            return VariantStatus.Indel;
+        }
+        if (!a.Ref.All(IsAcgt) || !a.Alt.All(IsAcgt))
+        {
+            return VariantStatus.NonAcgt;
+        }
+        if (a.Ref.Length > 1)
+        {
+            return VariantStatus.Mnv;
+        }
+        return reference.GetLength(a.Chrom) is null ? VariantStatus.MissingContig : VariantStatus.Ok;
+    }
+
+    private static bool IsAcgt(char c) => c is 'A' or 'C' or 'G' or 'T';
+
+    private TokenWindow? BuildWindow(string sequence, long start, long pos0)
+    {
+        int at = (int)(pos0 - start);
+        var tokens = _model.Tokenizer.EncodeToTokens(sequence, null);
+        var ids = tokens.Select(t => t.Id).ToArray();
+        for (int t = 0; t < tokens.Count; t++)
+        {
+            var (offset, length) = tokens[t].Offset.GetOffsetAndLength(sequence.Length);
+            if (at >= offset && at < offset + length)
+            {
+                string token = tokens[t].Value;
+                if (token.Length != K || !token.All(IsAcgt))
+                {
+                    return null;
+                }
+                return new TokenWindow(sequence, start, ids, t, offset, token, tokens[t].Id);
+            }
+        }
+        return null;
+    }
+
+    private void RunMasked(List<TokenWindow> jobs, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        int pad = _model.Config.PadTokenId;
+        int maskId = _model.Tokenizer.Vocabulary.MaskId;
+        for (int first = 0; first < jobs.Count; first += Options.BatchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = jobs.GetRange(first, Math.Min(Options.BatchSize, jobs.Count - first));
+            int length = batch.Max(j => j.Ids.Length);
+            var ids = new long[batch.Count * length];
+            var mask = new long[batch.Count * length];
+            Array.Fill(ids, pad);
+            for (int r = 0; r < batch.Count; r++)
+            {
+                for (int t = 0; t < batch[r].Ids.Length; t++)
+                {
+                    ids[r * length + t] = t == batch[r].TokenIndex ? maskId : batch[r].Ids[t];
+                    mask[r * length + t] = 1;
+                }
+            }
+            using (NewDisposeScope())
+            using (no_grad())
+            {
+                var input = tensor(ids, [batch.Count, length], device: _model.Device);
+                var attention = tensor(mask, [batch.Count, length], device: _model.Device);
+                var logits = _model.Network.Forward(input, attention).Logits;
+                for (int r = 0; r < batch.Count; r++)
+                {
+                    batch[r].LogProbabilities = logits[r, batch[r].TokenIndex].to(ScalarType.Float32).log_softmax(0).cpu().data<float>().ToArray();
+                }
+            }
+            Interlocked.Increment(ref _forwardCalls);
+            Interlocked.Add(ref _maskedPasses, batch.Count);
+            progress?.Report((int)Math.Min(int.MaxValue, MaskedPasses));
+        }
+    }
+
+    private (double[]?[]? Cosines, double[]?[]? Dots) Embed(List<VariantAllele> alleles, TokenWindow?[] plans, CancellationToken cancellationToken)
+    {
+        if (_embedders.Length == 0)
+        {
+            return (null, null);
+        }
+        var texts = new List<string>();
+        var refIndex = new Dictionary<TokenWindow, int>();
+        var altIndex = new int[alleles.Count];
+        for (int i = 0; i < alleles.Count; i++)
+        {
+            if (plans[i] is not { } window)
+            {
+                continue;
+            }
+            if (!refIndex.ContainsKey(window))
+            {
+                refIndex[window] = texts.Count;
+                texts.Add(window.Sequence);
+            }
+            char[] alt = window.Sequence.ToCharArray();
+            alt[alleles[i].Pos - 1 - window.Start] = alleles[i].Alt[0];
+            altIndex[i] = texts.Count;
+            texts.Add(new string(alt));
+        }
+        var cosines = new double[]?[alleles.Count];
+        var dots = new double[]?[alleles.Count];
+        for (int l = 0; l < _embedders.Length; l++)
+        {
+            var vectors = _embedders[l].Embed(texts, null, cancellationToken);
+            for (int i = 0; i < alleles.Count; i++)
+            {
+                if (plans[i] is not { } window)
+                {
+                    continue;
+                }
+                float[] r = vectors[refIndex[window]], a = vectors[altIndex[i]];
+                double dot = 0, rr = 0, aa = 0;
+                for (int d = 0; d < r.Length; d++)
+                {
+                    dot += (double)r[d] * a[d];
+                    rr += (double)r[d] * r[d];
+                    aa += (double)a[d] * a[d];
+                }
+                (cosines[i] ??= new double[_embedders.Length])[l] = rr == 0 || aa == 0 ? 0 : 1 - dot / Math.Sqrt(rr * aa);
+                (dots[i] ??= new double[_embedders.Length])[l] = dot;
+            }
+        }
+        return (cosines, dots);
+    }
+
+    /// <summary>A reference window with the token holding a variant: the unit shared by all alleles in that token.</summary>
+    private sealed class TokenWindow(string sequence, long start, int[] ids, int tokenIndex, int tokenOffset, string token, int tokenId)
+    {
+        public string Sequence { get; } = sequence;
+
+        public long Start { get; } = start;
+
+        public int[] Ids { get; } = ids;
+
+        public int TokenIndex { get; } = tokenIndex;
+
+        public int TokenOffset { get; } = tokenOffset;
+
+        public string Token { get; } = token;
+
+        public int TokenId { get; } = tokenId;
+
+        public float[]? LogProbabilities { get; set; }
+    }
+}
