@@ -64,8 +64,10 @@ public sealed class FastaReference : IDisposable
 
     /// <summary>Opens a FASTA (plain or <c>.gz</c>), using, building or skipping its <c>.fai</c> index as described on the class.</summary>
     /// <exception cref="FileNotFoundException">The FASTA does not exist.</exception>
+    /// <param name="path">The FASTA file.</param>
+    /// <param name="writeIndex">Whether a built index may be written beside the FASTA; false keeps it in memory.</param>
     /// <exception cref="FormatException">The FASTA has lines of uneven length inside a record, or the <c>.fai</c> is malformed.</exception>
-    public static FastaReference Open(string path)
+    public static FastaReference Open(string path, bool writeIndex = true)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path))
@@ -82,6 +84,10 @@ public sealed class FastaReference : IDisposable
             return new FastaReference(path, ReadIndex(faiPath), FastaIndexSource.Loaded);
         }
         var entries = BuildIndex(path);
+        if (!writeIndex)
+        {
+            return new FastaReference(path, entries, FastaIndexSource.BuiltInMemory);
+        }
         try
         {
             File.WriteAllLines(faiPath, entries.Select(e => string.Join('\t', e.Name, e.Length.ToString(CultureInfo.InvariantCulture),
