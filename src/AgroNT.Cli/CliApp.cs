@@ -17,6 +17,8 @@ internal static class CliApp
         new DownloadVerb(),
         new InfoVerb(),
         new FinetuneVerb(),
+        new ScoreVariantsVerb(),
+        new IsmVerb(),
     }.ToDictionary(v => v.Name, StringComparer.Ordinal);
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Globalization;
+using AgroNT.MLNet;
+using AgroNT.MLNet.Analysis.Variants;
+
+namespace AgroNT.Cli;
+
+/// <summary><c>agront score-variants</c>: zero-shot llr and embedding scores for every allele of a VCF.</summary>
+internal sealed class ScoreVariantsVerb : IVerb
+{
+    public string Name => "score-variants";
+
+    public string Summary => "zero-shot variant effect scores (llr, embedding distances) for a VCF";
+
+    public string Usage => "agront score-variants [--model DIR] --reference REF.fa --vcf V.vcf[.gz] -o OUT.{tsv,parquet} [--window W] [--layers 11,21,...]";
+
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize,
+        new("vcf", null, true, "variants, VCF plain or .gz (multi-allelic records are split)"),
+        new("layers", null, true, "comma-separated hidden-state layers for emb_cosine_L/emb_dot_L (default: 11/21/31/40 scaled to the model's depth; 'none' for llr only)"),
+    ];
+
+    public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        string output = args.Require("output");
+        string vcf = args.Require("vcf");
+        IReadOnlyList<int>? layers = ParseLayers(args);
+        using var reference = FastaReference.Open(args.Require("reference"));
+        var alleles = VcfReader.Read(vcf).ToList();
+        using var model = AgroNTModel.Load(CommonOptions.ModelFolder(args));
+        var scorer = new VariantScorer(model, new VariantScoringOptions
+        {
+            WindowBases = VariantOptions.GetWindow(args),
+            Layers = layers,
+            BatchSize = args.GetInt("batch-size", 8, 1, 4096),
+        });
+        var clock = Stopwatch.StartNew();
+        var scores = scorer.Score(reference, alleles, new VariantOptions.PassProgress(stderr, Name), cancellationToken);
+        VariantTableWriter.Write(VariantScorer.ToDataFrame(scores, scorer.Layers), output);
+        int ok = scores.Count(s => s.Status == VariantStatus.Ok);
+        double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+        stderr.WriteLine($"agront {Name}: {scores.Count:N0} alleles, {ok:N0} scored, {scorer.MaskedPasses:N0} masked windows in {seconds:N1} s ({ok / seconds:N1} variants/s) -> {output}");
+        foreach (var group in scores.Where(s => s.Status != VariantStatus.Ok).GroupBy(s => s.Status))
+        {
+            stderr.WriteLine($"agront {Name}: {group.Count():N0} not scored: {group.Key.ToName()}");
+        }
+        return 0;
+    }
+
+    private static IReadOnlyList<int>? ParseLayers(ParsedArguments args)
+    {
+        if (args.Get("layers") is not { } text)
+        {
+            return null;
+        }
+        if (text == "none")
+        {
+            return [];
+        }
+        var layers = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int layer))
+            {
+                throw new UsageException($"--layers takes comma-separated layer numbers such as 11,21,31,40 (or 'none'), got '{text}'.");
+            }
+            layers.Add(layer);
+        }
+        return layers;
+    }
+}
+
+/// <summary>Options and progress shared by <c>score-variants</c> and <c>ism</c>.</summary>
+internal static class VariantOptions
+{
+    public static readonly OptionSpec Reference = new("reference", "r", true, "reference FASTA (plain: .fai used or built; .gz: streaming scan)");
+    public static readonly OptionSpec Window = new("window", "w", true, "window in bp around each variant's token (default: the model's full window)");
+    public static readonly OptionSpec BatchSize = new("batch-size", null, true, "masked windows per forward pass (default 8)");
+
+    public static int? GetWindow(ParsedArguments args) => args.Has("window") ? args.GetInt("window", 0, 6, int.MaxValue) : null;
+
+    /// <summary>Reports masked windows done to stderr, at most every two seconds.</summary>
+    public sealed class PassProgress(TextWriter stderr, string verb) : IProgress<int>
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private TimeSpan _last = TimeSpan.Zero;
+
+        public void Report(int value)
+        {
+            if (_clock.Elapsed - _last < TimeSpan.FromSeconds(2))
+            {
+                return;
+            }
+            _last = _clock.Elapsed;
+            stderr.WriteLine($"agront {verb}: {value:N0} masked windows ({value / Math.Max(_clock.Elapsed.TotalSeconds, 1e-9):N1}/s)");
+        }
+    }
+}
