@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using AgroNT.MLNet;
 using AgroNT.MLNet.Analysis.Variants;
+using AgroNT.MLNet.Training.FineTuning;
 
 namespace AgroNT.Cli;
 
@@ -11,13 +12,14 @@ internal sealed class IsmVerb : IVerb
 
     public string Summary => "in-silico mutagenesis: llr of every substitution in a region (table + heatmap PNG)";
 
-    public string Usage => "agront ism [--model DIR] --reference REF.fa --region chr:start-end -o OUT.{tsv,parquet} [--heatmap OUT.png] [--window W]";
+    public string Usage => "agront ism [--model DIR|FINETUNED_DIR] --reference REF.fa --region chr:start-end -o OUT.{tsv,parquet} [--heatmap OUT.png] [--window W] [--output-index K]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
         CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize,
         new("region", null, true, "region chrom:start-end, 1-based inclusive"),
-        new("heatmap", null, true, "heatmap PNG: rows A,C,G,T x positions, red llr > 0, blue < 0, reference base black"),
+        new("heatmap", null, true, "heatmap PNG: rows A,C,G,T x positions, red score > 0, blue < 0, reference base black"),
+        new("output-index", null, true, "with a fine-tuned model (agront finetune's folder): the head output to score (default 0)"),
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -33,16 +35,31 @@ internal sealed class IsmVerb : IVerb
             throw new UsageException(e.Message);
         }
         using var reference = FastaReference.Open(args.Require("reference"));
-        using var model = AgroNTModel.Load(CommonOptions.ModelFolder(args));
-        var ism = new SaturationMutagenesis(model, VariantOptions.GetWindow(args), args.GetInt("batch-size", 8, 1, 4096));
+        string folder = CommonOptions.ModelFolder(args);
         var clock = Stopwatch.StartNew();
-        var result = ism.Run(reference, region, new VariantOptions.PassProgress(stderr, Name), cancellationToken);
+        MutagenesisResult result;
+        string passes;
+        if (File.Exists(Path.Combine(folder, FineTunedModelManifest.FileName)))
+        {
+            // A fine-tuned folder: the paper's log2(prediction_mutant / prediction_reference) over the region's sequence.
+            using var fineTuned = FineTunedModel.Load(folder);
+            var ism = new FineTunedMutagenesis(fineTuned, args.GetInt("output-index", 0, 0, fineTuned.OutputCount - 1), args.GetInt("batch-size", 16, 1, 4096));
+            result = ism.Run(reference, region, cancellationToken);
+            passes = $"{ism.Predictions:N0} sequences predicted";
+        }
+        else
+        {
+            using var model = AgroNTModel.Load(folder);
+            var ism = new SaturationMutagenesis(model, VariantOptions.GetWindow(args), args.GetInt("batch-size", 8, 1, 4096));
+            result = ism.Run(reference, region, new VariantOptions.PassProgress(stderr, Name), cancellationToken);
+            passes = $"{ism.Scorer.MaskedPasses:N0} masked windows";
+        }
         VariantTableWriter.Write(result.ToDataFrame(), output);
         if (args.Get("heatmap") is { } heatmap)
         {
             result.SaveHeatmap(heatmap);
         }
-        stderr.WriteLine($"agront {Name}: {region} ({region.Length:N0} bp), {result.Scores.Count:N0} substitutions, {ism.Scorer.MaskedPasses:N0} masked windows in {clock.Elapsed.TotalSeconds:N1} s -> {output}");
+        stderr.WriteLine($"agront {Name}: {region} ({region.Length:N0} bp), {result.Scores.Count:N0} substitutions ({result.ScoreName}), {passes} in {clock.Elapsed.TotalSeconds:N1} s -> {output}");
         return 0;
     }
 }

@@ -1,4 +1,6 @@
+using AgroNT.MLNet.Training.FineTuning;
 using AgroNT.Tests.Common;
+using AgroNT.Transforms.Benchmarks;
 
 namespace AgroNT.Cli.Tests;
 
@@ -53,6 +55,24 @@ public sealed class VariantVerbsTests : IDisposable
         Assert.Equal(1 + 3 * 30, File.ReadAllLines(output).Length);
         Assert.Equal((byte)'P', File.ReadAllBytes(heatmap)[1]);
         Assert.Contains("5 masked windows", stderr);
+    }
+
+    [Fact]
+    public void Ism_FineTunedFolder_WritesLog2Ratios()
+    {
+        var train = Enumerable.Range(0, 8).Select(i => new BenchmarkExample($"r{i}", _sequence.Substring(1000 * i, 36), [1 + i], i + 1));
+        string folder = _cli.PathOf("finetuned");
+        using (var fitted = new FineTuningTrainer(new FineTuningOptions { BatchSize = 8, MaxSteps = 1 }).Fit(SharedData.TinyModel, BenchmarkProblemType.Regression, 1, train))
+        {
+            fitted.Save(folder);
+        }
+        string output = _cli.PathOf("ft.tsv");
+        var (code, _, stderr) = _cli.Run("ism", "--model", folder, "--reference", _reference, "--region", "NC_000932.1:30001-30010", "-o", output);
+        Assert.True(code == 0, stderr);
+        var lines = File.ReadAllLines(output);
+        Assert.EndsWith("\tlog2_ratio", lines[0]);
+        Assert.Equal(1 + 3 * 10, lines.Length);
+        Assert.Contains("31 sequences predicted", stderr);
     }
 
     [Fact]

@@ -56,12 +56,16 @@ public sealed class MutagenesisResult
     /// <summary>The substituted bases, in heatmap row order.</summary>
     public const string Bases = "ACGT";
 
-    internal MutagenesisResult(GenomeRegion region, string referenceBases, IReadOnlyList<VariantScore> scores)
+    internal MutagenesisResult(GenomeRegion region, string referenceBases, IReadOnlyList<VariantScore> scores, string scoreName = "llr")
     {
         Region = region;
         ReferenceBases = referenceBases;
         Scores = scores;
+        ScoreName = scoreName;
     }
+
+    /// <summary>What <see cref="VariantScore.Llr"/> holds: <c>llr</c> (zero-shot) or <c>log2_ratio</c> (fine-tuned head).</summary>
+    public string ScoreName { get; }
 
     /// <summary>The region.</summary>
     public GenomeRegion Region { get; }
@@ -72,12 +76,17 @@ public sealed class MutagenesisResult
     /// <summary>One score per substitution, by position then alternative base.</summary>
     public IReadOnlyList<VariantScore> Scores { get; }
 
-    /// <summary>The table: chrom, pos, id, ref, alt, status, llr.</summary>
-    public DataFrame ToDataFrame() => VariantScorer.ToDataFrame(Scores, []);
+    /// <summary>The table: chrom, pos, id, ref, alt, status, then the score column named <see cref="ScoreName"/>.</summary>
+    public DataFrame ToDataFrame()
+    {
+        var table = VariantScorer.ToDataFrame(Scores, []);
+        table.Columns["llr"].SetName(ScoreName);
+        return table;
+    }
 
     /// <summary>
-    /// A heatmap PNG, one row per base (A, C, G, T top to bottom) and one column per position: red for llr &gt; 0, blue for
-    /// llr &lt; 0 (intensity scaled to the largest |llr|), the reference base black, unscored cells grey.
+    /// A heatmap PNG, one row per base (A, C, G, T top to bottom) and one column per position: red for score &gt; 0, blue for
+    /// score &lt; 0 (intensity scaled to the largest |score|), the reference base black, unscored cells grey.
     /// </summary>
     public byte[] RenderHeatmap()
     {
@@ -85,7 +94,7 @@ public sealed class MutagenesisResult
         int cell = Math.Clamp(1200 / Math.Max(positions, 1), 1, 16);
         int width = positions * cell, height = Bases.Length * 16;
         var rgb = new byte[width * height * 3];
-        double max = Scores.Where(s => s.Llr is not null).Select(s => Math.Abs(s.Llr!.Value)).DefaultIfEmpty(0).Max();
+        double max = Scores.Where(s => s.Llr is { } v && double.IsFinite(v)).Select(s => Math.Abs(s.Llr!.Value)).DefaultIfEmpty(0).Max();
         var byCell = Scores.ToDictionary(s => (s.Allele.Pos, s.Allele.Alt[0]), s => s.Llr);
         for (int p = 0; p < positions; p++)
         {
@@ -96,7 +105,7 @@ public sealed class MutagenesisResult
                 {
                     color = 0x000000;
                 }
-                else if (!byCell.TryGetValue((Region.Start + p, Bases[b]), out double? llr) || llr is null)
+                else if (!byCell.TryGetValue((Region.Start + p, Bases[b]), out double? llr) || llr is null || !double.IsFinite(llr.Value))
                 {
                     color = 0xC0C0C0;
                 }
