@@ -27,7 +27,7 @@ internal sealed class ScoreVariantsVerb : IVerb
         string vcf = args.Require("vcf");
         IReadOnlyList<int>? layers = ParseLayers(args);
         using var reference = FastaReference.Open(args.Require("reference"));
-        var alleles = VcfReader.Read(vcf).ToList();
+        var alleles = VcfReader.Read(vcf);
         using var model = AgroNTModel.Load(CommonOptions.ModelFolder(args));
         var scorer = new VariantScorer(model, new VariantScoringOptions
         {

@@ -35,6 +35,7 @@ public sealed record VariantScore(VariantAllele Allele, VariantStatus Status, do
 public sealed class VariantScorer
 {
     private const int K = 6;
+    private const int AllelesPerChunk = 2048;
     private readonly AgroNTModel _model;
     private readonly AgroNTEmbedder[] _embedders;
     private long _maskedPasses;
@@ -89,12 +90,23 @@ public sealed class VariantScorer
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(alleles);
-        var list = alleles.ToList();
-        var statuses = new VariantStatus[list.Count];
-        var plans = new TokenWindow?[list.Count];
-        var windows = new Dictionary<(string Chrom, long TokenStart), TokenWindow?>();
+        // Alleles are scored a chunk at a time, so windows (and alternative windows for embeddings) of a whole VCF are
+        // never held at once; a sorted VCF keeps the alleles of one token in one chunk, so they still share a pass.
+        var scores = new List<VariantScore>();
+        foreach (var chunk in alleles.Chunk(AllelesPerChunk))
+        {
+            scores.AddRange(ScoreChunk(reference, chunk, progress, cancellationToken));
+        }
+        return scores;
+    }
+
+    private VariantScore[] ScoreChunk(FastaReference reference, VariantAllele[] list, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        var statuses = new VariantStatus[list.Length];
+        var plans = new TokenWindow?[list.Length];
+        var windows = new Dictionary<(string Chrom, long TokenStart), (string Sequence, TokenWindow? Window)>();
         int before = (WindowBases - K) / 2 / K * K;
-        for (int i = 0; i < list.Count; i++)
+        for (int i = 0; i < list.Length; i++)
         {
             var a = list[i];
             statuses[i] = Classify(a, reference);
@@ -110,29 +122,30 @@ public sealed class VariantScorer
                 statuses[i] = VariantStatus.TooCloseToEdge;
                 continue;
             }
-            if (!windows.TryGetValue((a.Chrom, tokenStart), out var window))
+            if (!windows.TryGetValue((a.Chrom, tokenStart), out var entry))
             {
-                window = BuildWindow(reference.Fetch(a.Chrom, start, start + WindowBases), start, pos0);
-                windows[(a.Chrom, tokenStart)] = window;
+                string sequence = reference.Fetch(a.Chrom, start, start + WindowBases);
+                entry = (sequence, BuildWindow(sequence, start, pos0));
+                windows[(a.Chrom, tokenStart)] = entry;
             }
-            if (window is null)
-            {
-                statuses[i] = VariantStatus.NonAcgt;
-            }
-            else if (window.Sequence[(int)(pos0 - start)] != a.Ref[0])
+            if (entry.Sequence[(int)(pos0 - start)] != a.Ref[0])
             {
                 statuses[i] = VariantStatus.RefMismatch;
             }
+            else if (entry.Window is null)
+            {
+                statuses[i] = VariantStatus.NonAcgt;
+            }
             else
             {
-                plans[i] = window;
+                plans[i] = entry.Window;
             }
         }
         var jobs = plans.Where(p => p is not null).Select(p => p!).Distinct().ToList();
         RunMasked(jobs, progress, cancellationToken);
         var (cosines, dots) = Embed(list, plans, cancellationToken);
-        var scores = new VariantScore[list.Count];
-        for (int i = 0; i < list.Count; i++)
+        var scores = new VariantScore[list.Length];
+        for (int i = 0; i < list.Length; i++)
         {
             var window = plans[i];
             if (window is null)
@@ -259,7 +272,7 @@ public sealed class VariantScorer
         }
     }
 
-    private (double[]?[]? Cosines, double[]?[]? Dots) Embed(List<VariantAllele> alleles, TokenWindow?[] plans, CancellationToken cancellationToken)
+    private (double[]?[]? Cosines, double[]?[]? Dots) Embed(VariantAllele[] alleles, TokenWindow?[] plans, CancellationToken cancellationToken)
     {
         if (_embedders.Length == 0)
         {
@@ -267,8 +280,8 @@ public sealed class VariantScorer
         }
         var texts = new List<string>();
         var refIndex = new Dictionary<TokenWindow, int>();
-        var altIndex = new int[alleles.Count];
-        for (int i = 0; i < alleles.Count; i++)
+        var altIndex = new int[alleles.Length];
+        for (int i = 0; i < alleles.Length; i++)
         {
             if (plans[i] is not { } window)
             {
@@ -284,12 +297,12 @@ public sealed class VariantScorer
             altIndex[i] = texts.Count;
             texts.Add(new string(alt));
         }
-        var cosines = new double[]?[alleles.Count];
-        var dots = new double[]?[alleles.Count];
+        var cosines = new double[]?[alleles.Length];
+        var dots = new double[]?[alleles.Length];
         for (int l = 0; l < _embedders.Length; l++)
         {
             var vectors = _embedders[l].Embed(texts, null, cancellationToken);
-            for (int i = 0; i < alleles.Count; i++)
+            for (int i = 0; i < alleles.Length; i++)
             {
                 if (plans[i] is not { } window)
                 {
