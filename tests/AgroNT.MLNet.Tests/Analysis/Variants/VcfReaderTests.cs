@@ -1,3 +1,5 @@
+using System.IO.Compression;
+using System.Text;
 using AgroNT.MLNet.Analysis.Variants;
 
 namespace AgroNT.MLNet.Tests.Analysis.Variants;
@@ -20,5 +22,19 @@ public sealed class VcfReaderTests
         Assert.All(alleles.Take(3), a => Assert.Equal(("chr1", 10L, "rs1", "A", 3L), (a.Chrom, a.Pos, a.Id, a.Ref, a.Line)));
         Assert.True(alleles[3].Malformed);
         Assert.True(alleles[4].Malformed);
+    }
+
+    [Fact]
+    public void Read_GzipVcf_StreamsTheSameAlleles()
+    {
+        using var folder = new TemporaryFolder();
+        string path = folder.File("v.vcf.gz");
+        using (var gz = new GZipStream(File.Create(path), CompressionLevel.Fastest))
+        {
+            gz.Write(Encoding.ASCII.GetBytes("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\nchr2\t7\tx\tG\tA,C\n"));
+        }
+        var alleles = VcfReader.Read(path).ToList();
+        Assert.Equal([new VariantAllele("chr2", 7, "x", "G", "A", 3), new VariantAllele("chr2", 7, "x", "G", "C", 3)], alleles);
+        Assert.Throws<FileNotFoundException>(() => VcfReader.Read(folder.File("missing.vcf")));
     }
 }
