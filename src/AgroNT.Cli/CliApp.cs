@@ -13,6 +13,7 @@ internal static class CliApp
         new EmbedVerb(),
         new FillMaskVerb(),
         new CreateModelVerb(),
+        new ExportOnnxVerb(),
         new BenchVerb(),
     }.ToDictionary(v => v.Name, StringComparer.Ordinal);
 
