@@ -85,7 +85,11 @@ internal sealed class BenchVerb : IVerb
             embeddings[precision] = mixedResult.Embeddings;
             if (onnx)
             {
-                OnnxBench.Run(stdout, model, config, peak, repeats, (fullWindows, full), (mixed, mixedResult));
+                // Short inputs (promoter-sized, about 30 tokens) are where batching matters most.
+                var shortSet = Enumerable.Range(0, 64).Select(i => dna.Substring(random.Next(dna.Length - 170), 170)).ToList();
+                var torchShort = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 32, MaxBatchTokens = null });
+                var shortResult = Measure(stdout, config, Label(precision), peak, "short 170 bp windows", shortSet, repeats, Engine(torchShort), model.Tokenizer);
+                OnnxBench.Run(stdout, model, config, peak, repeats, (fullWindows, full), (mixed, mixedResult), (shortSet, shortResult));
             }
         }
         if (embeddings.Count == 2)

@@ -25,7 +25,8 @@ internal static class OnnxBench
         double peak,
         int repeats,
         (List<string> Sequences, (IReadOnlyList<float[]> Embeddings, double TokensPerSecond) Torch) full,
-        (List<string> Sequences, (IReadOnlyList<float[]> Embeddings, double TokensPerSecond) Torch) mixed)
+        (List<string> Sequences, (IReadOnlyList<float[]> Embeddings, double TokensPerSecond) Torch) mixed,
+        (List<string> Sequences, (IReadOnlyList<float[]> Embeddings, double TokensPerSecond) Torch) shortSet)
     {
         string folder = Directory.CreateTempSubdirectory("agront-bench-onnx-").FullName;
         try
@@ -51,8 +52,19 @@ internal static class OnnxBench
             double difference = mixed.Torch.Embeddings.Zip(onnxMixed.Embeddings, (a, b) => a.Zip(b, (x, y) => (double)Math.Abs(x - y)).Max()).Max();
             stdout.WriteLine($"[onnx vs torch] mixed set, mean-pooled embeddings: max |difference| {difference:E2}");
 
-            double rowAtATime = OnnxTransformerTokensPerSecond(export.ModelPath, model, mixed.Sequences, threads, mixed.Torch.Embeddings, out double rowDifference);
-            stdout.WriteLine($"[fp32 OnnxTransformer] mixed 100-6000 bp windows, ApplyOnnxModel one row per run: {rowAtATime:F0} tokens/s = {rowAtATime / onnxMixed.TokensPerSecond:F2}x the session batches (max |difference| to torch {rowDifference:E2})");
+            using var shortEmbedder = Embedder(32);
+            var onnxShort = BenchVerb.Measure(stdout, config, "fp32 onnx", peak, "short 170 bp windows", shortSet.Sequences, repeats, Engine(shortEmbedder), model.Tokenizer);
+            stdout.WriteLine($"[onnx / torch] short 170 bp windows: {onnxShort.TokensPerSecond / shortSet.Torch.TokensPerSecond:F2}x");
+
+            foreach (var (set, sequences, torch, session) in new[]
+            {
+                ("mixed 100-6000 bp windows", mixed.Sequences, mixed.Torch.Embeddings, onnxMixed.TokensPerSecond),
+                ("short 170 bp windows", shortSet.Sequences, shortSet.Torch.Embeddings, onnxShort.TokensPerSecond),
+            })
+            {
+                double rowAtATime = OnnxTransformerTokensPerSecond(export.ModelPath, model, sequences, threads, torch, out double rowDifference);
+                stdout.WriteLine($"[fp32 OnnxTransformer] {set}, ApplyOnnxModel one row per run: {rowAtATime:F0} tokens/s = {rowAtATime / session:F2}x the session batches (max |difference| to torch {rowDifference:E2})");
+            }
         }
         finally
         {
