@@ -62,7 +62,7 @@ internal static class OnnxBench
                 ("short 170 bp windows", shortSet.Sequences, shortSet.Torch.Embeddings, onnxShort.TokensPerSecond),
             })
             {
-                double rowAtATime = OnnxTransformerTokensPerSecond(export.ModelPath, model, sequences, threads, torch, out double rowDifference);
+                double rowAtATime = OnnxTransformerTokensPerSecond(export.ModelPath, model, sequences, threads, repeats, torch, out double rowDifference);
                 stdout.WriteLine($"[fp32 OnnxTransformer] {set}, ApplyOnnxModel one row per run: {rowAtATime:F0} tokens/s = {rowAtATime / session:F2}x the session batches (max |difference| to torch {rowDifference:E2})");
             }
         }
@@ -75,7 +75,7 @@ internal static class OnnxBench
     private static BenchVerb.BenchEngine Engine(AgroNTOnnxEmbedder embedder) =>
         new(sequences => embedder.Embed(sequences), () => embedder.RealTokens, () => embedder.ComputedTokens);
 
-    private static double OnnxTransformerTokensPerSecond(string modelPath, AgroNTModel model, List<string> sequences, int threads, IReadOnlyList<float[]> reference, out double maxDifference)
+    private static double OnnxTransformerTokensPerSecond(string modelPath, AgroNTModel model, List<string> sequences, int threads, int repeats, IReadOnlyList<float[]> reference, out double maxDifference)
     {
         var context = new MLContext(seed: 1);
         var rows = sequences.Select(s => model.Tokenizer.EncodeToIds(s, null)).Select(ids => new OnnxTransformerRow
@@ -95,9 +95,14 @@ internal static class OnnxBench
         }).Fit(data);
         var output = transformer.Transform(data);
         transformer.Transform(context.Data.LoadFromEnumerable(rows.Take(1))).GetColumn<float[]>("last_hidden_state").ToList(); // warm-up
-        var clock = Stopwatch.StartNew();
-        var hidden = output.GetColumn<float[]>("last_hidden_state").ToList();
-        double seconds = clock.Elapsed.TotalSeconds;
+        double seconds = double.MaxValue;
+        List<float[]> hidden = [];
+        for (int r = 0; r < repeats; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            hidden = output.GetColumn<float[]>("last_hidden_state").ToList();
+            seconds = Math.Min(seconds, clock.Elapsed.TotalSeconds);
+        }
 
         int width = model.Config.HiddenSize;
         maxDifference = 0;
