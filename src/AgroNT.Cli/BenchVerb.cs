@@ -78,19 +78,17 @@ internal sealed class BenchVerb : IVerb
             var random = new Random(11);
             var fullWindows = Enumerable.Range(0, 4).Select(i => dna.Substring(random.Next(dna.Length - 6200), 1023 * 6)).ToList();
             var mixed = Enumerable.Range(0, 24).Select(i => { int length = random.Next(100, 6001); return dna.Substring(random.Next(dna.Length - length), length); }).ToList();
-            var torchFull = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 2, MaxBatchTokens = null });
-            var torchMixed = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 8, MaxBatchTokens = null });
-            var full = Measure(stdout, config, Label(precision), peak, "full 1024-token windows", fullWindows, repeats, Engine(torchFull), model.Tokenizer);
-            var mixedResult = Measure(stdout, config, Label(precision), peak, "mixed 100-6000 bp windows", mixed, repeats, Engine(torchMixed), model.Tokenizer);
-            embeddings[precision] = mixedResult.Embeddings;
             if (onnx)
             {
                 // Short inputs (promoter-sized, about 30 tokens) are where batching matters most.
                 var shortSet = Enumerable.Range(0, 64).Select(i => dna.Substring(random.Next(dna.Length - 170), 170)).ToList();
-                var torchShort = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 32, MaxBatchTokens = null });
-                var shortResult = Measure(stdout, config, Label(precision), peak, "short 170 bp windows", shortSet, repeats, Engine(torchShort), model.Tokenizer);
-                OnnxBench.Run(stdout, model, config, peak, repeats, (fullWindows, full), (mixed, mixedResult), (shortSet, shortResult));
+                OnnxBench.Run(stdout, model, config, peak, repeats, fullWindows, mixed, shortSet);
+                continue;
             }
+            var torchFull = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 2, MaxBatchTokens = null });
+            var torchMixed = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 8, MaxBatchTokens = null });
+            Measure(stdout, config, peak, "full 1024-token windows", fullWindows, repeats, model.Tokenizer, (Label(precision), Engine(torchFull)));
+            embeddings[precision] = Measure(stdout, config, peak, "mixed 100-6000 bp windows", mixed, repeats, model.Tokenizer, (Label(precision), Engine(torchMixed)))[0].Embeddings;
         }
         if (embeddings.Count == 2)
         {
@@ -105,32 +103,49 @@ internal sealed class BenchVerb : IVerb
     /// <summary>One embedder as the benchmark drives it: embed a list, and the real and computed token counters.</summary>
     internal sealed record BenchEngine(Func<IReadOnlyList<string>, IReadOnlyList<float[]>> Embed, Func<long> RealTokens, Func<long> ComputedTokens);
 
-    private static BenchEngine Engine(AgroNTEmbedder embedder) =>
+    internal static BenchEngine Engine(AgroNTEmbedder embedder) =>
         new(sequences => embedder.Embed(sequences), () => embedder.RealTokens, () => embedder.ComputedTokens);
 
-    /// <summary>Times the best of <paramref name="repeats"/> passes and prints tokens/s and the share of the matmul peak; returns the embeddings and tokens/s.</summary>
-    internal static (IReadOnlyList<float[]> Embeddings, double TokensPerSecond) Measure(TextWriter stdout, EsmConfig config, string label, double peak, string set, List<string> sequences, int repeats, BenchEngine engine, KmerTokenizer tokenizer)
+    /// <summary>
+    /// Times the best of <paramref name="repeats"/> passes of each engine over the same inputs and prints tokens/s and the
+    /// share of the matmul peak. Engines take turns within each repeat, so a machine whose load drifts during the run
+    /// favours none of them. Returns each engine's embeddings and tokens/s, in order.
+    /// </summary>
+    internal static List<(IReadOnlyList<float[]> Embeddings, double TokensPerSecond)> Measure(
+        TextWriter stdout, EsmConfig config, double peak, string set, List<string> sequences, int repeats, KmerTokenizer tokenizer, params (string Label, BenchEngine Engine)[] engines)
     {
-        engine.Embed(sequences.Take(1).ToList()); // warm-up: kernels, allocator
-        double best = double.MaxValue;
-        IReadOnlyList<float[]> result = [];
-        long real = 0, computed = 0;
+        foreach (var (_, engine) in engines)
+        {
+            engine.Embed(sequences.Take(1).ToList()); // warm-up: kernels, allocator
+        }
+        var best = engines.Select(_ => double.MaxValue).ToArray();
+        var results = engines.Select(_ => (IReadOnlyList<float[]>)[]).ToArray();
+        var real = new long[engines.Length];
+        var computed = new long[engines.Length];
         for (int r = 0; r < repeats; r++)
         {
-            long realBefore = engine.RealTokens(), computedBefore = engine.ComputedTokens();
-            var clock = Stopwatch.StartNew();
-            result = engine.Embed(sequences);
-            best = Math.Min(best, clock.Elapsed.TotalSeconds);
-            real = engine.RealTokens() - realBefore;
-            computed = engine.ComputedTokens() - computedBefore;
+            for (int e = 0; e < engines.Length; e++)
+            {
+                var engine = engines[e].Engine;
+                long realBefore = engine.RealTokens(), computedBefore = engine.ComputedTokens();
+                var clock = Stopwatch.StartNew();
+                results[e] = engine.Embed(sequences);
+                best[e] = Math.Min(best[e], clock.Elapsed.TotalSeconds);
+                real[e] = engine.RealTokens() - realBefore;
+                computed[e] = engine.ComputedTokens() - computedBefore;
+            }
         }
         // FLOPs per token = 2 x linear-layer parameters + 4 x layers x hidden x sequence length (scores and weighted sum).
         double linear = config.NumHiddenLayers * (4.0 * config.HiddenSize * config.HiddenSize + 2.0 * config.HiddenSize * config.IntermediateSize);
         double attention = sequences.Select(s => tokenizer.CountTokens(s, null)).Select(t => (double)Math.Min(t, 1024)).Sum(t => 4.0 * config.NumHiddenLayers * config.HiddenSize * t * t);
-        double flops = 2 * linear * real + attention;
-        double rate = flops / best;
-        stdout.WriteLine($"[{label}] {set}: {real} tokens in {best:F2} s = {real / best:F0} tokens/s, {rate / 1e9:F1} GFLOP/s = {100 * rate / peak:F0}% of matmul peak; padding computed {100.0 * (computed - real) / Math.Max(computed, 1):F1}%");
-        return (result, real / best);
+        var output = new List<(IReadOnlyList<float[]>, double)>();
+        for (int e = 0; e < engines.Length; e++)
+        {
+            double rate = (2 * linear * real[e] + attention) / best[e];
+            stdout.WriteLine($"[{engines[e].Label}] {set}: {real[e]} tokens in {best[e]:F2} s = {real[e] / best[e]:F0} tokens/s, {rate / 1e9:F1} GFLOP/s = {100 * rate / peak:F0}% of matmul peak; padding computed {100.0 * (computed[e] - real[e]) / Math.Max(computed[e], 1):F1}%");
+            output.Add((results[e], real[e] / best[e]));
+        }
+        return output;
     }
 
     private static double MatmulPeak(ScalarType dtype, int repeats)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AgroNT.MLNet;
+using AgroNT.MLNet.Featurization;
 using AgroNT.MLNet.Modeling;
 using AgroNT.MLNet.Onnx;
 using AgroNT.Transforms.Onnx;
@@ -12,21 +13,13 @@ namespace AgroNT.Cli;
 
 /// <summary>
 /// The <c>agront bench --onnx</c> section: exports the benchmark model (random weights, encoder only, as featurizing
-/// needs it) and times ONNX Runtime on the same DNA as TorchSharp, fp32, with as many intra-op threads as libtorch
-/// uses: <see cref="AgroNTOnnxEmbedder"/>'s padded, length-sorted session batches, and Microsoft.ML.OnnxTransformer's
-/// <c>ApplyOnnxModel</c>, which runs one row per call.
+/// needs it) and times, fp32 on the same DNA and with as many intra-op threads as libtorch uses, three engines taking
+/// turns: TorchSharp's <see cref="AgroNTEmbedder"/>, <see cref="AgroNTOnnxEmbedder"/> (padded, length-sorted
+/// <c>InferenceSession</c> batches), and Microsoft.ML.OnnxTransformer's <c>ApplyOnnxModel</c> (one row per run).
 /// </summary>
 internal static class OnnxBench
 {
-    public static void Run(
-        TextWriter stdout,
-        AgroNTModel model,
-        EsmConfig config,
-        double peak,
-        int repeats,
-        (List<string> Sequences, (IReadOnlyList<float[]> Embeddings, double TokensPerSecond) Torch) full,
-        (List<string> Sequences, (IReadOnlyList<float[]> Embeddings, double TokensPerSecond) Torch) mixed,
-        (List<string> Sequences, (IReadOnlyList<float[]> Embeddings, double TokensPerSecond) Torch) shortSet)
+    public static void Run(TextWriter stdout, AgroNTModel model, EsmConfig config, double peak, int repeats, List<string> full, List<string> mixed, List<string> shortSet)
     {
         string folder = Directory.CreateTempSubdirectory("agront-bench-onnx-").FullName;
         try
@@ -34,36 +27,31 @@ internal static class OnnxBench
             var clock = Stopwatch.StartNew();
             var export = OnnxExporter.Export(model, folder, new OnnxExportOptions { IncludeLogits = false });
             int threads = get_num_threads();
-            stdout.WriteLine($"# onnx: exported {export.WeightBytes / 1e6:F0} MB (encoder only, outputs {string.Join(", ", export.Outputs)}) in {clock.Elapsed.TotalSeconds:F1} s; ONNX Runtime intra-op threads {threads}");
-
-            AgroNTOnnxEmbedder Embedder(int batchSize) => new(folder, new AgroNTOnnxEmbedderOptions
+            stdout.WriteLine($"# onnx: exported {export.WeightBytes / 1e6:F0} MB (encoder only, outputs {string.Join(", ", export.Outputs)}) in {clock.Elapsed.TotalSeconds:F1} s; ONNX Runtime intra-op threads {threads}; engines take turns within each repeat");
+            using var rowAtATime = new OnnxTransformerEngine(export.ModelPath, model, threads);
+            foreach (var (set, sequences, batchSize) in new[]
             {
-                BatchSize = batchSize,
-                MaxBatchTokens = null,
-                IntraOpThreads = threads,
-                Tokenizer = model.Tokenizer.Options,
-            });
-            using var fullEmbedder = Embedder(2);
-            var onnxFull = BenchVerb.Measure(stdout, config, "fp32 onnx", peak, "full 1024-token windows", full.Sequences, repeats, Engine(fullEmbedder), model.Tokenizer);
-            stdout.WriteLine($"[onnx / torch] full 1024-token windows: {onnxFull.TokensPerSecond / full.Torch.TokensPerSecond:F2}x");
-            using var mixedEmbedder = Embedder(8);
-            var onnxMixed = BenchVerb.Measure(stdout, config, "fp32 onnx", peak, "mixed 100-6000 bp windows", mixed.Sequences, repeats, Engine(mixedEmbedder), model.Tokenizer);
-            stdout.WriteLine($"[onnx / torch] mixed 100-6000 bp windows: {onnxMixed.TokensPerSecond / mixed.Torch.TokensPerSecond:F2}x");
-            double difference = mixed.Torch.Embeddings.Zip(onnxMixed.Embeddings, (a, b) => a.Zip(b, (x, y) => (double)Math.Abs(x - y)).Max()).Max();
-            stdout.WriteLine($"[onnx vs torch] mixed set, mean-pooled embeddings: max |difference| {difference:E2}");
-
-            using var shortEmbedder = Embedder(32);
-            var onnxShort = BenchVerb.Measure(stdout, config, "fp32 onnx", peak, "short 170 bp windows", shortSet.Sequences, repeats, Engine(shortEmbedder), model.Tokenizer);
-            stdout.WriteLine($"[onnx / torch] short 170 bp windows: {onnxShort.TokensPerSecond / shortSet.Torch.TokensPerSecond:F2}x");
-
-            foreach (var (set, sequences, torch, session) in new[]
-            {
-                ("mixed 100-6000 bp windows", mixed.Sequences, mixed.Torch.Embeddings, onnxMixed.TokensPerSecond),
-                ("short 170 bp windows", shortSet.Sequences, shortSet.Torch.Embeddings, onnxShort.TokensPerSecond),
+                ("full 1024-token windows", full, 2),
+                ("mixed 100-6000 bp windows", mixed, 8),
+                ("short 170 bp windows", shortSet, 32),
             })
             {
-                double rowAtATime = OnnxTransformerTokensPerSecond(export.ModelPath, model, sequences, threads, repeats, torch, out double rowDifference);
-                stdout.WriteLine($"[fp32 OnnxTransformer] {set}, ApplyOnnxModel one row per run: {rowAtATime:F0} tokens/s = {rowAtATime / session:F2}x the session batches (max |difference| to torch {rowDifference:E2})");
+                var torch = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = batchSize, MaxBatchTokens = null });
+                using var session = new AgroNTOnnxEmbedder(folder, new AgroNTOnnxEmbedderOptions
+                {
+                    BatchSize = batchSize,
+                    MaxBatchTokens = null,
+                    IntraOpThreads = threads,
+                    Tokenizer = model.Tokenizer.Options,
+                });
+                var results = BenchVerb.Measure(stdout, config, peak, set, sequences, repeats, model.Tokenizer,
+                    ("fp32 torch", BenchVerb.Engine(torch)),
+                    ("fp32 onnx session batches", new BenchVerb.BenchEngine(s => session.Embed(s), () => session.RealTokens, () => session.ComputedTokens)),
+                    ("fp32 onnx OnnxTransformer, one row per run", rowAtATime.Engine));
+                double sessionVsTorch = MaxDifference(results[0].Embeddings, results[1].Embeddings);
+                double rowsVsTorch = MaxDifference(results[0].Embeddings, results[2].Embeddings);
+                stdout.WriteLine($"[ratios] {set}: onnx session / torch {results[1].TokensPerSecond / results[0].TokensPerSecond:F2}x, "
+                    + $"OnnxTransformer / onnx session {results[2].TokensPerSecond / results[1].TokensPerSecond:F2}x; max |embedding difference| to torch {sessionVsTorch:E2} (session), {rowsVsTorch:E2} (OnnxTransformer)");
             }
         }
         finally
@@ -72,54 +60,66 @@ internal static class OnnxBench
         }
     }
 
-    private static BenchVerb.BenchEngine Engine(AgroNTOnnxEmbedder embedder) =>
-        new(sequences => embedder.Embed(sequences), () => embedder.RealTokens, () => embedder.ComputedTokens);
+    private static double MaxDifference(IReadOnlyList<float[]> a, IReadOnlyList<float[]> b) =>
+        a.Zip(b, (x, y) => x.Zip(y, (p, q) => (double)Math.Abs(p - q)).Max()).Max();
 
-    private static double OnnxTransformerTokensPerSecond(string modelPath, AgroNTModel model, List<string> sequences, int threads, int repeats, IReadOnlyList<float[]> reference, out double maxDifference)
+    /// <summary>
+    /// Mean-pooled embeddings through ML.NET's <c>ApplyOnnxModel</c>: tokenize, feed one row per ONNX Runtime run (it
+    /// infers at most one unknown dimension, so the batch axis is pinned to 1), pool after. Includes tokenizing and
+    /// pooling, as the session engine does.
+    /// </summary>
+    private sealed class OnnxTransformerEngine : IDisposable
     {
-        var context = new MLContext(seed: 1);
-        var rows = sequences.Select(s => model.Tokenizer.EncodeToIds(s, null)).Select(ids => new OnnxTransformerRow
+        private readonly MLContext _context = new(seed: 1);
+        private readonly AgroNTModel _model;
+        private readonly OnnxTransformer _transformer;
+        private long _tokens;
+
+        public OnnxTransformerEngine(string modelPath, AgroNTModel model, int threads)
         {
-            InputIds = [.. ids.Select(i => (long)i)],
-            AttentionMask = [.. ids.Select(_ => 1L)],
-        }).ToList();
-        var data = context.Data.LoadFromEnumerable(rows);
-        using var transformer = context.Transforms.ApplyOnnxModel(new OnnxOptions
-        {
-            ModelFile = modelPath,
-            InputColumns = ["input_ids", "attention_mask"],
-            OutputColumns = ["last_hidden_state"],
-            // One unknown dimension only: the batch axis is pinned to a single row.
-            ShapeDictionary = new Dictionary<string, int[]> { ["input_ids"] = [1, -1], ["attention_mask"] = [1, -1] },
-            IntraOpNumThreads = threads,
-        }).Fit(data);
-        var output = transformer.Transform(data);
-        transformer.Transform(context.Data.LoadFromEnumerable(rows.Take(1))).GetColumn<float[]>("last_hidden_state").ToList(); // warm-up
-        double seconds = double.MaxValue;
-        List<float[]> hidden = [];
-        for (int r = 0; r < repeats; r++)
-        {
-            var clock = Stopwatch.StartNew();
-            hidden = output.GetColumn<float[]>("last_hidden_state").ToList();
-            seconds = Math.Min(seconds, clock.Elapsed.TotalSeconds);
+            _model = model;
+            _transformer = _context.Transforms.ApplyOnnxModel(new OnnxOptions
+            {
+                ModelFile = modelPath,
+                InputColumns = ["input_ids", "attention_mask"],
+                OutputColumns = ["last_hidden_state"],
+                ShapeDictionary = new Dictionary<string, int[]> { ["input_ids"] = [1, -1], ["attention_mask"] = [1, -1] },
+                IntraOpNumThreads = threads,
+            }).Fit(_context.Data.LoadFromEnumerable(new List<OnnxTransformerRow>()));
+            Engine = new BenchVerb.BenchEngine(Embed, () => _tokens, () => _tokens);
         }
 
-        int width = model.Config.HiddenSize;
-        maxDifference = 0;
-        for (int r = 0; r < rows.Count; r++)
+        public BenchVerb.BenchEngine Engine { get; }
+
+        public void Dispose() => _transformer.Dispose();
+
+        private IReadOnlyList<float[]> Embed(IReadOnlyList<string> sequences)
         {
-            int tokens = rows[r].InputIds.Length;
-            for (int h = 0; h < width; h++)
+            var rows = sequences.Select(s => _model.Tokenizer.EncodeToIds(s, null)).Select(ids => new OnnxTransformerRow
             {
-                double mean = 0;
+                InputIds = [.. ids.Select(i => (long)i)],
+                AttentionMask = [.. ids.Select(_ => 1L)],
+            }).ToList();
+            var hidden = _transformer.Transform(_context.Data.LoadFromEnumerable(rows)).GetColumn<float[]>("last_hidden_state").ToList();
+            int width = _model.Config.HiddenSize;
+            var result = new List<float[]>(rows.Count);
+            for (int r = 0; r < rows.Count; r++)
+            {
+                int tokens = rows[r].InputIds.Length;
+                _tokens += tokens;
+                var mean = new float[width];
                 for (int t = 1; t < tokens; t++)
                 {
-                    mean += hidden[r][t * width + h];
+                    System.Numerics.Tensors.TensorPrimitives.Add(mean, hidden[r].AsSpan(t * width, width), mean);
                 }
-                maxDifference = Math.Max(maxDifference, Math.Abs(mean / Math.Max(tokens - 1, 1) - reference[r][h]));
+                if (tokens > 1)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.Divide(mean, tokens - 1, mean);
+                }
+                result.Add(mean);
             }
+            return result;
         }
-        return rows.Sum(r => r.InputIds.Length) / seconds;
     }
 
     /// <summary>Model inputs for ML.NET's OnnxTransformer: int64 vectors named like the graph inputs.</summary>
