@@ -161,7 +161,7 @@ public static class OnnxExporter
         }
     }
 
-    private static long EstimateWeightBytes(EsmConfig c, bool logits)
+    internal static long EstimateWeightBytes(EsmConfig c, bool logits)
     {
         long h = c.HiddenSize;
         long layer = 4 * (h * h + h) + 2 * h * c.IntermediateSize + c.IntermediateSize + h + 4 * h;
