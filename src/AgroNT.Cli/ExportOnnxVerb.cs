@@ -10,13 +10,14 @@ internal sealed class ExportOnnxVerb : IVerb
 
     public string Summary => "export a model folder to ONNX (model.onnx + config.json + vocab.txt) for ONNX Runtime";
 
-    public string Usage => "agront export-onnx [--model DIR] -o OUTDIR [--layers 11,21] [--no-logits] [--external-data auto|always|never]";
+    public string Usage => "agront export-onnx [--model DIR] -o OUTDIR [--layers 11,21 [--only-layers]] [--no-logits] [--external-data auto|always|never]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
         CommonOptions.Model,
         new("output", "o", true, "the ONNX model folder to write"),
         new("layers", null, true, "hidden states to expose as outputs hidden_state_L (comma-separated; 0 = embeddings, N = last layer)"),
+        new("only-layers", null, false, "export only the --layers hidden states: the graph stops at the highest one (for featurizing an intermediate layer)"),
         new("no-logits", null, false, "leave the masked-language-model head out (an encoder-only graph)"),
         new("external-data", null, true, "weights in model.onnx.data: auto (default: when over 1.8 GB), always, or never"),
     ];
@@ -28,6 +29,7 @@ internal sealed class ExportOnnxVerb : IVerb
         {
             Layers = ParseLayers(args.Get("layers")),
             IncludeLogits = !args.Has("no-logits"),
+            OnlyLayers = args.Has("only-layers"),
             ExternalData = args.GetEnum("external-data", OnnxExternalData.Auto),
         };
         var result = OnnxExporter.Export(CommonOptions.ModelFolder(args), output, options);

@@ -91,6 +91,10 @@ public static class OnnxExporter
         {
             throw new ArgumentOutOfRangeException(nameof(options), string.Join(", ", layers), $"Layers must lie between 0 (embedding output) and {depth} (the last layer).");
         }
+        if (options.OnlyLayers && layers.Length == 0)
+        {
+            throw new ArgumentException("OnlyLayers needs at least one entry in Layers.", nameof(options));
+        }
         if (vocabulary.Count != config.VocabSize)
         {
             throw new FormatException($"vocab.txt has {vocabulary.Count} tokens but config.json says vocab_size {config.VocabSize}.");
@@ -99,7 +103,9 @@ public static class OnnxExporter
         Directory.CreateDirectory(outputFolder);
         string modelPath = Path.Combine(outputFolder, AgroNTOnnxEmbedder.ModelFileName);
         string dataPath = Path.Combine(outputFolder, ExternalDataFileName);
-        long weightBytes = EstimateWeightBytes(config, options.IncludeLogits);
+        int top = options.OnlyLayers ? layers[^1] : depth;
+        bool logits = options.IncludeLogits && !options.OnlyLayers;
+        long weightBytes = EstimateWeightBytes(config with { NumHiddenLayers = top }, logits);
         bool external = options.ExternalData switch
         {
             OnnxExternalData.Always => true,
@@ -120,7 +126,7 @@ public static class OnnxExporter
             using (var writer = new OnnxWeightWriter(external ? tempData : null, ExternalDataFileName))
             {
                 var builder = new OnnxGraphBuilder("agront_esm", writer);
-                outputs = BuildGraph(builder, config, weights, layers, options.IncludeLogits);
+                outputs = BuildGraph(builder, config, weights, layers, top, logits);
                 writer.Complete();
                 written = writer.Bytes;
                 model = new ModelProto
@@ -170,7 +176,7 @@ public static class OnnxExporter
         return 4 * (embeddings + c.NumHiddenLayers * layer + 2 * h + head);
     }
 
-    private static List<string> BuildGraph(OnnxGraphBuilder g, EsmConfig config, WeightSource weights, int[] layers, bool includeLogits)
+    private static List<string> BuildGraph(OnnxGraphBuilder g, EsmConfig config, WeightSource weights, int[] layers, int top, bool includeLogits)
     {
         int depth = config.NumHiddenLayers, hidden = config.HiddenSize, heads = config.NumAttentionHeads, headSize = config.HeadSize;
         float eps = (float)config.LayerNormEps;
@@ -232,13 +238,13 @@ public static class OnnxExporter
         string headShape = g.Int64([0, 0, heads, headSize]);
         string mergedShape = g.Int64([0, 0, hidden]);
         string scale = g.Float((float)(1.0 / Math.Sqrt(headSize)));
-        for (int i = 0; i <= depth; i++)
+        for (int i = 0; i <= Math.Min(top, depth); i++)
         {
             if (layers.Contains(i) && i < depth)
             {
                 Output(state, AgroNTOnnxEmbedder.HiddenStatePrefix + i.ToString(CultureInfo.InvariantCulture), hidden);
             }
-            if (i == depth)
+            if (i == depth || i == top)
             {
                 break;
             }
@@ -258,6 +264,10 @@ public static class OnnxExporter
             state = g.Node("Add", [state, Linear(intermediate, $"{p}.output.dense")], $"layer_{i}_output");
         }
 
+        if (top < depth)
+        {
+            return outputs;
+        }
         string last = LayerNorm(state, "esm.encoder.emb_layer_norm_after");
         Output(last, AgroNTOnnxEmbedder.LastHiddenStateName, hidden);
         if (layers.Contains(depth))

@@ -163,6 +163,29 @@ public sealed class OnnxExporterTests(ExportedTinyModel exported, ITestOutputHel
     }
 
     [Fact]
+    public void Export_OnlyLayers_StopsAtTheHighestLayerAndEmbedsLikeTorchSharp()
+    {
+        using var folder = new TempFolder();
+        var result = OnnxExporter.Export(SharedData.TinyModel, folder.Path, new OnnxExportOptions { Layers = [1], OnlyLayers = true });
+        Assert.Equal(["hidden_state_1"], result.Outputs);
+        // Layer 2 (64x64x4 + 2x64x128 weights and biases) and the LM head (its 64x4105 decoder above all) are left out.
+        long layer = 4L * (4 * (64 * 64 + 64) + 2 * 64 * 128 + 128 + 64 + 4 * 64);
+        Assert.True(result.WeightBytes < exported.Result.WeightBytes - layer - 4L * 64 * 4105, $"{result.WeightBytes} bytes");
+
+        string[] dna = ["ATCCCGGNNTCGACACN", "GATTACAGATTACA", ""];
+        using var onnx = new AgroNTOnnxEmbedder(folder.Path, new AgroNTOnnxEmbedderOptions { Layer = 1, IntraOpThreads = 1 });
+        using var model = AgroNTModel.Load(SharedData.TinyModel);
+        var expected = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { Layer = 1 }).Embed(dna);
+        var actual = onnx.Embed(dna);
+        for (int i = 0; i < dna.Length; i++)
+        {
+            Assert.True(expected[i].Zip(actual[i], (a, b) => Math.Abs(a - b)).Max() < 1e-4);
+        }
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new AgroNTOnnxEmbedder(folder.Path));
+        Assert.Contains("layer(s) 1", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Export_LayerOutOfRange_Throws()
     {
         using var folder = new TempFolder();
