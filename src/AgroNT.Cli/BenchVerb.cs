@@ -18,7 +18,7 @@ internal sealed class BenchVerb : IVerb
 
     public string Summary => "measure encoder throughput against this machine's matmul peak";
 
-    public string Usage => "agront bench [--layers 4] [--hidden 1500] [--heads 20] [--intermediate 5120] [--precision fp32|bf16|both] [--genome FILE]";
+    public string Usage => "agront bench [--layers 4] [--hidden 1500] [--heads 20] [--intermediate 5120] [--precision fp32|bf16|both] [--genome FILE] [--onnx]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
@@ -29,6 +29,7 @@ internal sealed class BenchVerb : IVerb
         new("precision", null, true, "fp32, bf16 or both (default both)"),
         new("genome", null, true, "FASTA to cut the DNA windows from (default: ../shared/data/arabidopsis_genome2.fa if present)"),
         new("repeats", null, true, "timed repetitions of each measurement, best kept (default 3)"),
+        new("onnx", null, false, "fp32 only: also export the model to ONNX and time ONNX Runtime (session batches, and ML.NET's ApplyOnnxModel one row per run) on the same inputs"),
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -42,7 +43,12 @@ internal sealed class BenchVerb : IVerb
         };
         config.Validate("the benchmark architecture");
         int repeats = args.GetInt("repeats", 3, 1, 100);
-        string precisionArg = args.Get("precision") ?? "both";
+        bool onnx = args.Has("onnx");
+        string precisionArg = args.Get("precision") ?? (onnx ? "fp32" : "both");
+        if (onnx && precisionArg != "fp32")
+        {
+            throw new UsageException("--onnx compares float32 engines (ONNX Runtime has no bf16 CPU kernels); leave --precision out or give fp32.");
+        }
         var precisions = precisionArg switch
         {
             "fp32" => new[] { Precision.Float32 },
@@ -71,9 +77,18 @@ internal sealed class BenchVerb : IVerb
 
             var random = new Random(11);
             var fullWindows = Enumerable.Range(0, 4).Select(i => dna.Substring(random.Next(dna.Length - 6200), 1023 * 6)).ToList();
-            Measure(stdout, model, config, precision, peak, "full 1024-token windows", fullWindows, repeats, batchSize: 2);
             var mixed = Enumerable.Range(0, 24).Select(i => { int length = random.Next(100, 6001); return dna.Substring(random.Next(dna.Length - length), length); }).ToList();
-            embeddings[precision] = Measure(stdout, model, config, precision, peak, "mixed 100-6000 bp windows", mixed, repeats, batchSize: 8);
+            if (onnx)
+            {
+                // Short inputs (promoter-sized, about 30 tokens) are where batching matters most.
+                var shortSet = Enumerable.Range(0, 64).Select(i => dna.Substring(random.Next(dna.Length - 170), 170)).ToList();
+                OnnxBench.Run(stdout, model, config, peak, repeats, fullWindows, mixed, shortSet);
+                continue;
+            }
+            var torchFull = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 2, MaxBatchTokens = null });
+            var torchMixed = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 8, MaxBatchTokens = null });
+            Measure(stdout, config, peak, "full 1024-token windows", fullWindows, repeats, model.Tokenizer, (Label(precision), Engine(torchFull)));
+            embeddings[precision] = Measure(stdout, config, peak, "mixed 100-6000 bp windows", mixed, repeats, model.Tokenizer, (Label(precision), Engine(torchMixed)))[0].Embeddings;
         }
         if (embeddings.Count == 2)
         {
@@ -85,29 +100,52 @@ internal sealed class BenchVerb : IVerb
         return 0;
     }
 
-    private static IReadOnlyList<float[]> Measure(TextWriter stdout, AgroNTModel model, EsmConfig config, Precision precision, double peak, string label, List<string> sequences, int repeats, int batchSize)
+    /// <summary>One embedder as the benchmark drives it: embed a list, and the real and computed token counters.</summary>
+    internal sealed record BenchEngine(Func<IReadOnlyList<string>, IReadOnlyList<float[]>> Embed, Func<long> RealTokens, Func<long> ComputedTokens);
+
+    internal static BenchEngine Engine(AgroNTEmbedder embedder) =>
+        new(sequences => embedder.Embed(sequences), () => embedder.RealTokens, () => embedder.ComputedTokens);
+
+    /// <summary>
+    /// Times the best of <paramref name="repeats"/> passes of each engine over the same inputs and prints tokens/s and the
+    /// share of the matmul peak. Engines take turns within each repeat, so a machine whose load drifts during the run
+    /// favours none of them. Returns each engine's embeddings and tokens/s, in order.
+    /// </summary>
+    internal static List<(IReadOnlyList<float[]> Embeddings, double TokensPerSecond)> Measure(
+        TextWriter stdout, EsmConfig config, double peak, string set, List<string> sequences, int repeats, KmerTokenizer tokenizer, params (string Label, BenchEngine Engine)[] engines)
     {
-        var embedder = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = batchSize, MaxBatchTokens = null });
-        embedder.Embed(sequences.Take(1).ToList()); // warm-up: kernels, allocator
-        double best = double.MaxValue;
-        IReadOnlyList<float[]> result = [];
-        long real = 0, computed = 0;
+        foreach (var (_, engine) in engines)
+        {
+            engine.Embed(sequences.Take(1).ToList()); // warm-up: kernels, allocator
+        }
+        var best = engines.Select(_ => double.MaxValue).ToArray();
+        var results = engines.Select(_ => (IReadOnlyList<float[]>)[]).ToArray();
+        var real = new long[engines.Length];
+        var computed = new long[engines.Length];
         for (int r = 0; r < repeats; r++)
         {
-            long realBefore = embedder.RealTokens, computedBefore = embedder.ComputedTokens;
-            var clock = Stopwatch.StartNew();
-            result = embedder.Embed(sequences);
-            best = Math.Min(best, clock.Elapsed.TotalSeconds);
-            real = embedder.RealTokens - realBefore;
-            computed = embedder.ComputedTokens - computedBefore;
+            for (int e = 0; e < engines.Length; e++)
+            {
+                var engine = engines[e].Engine;
+                long realBefore = engine.RealTokens(), computedBefore = engine.ComputedTokens();
+                var clock = Stopwatch.StartNew();
+                results[e] = engine.Embed(sequences);
+                best[e] = Math.Min(best[e], clock.Elapsed.TotalSeconds);
+                real[e] = engine.RealTokens() - realBefore;
+                computed[e] = engine.ComputedTokens() - computedBefore;
+            }
         }
         // FLOPs per token = 2 x linear-layer parameters + 4 x layers x hidden x sequence length (scores and weighted sum).
         double linear = config.NumHiddenLayers * (4.0 * config.HiddenSize * config.HiddenSize + 2.0 * config.HiddenSize * config.IntermediateSize);
-        double attention = sequences.Select(s => model.Tokenizer.CountTokens(s, null)).Select(t => (double)Math.Min(t, 1024)).Sum(t => 4.0 * config.NumHiddenLayers * config.HiddenSize * t * t);
-        double flops = 2 * linear * real + attention;
-        double rate = flops / best;
-        stdout.WriteLine($"[{Label(precision)}] {label}: {real} tokens in {best:F2} s = {real / best:F0} tokens/s, {rate / 1e9:F1} GFLOP/s = {100 * rate / peak:F0}% of matmul peak; padding computed {100.0 * (computed - real) / computed:F1}%");
-        return result;
+        double attention = sequences.Select(s => tokenizer.CountTokens(s, null)).Select(t => (double)Math.Min(t, 1024)).Sum(t => 4.0 * config.NumHiddenLayers * config.HiddenSize * t * t);
+        var output = new List<(IReadOnlyList<float[]>, double)>();
+        for (int e = 0; e < engines.Length; e++)
+        {
+            double rate = (2 * linear * real[e] + attention) / best[e];
+            stdout.WriteLine($"[{engines[e].Label}] {set}: {real[e]} tokens in {best[e]:F2} s = {real[e] / best[e]:F0} tokens/s, {rate / 1e9:F1} GFLOP/s = {100 * rate / peak:F0}% of matmul peak; padding computed {100.0 * (computed[e] - real[e]) / Math.Max(computed[e], 1):F1}%");
+            output.Add((results[e], real[e] / best[e]));
+        }
+        return output;
     }
 
     private static double MatmulPeak(ScalarType dtype, int repeats)

@@ -13,6 +13,7 @@ internal static class CliApp
         new EmbedVerb(),
         new FillMaskVerb(),
         new CreateModelVerb(),
+        new ExportOnnxVerb(),
         new BenchVerb(),
         new DownloadVerb(),
         new InfoVerb(),

@@ -2,6 +2,7 @@ using AgroNT.MLNet;
 using AgroNT.MLNet.Analysis;
 using AgroNT.MLNet.Featurization;
 using AgroNT.Transforms.Embeddings;
+using AgroNT.Transforms.Onnx;
 using AgroNT.Transforms.Sequences;
 
 namespace AgroNT.Cli;
@@ -15,7 +16,7 @@ internal sealed class EmbedVerb : IVerb
 
     public string Summary => "embed DNA with AgroNT (parquet, csv, jsonl or npy output)";
 
-    public string Usage => "agront embed [--model DIR] -i IN -o OUT.{parquet,csv,jsonl,npy} [--layer L] [--pooling mean|cls|tokens|per-nucleotide] [--batch-size B]";
+    public string Usage => "agront embed [--model DIR] -i IN -o OUT.{parquet,csv,jsonl,npy} [--layer L] [--pooling mean|cls|tokens|per-nucleotide] [--batch-size B] [--engine torch|onnx]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
@@ -25,37 +26,22 @@ internal sealed class EmbedVerb : IVerb
         new("batch-size", null, true, "sequences per forward pass (default 8)"),
         new("precision", null, true, "fp32 (default) or bf16"),
         new("device", null, true, "cpu (default), or cuda[:N] with a CUDA libtorch"),
-        new("threads", null, true, "libtorch intra-op threads (default: all cores)"),
+        new("threads", null, true, "intra-op threads of libtorch or ONNX Runtime (default: all cores)"),
+        new("engine", null, true, "torch (default: TorchSharp on a Hugging Face folder) or onnx (ONNX Runtime on an agront export-onnx folder)"),
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         string output = args.Require("output");
         var format = EmbeddingFileFormats.FromPath(output);
-        var precision = args.Get("precision") switch
-        {
-            null or "fp32" or "float32" => Precision.Float32,
-            "bf16" or "bfloat16" => Precision.BFloat16,
-            var other => throw new UsageException($"--precision must be fp32 or bf16, got '{other}'."),
-        };
-        if (args.Has("threads"))
-        {
-            TorchSharp.torch.set_num_threads(args.GetInt("threads", 0, 1, 1024));
-        }
-        var modelOptions = new AgroNTModelOptions
-        {
-            Device = args.Get("device") ?? "cpu",
-            Precision = precision,
-            Tokenizer = CommonOptions.TokenizerOptions(args),
-        };
         var records = CommonOptions.ReadInput(args);
-        using var model = AgroNTModel.Load(CommonOptions.ModelFolder(args), modelOptions);
-        var embedder = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions
+        var engine = args.Get("engine") ?? "torch";
+        using var embedder = engine switch
         {
-            Layer = args.Has("layer") ? args.GetInt("layer", 0, 0, model.Config.NumHiddenLayers) : null,
-            Pooling = args.GetEnum("pooling", Pooling.Mean),
-            BatchSize = args.GetInt("batch-size", 8, 1, 4096),
-        });
+            "torch" => TorchEmbedder(args),
+            "onnx" => OnnxEmbedder(args),
+            _ => throw new UsageException($"--engine must be torch or onnx, got '{engine}'."),
+        };
 
         var progress = new CommonOptions.ProgressLine(stderr, Name);
         long count = 0, bases = 0;
@@ -87,5 +73,80 @@ internal sealed class EmbedVerb : IVerb
         }
         writer.Complete();
         return 0;
+    }
+
+    private static Engine TorchEmbedder(ParsedArguments args)
+    {
+        var precision = args.Get("precision") switch
+        {
+            null or "fp32" or "float32" => Precision.Float32,
+            "bf16" or "bfloat16" => Precision.BFloat16,
+            var other => throw new UsageException($"--precision must be fp32 or bf16, got '{other}'."),
+        };
+        if (args.Has("threads"))
+        {
+            TorchSharp.torch.set_num_threads(args.GetInt("threads", 0, 1, 1024));
+        }
+        var model = AgroNTModel.Load(CommonOptions.ModelFolder(args), new AgroNTModelOptions
+        {
+            Device = args.Get("device") ?? "cpu",
+            Precision = precision,
+            Tokenizer = CommonOptions.TokenizerOptions(args),
+        });
+        try
+        {
+            var embedder = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions
+            {
+                Layer = args.Has("layer") ? args.GetInt("layer", 0, 0, model.Config.NumHiddenLayers) : null,
+                Pooling = args.GetEnum("pooling", Pooling.Mean),
+                BatchSize = args.GetInt("batch-size", 8, 1, 4096),
+            });
+            return new Engine(embedder.Embed, model);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static Engine OnnxEmbedder(ParsedArguments args)
+    {
+        if (!args.Has("model"))
+        {
+            throw new UsageException("--engine onnx needs --model OUTDIR, an ONNX model folder written by 'agront export-onnx'.");
+        }
+        if (args.Get("precision") is { } precision && precision is not ("fp32" or "float32"))
+        {
+            throw new UsageException($"--engine onnx runs the exported float32 graph; --precision {precision} applies to --engine torch only.");
+        }
+        var provider = args.Get("device") switch
+        {
+            null or "cpu" => OnnxExecutionProvider.Cpu,
+            var cuda when cuda.StartsWith("cuda", StringComparison.Ordinal) => OnnxExecutionProvider.Cuda,
+            var other => throw new UsageException($"--device must be cpu or cuda[:N], got '{other}'."),
+        };
+        string device = args.Get("device") ?? "cpu";
+        int deviceId = device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), out int id) ? id : 0;
+        var embedder = new AgroNTOnnxEmbedder(args.Require("model"), new AgroNTOnnxEmbedderOptions
+        {
+            Layer = args.Has("layer") ? args.GetInt("layer", 0, 0) : null,
+            Pooling = args.GetEnum("pooling", Pooling.Mean),
+            BatchSize = args.GetInt("batch-size", 8, 1, 4096),
+            Tokenizer = CommonOptions.TokenizerOptions(args),
+            ExecutionProvider = provider,
+            CudaDeviceId = deviceId,
+            IntraOpThreads = args.Has("threads") ? args.GetInt("threads", 0, 1, 1024) : null,
+        });
+        return new Engine(embedder.Embed, embedder);
+    }
+
+    /// <summary>The embedding call of either engine, and what to dispose after it.</summary>
+    private sealed class Engine(Func<IReadOnlyList<string>, IReadOnlyList<string>?, CancellationToken, IReadOnlyList<float[]>> embed, IDisposable owner) : IDisposable
+    {
+        public IReadOnlyList<float[]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<string> names, CancellationToken cancellationToken) =>
+            embed(sequences, names, cancellationToken);
+
+        public void Dispose() => owner.Dispose();
     }
 }

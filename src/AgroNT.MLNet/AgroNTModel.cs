@@ -177,7 +177,15 @@ public sealed class AgroNTModel : IDisposable
                 }
             }
         }
-        var vocabulary = Tokenizer.Vocabulary;
+        SaveTokenizerFiles(Tokenizer.Vocabulary, folder);
+    }
+
+    /// <summary>
+    /// Writes vocab.txt, tokenizer_config.json and special_tokens_map.json with AgroNT's settings written explicitly
+    /// (<c>"eos_token": null</c> included); shared by <see cref="Save"/> and the ONNX export.
+    /// </summary>
+    internal static void SaveTokenizerFiles(KmerVocabulary vocabulary, string folder)
+    {
         WriteText(Path.Combine(folder, KmerVocabulary.VocabFileName), string.Join("\n", vocabulary.Tokens) + "\n");
         var special = vocabulary.SpecialTokens;
         var tokenizerConfig = new JsonObject
@@ -202,7 +210,7 @@ public sealed class AgroNTModel : IDisposable
     /// <inheritdoc/>
     public void Dispose() => Network.Dispose();
 
-    private static void WriteText(string path, string text)
+    internal static void WriteText(string path, string text)
     {
         using var file = Analysis.StagedFile.Create(path);
         file.Stream.Write(System.Text.Encoding.UTF8.GetBytes(text));

@@ -39,12 +39,7 @@ public sealed class AgroNTEmbedder
             throw new ArgumentOutOfRangeException(nameof(options), "BatchSize and MaxBatchTokens must be positive and MaxPaddingFraction in [0, 1).");
         }
         _hasCls = model.Tokenizer.Options.AddClsToken;
-        var vocabulary = model.Tokenizer.Vocabulary;
-        _basesPerId = vocabulary.Tokens.Select((token, id) =>
-            id == vocabulary.UnkId ? 1
-            : id == vocabulary.PadId || id == vocabulary.MaskId || id == vocabulary.ClsId ? 0
-            : token.All(c => c is 'A' or 'C' or 'G' or 'T' or 'N') ? token.Length
-            : 0).ToArray();
+        _basesPerId = ModelInputs.BasesPerId(model.Tokenizer.Vocabulary);
     }
 
     /// <summary>The options in force.</summary>
@@ -71,53 +66,8 @@ public sealed class AgroNTEmbedder
     /// <param name="cancellationToken">Checked between batches.</param>
     public IReadOnlyList<float[]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<string>? names = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(sequences);
-        var tokenizer = _model.Tokenizer;
-        var inputs = new List<int[]>(sequences.Count);
-        var owners = new List<(int Sequence, int RealTokens)>(sequences.Count);
-        bool windows = tokenizer.Options.LengthPolicy == LengthPolicy.Windows;
-        for (int i = 0; i < sequences.Count; i++)
-        {
-            string? name = names?[i] ?? $"#{i + 1}";
-            if (windows)
-            {
-                foreach (var window in tokenizer.EncodeWindows(sequences[i], name))
-                {
-                    inputs.Add(window.Ids);
-                    owners.Add((i, window.TokenCount));
-                }
-            }
-            else
-            {
-                int[] ids = tokenizer.EncodeToIds(sequences[i], name);
-                inputs.Add(ids);
-                owners.Add((i, ids.Length - (_hasCls ? 1 : 0)));
-            }
-        }
-
-        var pooled = EmbedTokenIds(inputs, cancellationToken);
-        if (!windows)
-        {
-            return pooled;
-        }
-        var results = new float[sequences.Count][];
-        for (int start = 0; start < owners.Count;)
-        {
-            int owner = owners[start].Sequence, end = start;
-            while (end < owners.Count && owners[end].Sequence == owner)
-            {
-                end++;
-            }
-            var parts = pooled.Skip(start).Take(end - start).ToList();
-            var weights = owners.Skip(start).Take(end - start).Select(o => o.RealTokens).ToList();
-            if (Options.Pooling is Pooling.Tokens or Pooling.PerNucleotide && parts.Count > 1)
-            {
-                throw new NotSupportedException("Per-token pooling of a sequence split into windows would repeat the overlapping tokens; embed it with Truncate, or split the sequence yourself.");
-            }
-            results[owner] = EmbeddingPooler.CombineWindows(Options.Pooling, Options.WindowAggregation, parts, weights);
-            start = end;
-        }
-        return results;
+        var inputs = ModelInputs.Tokenize(_model.Tokenizer, sequences, names);
+        return inputs.Combine(EmbedTokenIds(inputs.Inputs, cancellationToken), Options.Pooling, Options.WindowAggregation);
     }
 
     /// <summary>
@@ -128,26 +78,11 @@ public sealed class AgroNTEmbedder
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var results = new float[inputs.Count][];
-        int[] order = Enumerable.Range(0, inputs.Count).OrderBy(i => inputs[i].Length).ToArray();
-        for (int start = 0; start < order.Length;)
+        var lengths = inputs.Select(ids => ids.Length).ToArray();
+        foreach (int[] batch in LengthBuckets.Plan(lengths, Options.BatchSize, Options.MaxBatchTokens, Options.MaxPaddingFraction))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int end = start + 1;
-            long realTokens = inputs[order[start]].Length;
-            while (end < order.Length && end - start < Options.BatchSize)
-            {
-                // Sorted ascending, so the next input sets the padded length of the batch.
-                long padded = (long)(end - start + 1) * inputs[order[end]].Length;
-                long real = realTokens + inputs[order[end]].Length;
-                if ((Options.MaxBatchTokens is { } budget && padded > budget) || padded - real > Options.MaxPaddingFraction * padded)
-                {
-                    break;
-                }
-                realTokens = real;
-                end++;
-            }
-            RunBatch(inputs, order.AsSpan(start, end - start), results);
-            start = end;
+            RunBatch(inputs, batch, results);
         }
         return results;
     }

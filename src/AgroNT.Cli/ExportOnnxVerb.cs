@@ -1,0 +1,58 @@
+using System.Globalization;
+using AgroNT.MLNet.Onnx;
+
+namespace AgroNT.Cli;
+
+/// <summary><c>agront export-onnx</c>: a Hugging Face model folder to an ONNX model folder for ONNX Runtime.</summary>
+internal sealed class ExportOnnxVerb : IVerb
+{
+    public string Name => "export-onnx";
+
+    public string Summary => "export a model folder to ONNX (model.onnx + config.json + vocab.txt) for ONNX Runtime";
+
+    public string Usage => "agront export-onnx [--model DIR] -o OUTDIR [--layers 11,21 [--only-layers]] [--no-logits] [--external-data auto|always|never]";
+
+    public IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        CommonOptions.Model,
+        new("output", "o", true, "the ONNX model folder to write"),
+        new("layers", null, true, "hidden states to expose as outputs hidden_state_L (comma-separated; 0 = embeddings, N = last layer)"),
+        new("only-layers", null, false, "export only the --layers hidden states: the graph stops at the highest one (for featurizing an intermediate layer)"),
+        new("no-logits", null, false, "leave the masked-language-model head out (an encoder-only graph)"),
+        new("external-data", null, true, "weights in model.onnx.data: auto (default: when over 1.8 GB), always, or never"),
+    ];
+
+    public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        string output = args.Require("output");
+        var options = new OnnxExportOptions
+        {
+            Layers = ParseLayers(args.Get("layers")),
+            IncludeLogits = !args.Has("no-logits"),
+            OnlyLayers = args.Has("only-layers"),
+            ExternalData = args.GetEnum("external-data", OnnxExternalData.Auto),
+        };
+        var result = OnnxExporter.Export(CommonOptions.ModelFolder(args), output, options);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"wrote {result.ModelPath}{(result.ExternalDataPath is null ? "" : $" + {Path.GetFileName(result.ExternalDataPath)}")}: {result.WeightBytes / 1e6:F1} MB of float32 weights, outputs {string.Join(", ", result.Outputs)}."));
+        return 0;
+    }
+
+    internal static IReadOnlyList<int> ParseLayers(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return [];
+        }
+        var layers = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int layer))
+            {
+                throw new UsageException($"--layers takes comma-separated layer numbers such as 11,21; got '{text}'.");
+            }
+            layers.Add(layer);
+        }
+        return layers;
+    }
+}

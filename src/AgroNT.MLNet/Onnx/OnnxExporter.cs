@@ -1,0 +1,292 @@
+using System.Globalization;
+using AgroNT.MLNet.Checkpoints;
+using AgroNT.MLNet.Modeling;
+using AgroNT.Transforms.Onnx;
+using AgroNT.Transforms.Tokenization;
+using Google.Protobuf;
+using Onnx;
+using TorchSharp;
+using static AgroNT.MLNet.Onnx.OnnxGraphBuilder;
+using static TorchSharp.torch;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace AgroNT.MLNet.Onnx;
+
+/// <summary>
+/// Writes an AgroNT (ESM) model as an ONNX model folder that <see cref="AgroNTOnnxEmbedder"/> and
+/// <c>FeaturizeAgroNTOnnx</c> read: <c>model.onnx</c> (opset 17; weights inline, or in <c>model.onnx.data</c> for
+/// large models), <c>config.json</c>, <c>vocab.txt</c>, <c>tokenizer_config.json</c> and <c>special_tokens_map.json</c>.
+/// </summary>
+/// <remarks>
+/// The graph takes int64 <c>input_ids</c> and <c>attention_mask</c> <c>[batch, sequence]</c> (both axes dynamic) and
+/// computes exactly what Hugging Face's <c>EsmForMaskedLM</c> does: position ids <c>cumsum(ids != pad) * (ids != pad)
+/// + pad</c>; word + position embeddings multiplied by the mask; pre-LayerNorm layers with the query scaled by
+/// <c>1/sqrt(head)</c>, the additive mask <c>(1 - mask) * float.MinValue</c>, softmax and exact erf GELU; the final
+/// LayerNorm; the LM head (dense, GELU, LayerNorm, decoder + bias). Outputs: <c>last_hidden_state</c>, <c>logits</c>
+/// (unless left out) and <c>hidden_state_L</c> for each requested layer. The graph is built with OnnxSharp's protobuf
+/// classes; weights are streamed one tensor at a time, so a model folder is exported without loading it whole.
+/// </remarks>
+public static class OnnxExporter
+{
+    /// <summary>The opset the graph targets (LayerNormalization needs 17).</summary>
+    public const int Opset = 17;
+
+    /// <summary>The external weight file's name.</summary>
+    public const string ExternalDataFileName = "model.onnx.data";
+
+    /// <summary>Weights above this many bytes go to external data under <see cref="OnnxExternalData.Auto"/> (protobuf refuses messages of 2 GiB).</summary>
+    public const long InlineLimitBytes = 1_800_000_000;
+
+    /// <summary>Exports a loaded model (its weights are written as float32 whatever its precision).</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="outputFolder">The folder to write; created if needed, its model files replaced.</param>
+    /// <param name="options">Extra layers, logits, external data.</param>
+    /// <returns>What was written.</returns>
+    public static OnnxExportResult Export(AgroNTModel model, string outputFolder, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var scope = NewDisposeScope();
+        var parameters = model.Network.state_dict();
+        Tensor? Fetch(string name) => parameters.TryGetValue(name, out var tensor) ? tensor : null;
+        return Export(model.Config, model.Tokenizer.Vocabulary, new WeightSource(model.Folder ?? "the model", Fetch, parameters.ContainsKey), outputFolder, options ?? new OnnxExportOptions());
+    }
+
+    /// <summary>
+    /// Exports a Hugging Face model folder (or a Hub id in the local cache) that <see cref="AgroNTModel.Load"/> reads:
+    /// pretrained, fine-tuned or saved by us. Weights are read one tensor at a time from the checkpoint.
+    /// </summary>
+    /// <param name="modelFolder">The folder with config.json, vocab.txt and the weights.</param>
+    /// <param name="outputFolder">The folder to write.</param>
+    /// <param name="options">Extra layers, logits, external data, checkpoint format.</param>
+    /// <returns>What was written.</returns>
+    public static OnnxExportResult Export(string modelFolder, string outputFolder, OnnxExportOptions? options = null)
+    {
+        options ??= new OnnxExportOptions();
+        Native.TorchRuntime.Initialize();
+        string folder = HuggingFaceModelLocator.Resolve(modelFolder);
+        var config = EsmConfig.FromFile(folder);
+        var vocabulary = KmerVocabulary.FromModelFolder(folder);
+        using var reader = CheckpointReader.Open(folder, options.CheckpointFormat);
+        using var scope = NewDisposeScope();
+        // A bare EsmModel checkpoint has no "esm." prefix (and no LM head).
+        string? Key(string name) =>
+            reader.Contains(name) ? name
+            : name.StartsWith("esm.", StringComparison.Ordinal) && reader.Contains(name[4..]) ? name[4..]
+            : null;
+        Tensor? Fetch(string name) => Key(name) is { } key ? reader.ReadTensor(key, ScalarType.Float32) : null;
+        return Export(config, vocabulary, new WeightSource(reader.Location, Fetch, name => Key(name) is not null), outputFolder, options);
+    }
+
+    private static OnnxExportResult Export(EsmConfig config, KmerVocabulary vocabulary, WeightSource weights, string outputFolder, OnnxExportOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
+        config.Validate();
+        if (config.TokenDropout)
+        {
+            throw new NotSupportedException("token_dropout (ESM-1b/NT-v1 embedding rescaling) is not exported; AgroNT has token_dropout false.");
+        }
+        int depth = config.NumHiddenLayers;
+        int[] layers = [.. options.Layers.Distinct().Order()];
+        if (layers.Any(l => l < 0 || l > depth))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), string.Join(", ", layers), $"Layers must lie between 0 (embedding output) and {depth} (the last layer).");
+        }
+        if (options.OnlyLayers && layers.Length == 0)
+        {
+            throw new ArgumentException("OnlyLayers needs at least one entry in Layers.", nameof(options));
+        }
+        if (vocabulary.Count != config.VocabSize)
+        {
+            throw new FormatException($"vocab.txt has {vocabulary.Count} tokens but config.json says vocab_size {config.VocabSize}.");
+        }
+
+        Directory.CreateDirectory(outputFolder);
+        string modelPath = Path.Combine(outputFolder, AgroNTOnnxEmbedder.ModelFileName);
+        string dataPath = Path.Combine(outputFolder, ExternalDataFileName);
+        int top = options.OnlyLayers ? layers[^1] : depth;
+        bool logits = options.IncludeLogits && !options.OnlyLayers;
+        long weightBytes = EstimateWeightBytes(config with { NumHiddenLayers = top }, logits);
+        bool external = options.ExternalData switch
+        {
+            OnnxExternalData.Always => true,
+            OnnxExternalData.Never when weightBytes > InlineLimitBytes => throw new ArgumentException(
+                $"The weights take {weightBytes:N0} bytes, over what one protobuf message holds; use ExternalData Auto or Always.", nameof(options)),
+            OnnxExternalData.Never => false,
+            _ => weightBytes > InlineLimitBytes,
+        };
+
+        string token = Guid.NewGuid().ToString("N");
+        string tempModel = $"{modelPath}.tmp-{token}";
+        string tempData = $"{dataPath}.tmp-{token}";
+        try
+        {
+            List<string> outputs;
+            long written;
+            ModelProto model;
+            using (var writer = new OnnxWeightWriter(external ? tempData : null, ExternalDataFileName))
+            {
+                var builder = new OnnxGraphBuilder("agront_esm", writer);
+                outputs = BuildGraph(builder, config, weights, layers, top, logits);
+                writer.Complete();
+                written = writer.Bytes;
+                model = new ModelProto
+                {
+                    IrVersion = 8,
+                    ProducerName = "AgroNT.MLNet",
+                    ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0",
+                    DocString = "AgroNT (ESM masked language model) exported by AgroNT.MLNet; Hugging Face EsmForMaskedLM semantics.",
+                    Graph = builder.Graph,
+                };
+            }
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+            model.MetadataProps.Add(new StringStringEntryProto { Key = "agront.num_hidden_layers", Value = depth.ToString(CultureInfo.InvariantCulture) });
+            model.MetadataProps.Add(new StringStringEntryProto { Key = "agront.hidden_size", Value = config.HiddenSize.ToString(CultureInfo.InvariantCulture) });
+            using (var stream = new FileStream(tempModel, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                model.WriteTo(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            if (external)
+            {
+                File.Move(tempData, dataPath, overwrite: true);
+            }
+            else if (File.Exists(dataPath))
+            {
+                File.Delete(dataPath);
+            }
+            File.Move(tempModel, modelPath, overwrite: true);
+            AgroNTModel.WriteText(Path.Combine(outputFolder, "config.json"), config.ToJson());
+            AgroNTModel.SaveTokenizerFiles(vocabulary, outputFolder);
+            return new OnnxExportResult(modelPath, external ? dataPath : null, outputs, written);
+        }
+        finally
+        {
+            File.Delete(tempModel);
+            File.Delete(tempData);
+        }
+    }
+
+    internal static long EstimateWeightBytes(EsmConfig c, bool logits)
+    {
+        long h = c.HiddenSize;
+        long layer = 4 * (h * h + h) + 2 * h * c.IntermediateSize + c.IntermediateSize + h + 4 * h;
+        long embeddings = (long)(c.VocabSize + c.MaxPositionEmbeddings) * h;
+        long head = logits ? h * h + 3 * h + h * c.VocabSize + c.VocabSize : 0;
+        return 4 * (embeddings + c.NumHiddenLayers * layer + 2 * h + head);
+    }
+
+    private static List<string> BuildGraph(OnnxGraphBuilder g, EsmConfig config, WeightSource weights, int[] layers, int top, bool includeLogits)
+    {
+        int depth = config.NumHiddenLayers, hidden = config.HiddenSize, heads = config.NumAttentionHeads, headSize = config.HeadSize;
+        float eps = (float)config.LayerNormEps;
+        g.Graph.Input.Add(Value(AgroNTOnnxEmbedder.InputIdsName, DataType.Int64, "batch", "sequence"));
+        g.Graph.Input.Add(Value(AgroNTOnnxEmbedder.AttentionMaskName, DataType.Int64, "batch", "sequence"));
+        var outputs = new List<string>();
+        void Output(string value, string name, int width)
+        {
+            if (value != name)
+            {
+                g.Node("Identity", [value], name);
+            }
+            g.Graph.Output.Add(Value(name, DataType.Float, "batch", "sequence", width));
+            outputs.Add(name);
+        }
+
+        string Weight(string name, bool transpose = false)
+        {
+            using var scope = NewDisposeScope();
+            Tensor tensor = weights.Fetch(name) ?? throw new CheckpointFormatException(weights.Source, $"the weights have no tensor '{name}', which the ESM graph needs.");
+            Tensor data = tensor.to(ScalarType.Float32, CPU);
+            if (transpose)
+            {
+                // nn.Linear stores [out, in]; MatMul takes [in, out].
+                data = data.t();
+            }
+            data = data.contiguous();
+            return g.Weight(name, data.shape, data.data<float>().ToArray());
+        }
+
+        string LayerNorm(string x, string prefix) =>
+            g.Node("LayerNormalization", [x, Weight(prefix + ".weight"), Weight(prefix + ".bias")], null,
+                IntAttribute("axis", -1), FloatAttribute("epsilon", eps));
+
+        string Linear(string x, string prefix) =>
+            g.Node("Add", [g.Node("MatMul", [x, Weight(prefix + ".weight", transpose: true)]), Weight(prefix + ".bias")]);
+
+        // erf GELU written as x * (1 + erf(x / sqrt 2)) * 0.5, the form ONNX Runtime fuses into one kernel.
+        string Gelu(string x) =>
+            g.Node("Mul", [g.Node("Mul", [x, g.Node("Add", [g.Node("Erf", [g.Node("Div", [x, g.Float(MathF.Sqrt(2f))])]), g.Float(1f)])]), g.Float(0.5f)]);
+
+        // Embeddings. ESM position ids start at pad_token_id + 1 and pads keep pad_token_id; they come from the ids, not the mask.
+        string ids = AgroNTOnnxEmbedder.InputIdsName, mask = AgroNTOnnxEmbedder.AttentionMaskName;
+        string pad = g.Int64([config.PadTokenId], scalar: true);
+        string notPad = g.Node("Cast", [g.Node("Not", [g.Node("Equal", [ids, pad])])], null, IntAttribute("to", (long)DataType.Int64));
+        string positions = g.Node("Add", [g.Node("Mul", [g.Node("CumSum", [notPad, g.Int64([1], scalar: true)]), notPad]), pad], "position_ids");
+        string embedded = g.Node("Add", [
+            g.Node("Gather", [Weight("esm.embeddings.word_embeddings.weight"), ids]),
+            g.Node("Gather", [Weight("esm.embeddings.position_embeddings.weight"), positions])]);
+        if (config.EmbLayerNormBefore)
+        {
+            embedded = LayerNorm(embedded, "esm.embeddings.layer_norm");
+        }
+        string maskFloat = g.Node("Cast", [mask], null, IntAttribute("to", (long)DataType.Float));
+        string state = g.Node("Mul", [embedded, g.Node("Unsqueeze", [maskFloat, g.Int64([-1])])], "embedding_output");
+        // (1 - mask) * float.MinValue, broadcast over heads and query positions: [batch, 1, 1, sequence].
+        string additiveMask = g.Node("Unsqueeze", [g.Node("Mul", [g.Node("Sub", [g.Float(1f), maskFloat]), g.Float(float.MinValue)]), g.Int64([1, 2])], "additive_mask");
+
+        string headShape = g.Int64([0, 0, heads, headSize]);
+        string mergedShape = g.Int64([0, 0, hidden]);
+        string scale = g.Float((float)(1.0 / Math.Sqrt(headSize)));
+        for (int i = 0; i <= Math.Min(top, depth); i++)
+        {
+            if (layers.Contains(i) && i < depth)
+            {
+                Output(state, AgroNTOnnxEmbedder.HiddenStatePrefix + i.ToString(CultureInfo.InvariantCulture), hidden);
+            }
+            if (i == depth || i == top)
+            {
+                break;
+            }
+            string p = $"esm.encoder.layer.{i}";
+            string normed = LayerNorm(state, $"{p}.attention.LayerNorm");
+            string Heads(string x, long[] perm) =>
+                g.Node("Transpose", [g.Node("Reshape", [x, headShape])], null, IntsAttribute("perm", perm));
+            // HF ESM scales the query by head_size^-0.5 before QK^T.
+            string query = Heads(g.Node("Mul", [Linear(normed, $"{p}.attention.self.query"), scale]), [0, 2, 1, 3]);
+            string keyT = Heads(Linear(normed, $"{p}.attention.self.key"), [0, 2, 3, 1]);
+            string value = Heads(Linear(normed, $"{p}.attention.self.value"), [0, 2, 1, 3]);
+            string scores = g.Node("Add", [g.Node("MatMul", [query, keyT]), additiveMask]);
+            string probabilities = g.Node("Softmax", [scores], null, IntAttribute("axis", -1));
+            string context = g.Node("Reshape", [g.Node("Transpose", [g.Node("MatMul", [probabilities, value])], null, IntsAttribute("perm", 0, 2, 1, 3)), mergedShape]);
+            state = g.Node("Add", [state, Linear(context, $"{p}.attention.output.dense")]);
+            string intermediate = Gelu(Linear(LayerNorm(state, $"{p}.LayerNorm"), $"{p}.intermediate.dense"));
+            state = g.Node("Add", [state, Linear(intermediate, $"{p}.output.dense")], $"layer_{i}_output");
+        }
+
+        if (top < depth)
+        {
+            return outputs;
+        }
+        string last = LayerNorm(state, "esm.encoder.emb_layer_norm_after");
+        Output(last, AgroNTOnnxEmbedder.LastHiddenStateName, hidden);
+        if (layers.Contains(depth))
+        {
+            Output(last, AgroNTOnnxEmbedder.HiddenStatePrefix + depth.ToString(CultureInfo.InvariantCulture), hidden);
+        }
+        if (includeLogits)
+        {
+            if (!weights.Contains("lm_head.decoder.weight"))
+            {
+                throw new CheckpointFormatException(weights.Source, "the weights have no masked-language-model head (a bare encoder checkpoint); export with IncludeLogits = false (--no-logits).");
+            }
+            string head = LayerNorm(Gelu(Linear(last, "lm_head.dense")), "lm_head.layer_norm");
+            string logits = g.Node("Add", [g.Node("MatMul", [head, Weight("lm_head.decoder.weight", transpose: true)]), Weight("lm_head.bias")]);
+            Output(logits, "logits", config.VocabSize);
+        }
+        return outputs;
+    }
+
+    /// <summary>Where the weights come from: a name for messages, a reader of one float32 tensor, a presence test.</summary>
+    private sealed record WeightSource(string Source, Func<string, Tensor?> Fetch, Func<string, bool> Contains);
+}
