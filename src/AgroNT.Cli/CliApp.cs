@@ -14,6 +14,7 @@ internal static class CliApp
         new FillMaskVerb(),
         new CreateModelVerb(),
         new BenchVerb(),
+        new PretrainVerb(),
     }.ToDictionary(v => v.Name, StringComparer.Ordinal);
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
