@@ -54,4 +54,12 @@ public sealed class AgroNTPretrainer
         using var run = new PretrainingRun(Options, corpus, progress);
         return run.Execute(cancellationToken);
     }
+
+    /// <summary>Times complete updates on <paramref name="corpus"/> (the <c>bench --train</c> measurement); writes nothing.</summary>
+    internal static UpdateTiming MeasureUpdates(PretrainingOptions options, PretrainingCorpus corpus, int warmup, int updates)
+    {
+        options.Validate();
+        using var run = new PretrainingRun(options, corpus, progress: null);
+        return run.TimeUpdates(warmup, updates);
+    }
 }

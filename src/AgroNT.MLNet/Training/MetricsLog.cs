@@ -23,7 +23,7 @@ internal sealed class MetricsLog
 {
     public const string FileName = "metrics.csv";
     public const string PlotFileName = "loss.png";
-    private const string Header = "step,tokens,learning_rate,train_loss,val_loss,val_perplexity,val_accuracy,baseline_accuracy,baseline_token,tokens_per_second,elapsed_seconds";
+    private const string Header = "step,tokens,learning_rate,train_loss,val_loss,val_perplexity,val_accuracy,baseline_accuracy,val_mask_accuracy,mask_baseline_accuracy,baseline_token,tokens_per_second,elapsed_seconds";
 
     private readonly string _path;
     private readonly List<(long Step, double Loss)> _training = [];
@@ -71,6 +71,8 @@ internal sealed class MetricsLog
             v is null ? "" : Number(v.Perplexity),
             v is null ? "" : Number(v.Accuracy),
             v is null ? "" : Number(v.BaselineAccuracy),
+            v is null ? "" : Number(v.MaskAccuracy),
+            v is null ? "" : Number(v.MaskBaselineAccuracy),
             v is null ? "" : v.BaselineToken,
             Number(row.TokensPerSecond),
             Number(row.ElapsedSeconds));

@@ -12,6 +12,12 @@ using static TorchSharp.torch;
 
 namespace AgroNT.MLNet.Training;
 
+/// <summary>Wall time of a number of complete updates.</summary>
+/// <param name="Updates">Updates timed.</param>
+/// <param name="Tokens">Real tokens they trained on.</param>
+/// <param name="Seconds">Their wall time.</param>
+internal readonly record struct UpdateTiming(int Updates, long Tokens, double Seconds);
+
 /// <summary>One execution of <see cref="AgroNTPretrainer.Train"/>: the model, optimiser, data stream and logs.</summary>
 internal sealed class PretrainingRun : IDisposable
 {
@@ -43,6 +49,7 @@ internal sealed class PretrainingRun : IDisposable
     private long _tokensThisRun;
     private string? _lastCheckpoint;
     private long _lastCheckpointStep = -1;
+    private bool _resumed;
 
     public PretrainingRun(PretrainingOptions options, PretrainingCorpus corpus, IProgress<PretrainingProgress>? progress)
     {
@@ -158,8 +165,29 @@ internal sealed class PretrainingRun : IDisposable
         }
         Report(PretrainingEvent.Finished, double.NaN, learningRate,
             $"done: {_step} updates, {_tokens:N0} tokens in {TimeSpan.FromSeconds(ElapsedSeconds):hh\\:mm\\:ss}; model folder {_options.OutputFolder}"
-            + (_lastValidation is { } v ? $"; validation accuracy {v.Accuracy:P2} vs {v.BaselineAccuracy:P2} for the most frequent token" : ""));
+            + (_lastValidation is { } v ? $"; validation accuracy {v.Accuracy:P2} (<mask> positions {v.MaskAccuracy:P2}) vs {v.BaselineAccuracy:P2} ({v.MaskBaselineAccuracy:P2}) for always {v.BaselineToken}" : ""));
         return Result(PretrainingStatus.Completed);
+    }
+
+    /// <summary>
+    /// Times <paramref name="updates"/> complete updates (data, forward, backward, clipping, AdamW) after
+    /// <paramref name="warmup"/> untimed ones, without validation, checkpoints or output: the benchmark's measurement.
+    /// </summary>
+    internal UpdateTiming TimeUpdates(int warmup, int updates)
+    {
+        _stream = new TrainingWindowStream(_corpus, _seed, _options.ShuffleBufferWindows, new DataPosition(0, 0));
+        SyncComputeWeights();
+        for (int i = 0; i < warmup; i++)
+        {
+            TrainStep(_schedule.At(++_step));
+        }
+        long tokensBefore = _tokens;
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < updates; i++)
+        {
+            TrainStep(_schedule.At(++_step));
+        }
+        return new UpdateTiming(updates, _tokens - tokensBefore, clock.Elapsed.TotalSeconds);
     }
 
     public void Dispose()
@@ -265,9 +293,8 @@ internal sealed class PretrainingRun : IDisposable
         var batches = _validationSet!;
         _compute.eval();
         double loss = 0;
-        long correct = 0;
-        long selected = 0;
-        var counts = new Dictionary<long, long>();
+        long correct = 0, selected = 0, maskCorrect = 0, masked = 0;
+        var targets = new List<(long Target, bool Masked)>();
         using (no_grad())
         {
             foreach (var batch in batches)
@@ -282,8 +309,12 @@ internal sealed class PretrainingRun : IDisposable
                 var predicted = logits.argmax(-1).data<long>().ToArray();
                 for (int i = 0; i < predicted.Length; i++)
                 {
-                    correct += predicted[i] == batch.Targets[i] ? 1 : 0;
-                    counts[batch.Targets[i]] = counts.GetValueOrDefault(batch.Targets[i]) + 1;
+                    bool hit = predicted[i] == batch.Targets[i];
+                    bool isMask = batch.InputIds[batch.SelectedPositions[i]] == _masker.MaskId;
+                    correct += hit ? 1 : 0;
+                    maskCorrect += hit && isMask ? 1 : 0;
+                    masked += isMask ? 1 : 0;
+                    targets.Add((batch.Targets[i], isMask));
                 }
                 selected += batch.Targets.Length;
             }
@@ -294,13 +325,16 @@ internal sealed class PretrainingRun : IDisposable
             Report(PretrainingEvent.Warning, double.NaN, learningRate, "the validation windows have no selected token; nothing to score.");
             return;
         }
-        var (baselineId, baselineCount) = counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key).First();
-        _lastValidation = new ValidationMetrics(loss / selected, (double)correct / selected, (double)baselineCount / selected,
-            _tokenizer.Vocabulary.GetToken((int)baselineId), selected, batches.Sum(b => b.Rows));
+        long baselineId = targets.GroupBy(t => t.Target).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
+        long baselineHits = targets.Count(t => t.Target == baselineId);
+        long baselineMaskHits = targets.Count(t => t.Masked && t.Target == baselineId);
+        _lastValidation = new ValidationMetrics(loss / selected, (double)correct / selected, (double)baselineHits / selected,
+            masked == 0 ? double.NaN : (double)maskCorrect / masked, masked == 0 ? double.NaN : (double)baselineMaskHits / masked,
+            _tokenizer.Vocabulary.GetToken((int)baselineId), selected, masked, batches.Sum(b => b.Rows));
         metrics.Append(new MetricsRow(_step, _tokens, learningRate, null, _lastValidation, TokensPerSecond, ElapsedSeconds));
         var v = _lastValidation;
         Report(PretrainingEvent.Validation, double.NaN, learningRate, string.Create(CultureInfo.InvariantCulture,
-            $"validation at update {_step}: loss {v.Loss:F4}, perplexity {v.Perplexity:F1}, masked accuracy {v.Accuracy:P2} (most frequent token {v.BaselineToken}: {v.BaselineAccuracy:P2}) on {v.SelectedTokens:N0} tokens of {v.Windows} windows"));
+            $"validation at update {_step}: loss {v.Loss:F4}, perplexity {v.Perplexity:F1}, accuracy {v.Accuracy:P2} on {v.SelectedTokens:N0} selected tokens and {v.MaskAccuracy:P2} on the {v.MaskTokens:N0} <mask>ed ones (always {v.BaselineToken}: {v.BaselineAccuracy:P2} / {v.MaskBaselineAccuracy:P2}), {v.Windows} windows"));
     }
 
     /// <summary>Picks up to <see cref="PretrainingOptions.ValidationWindows"/> evenly spaced held-out windows, masked once for the whole run.</summary>
@@ -413,6 +447,7 @@ internal sealed class PretrainingRun : IDisposable
         _previousSeconds = state.ElapsedSeconds;
         _lastCheckpoint = checkpoint.Folder;
         _lastCheckpointStep = state.Step;
+        _resumed = true;
         return state.Data;
     }
 
@@ -422,10 +457,7 @@ internal sealed class PretrainingRun : IDisposable
         var plain = new List<Parameter>();
         foreach (var (name, parameter) in network.named_parameters())
         {
-            // Decoupled weight decay on weight matrices and embeddings only, as BERT/ESM training does.
-            bool noDecay = name.EndsWith(".bias", StringComparison.Ordinal) || name.Contains("LayerNorm", StringComparison.Ordinal)
-                || name.Contains("layer_norm", StringComparison.Ordinal);
-            (noDecay ? plain : decayed).Add(parameter);
+            (IsDecayed(name) ? decayed : plain).Add(parameter);
         }
         var groups = new[]
         {
@@ -434,6 +466,11 @@ internal sealed class PretrainingRun : IDisposable
         };
         return optim.AdamW(groups, options.PeakLearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
     }
+
+    /// <summary>Whether weight decay applies to a parameter: weight matrices and embeddings, not biases or LayerNorms (as BERT/ESM training does).</summary>
+    internal static bool IsDecayed(string parameterName) =>
+        !(parameterName.EndsWith(".bias", StringComparison.Ordinal) || parameterName.Contains("LayerNorm", StringComparison.Ordinal)
+          || parameterName.Contains("layer_norm", StringComparison.Ordinal));
 
     /// <summary>The settings a resumed run must share with the checkpoint it continues.</summary>
     private JsonObject Settings(int maxTokens)
@@ -463,7 +500,7 @@ internal sealed class PretrainingRun : IDisposable
     {
         var c = _model.Config;
         long parameters = _parameters.Sum(p => p.numel());
-        string origin = _step > 0 ? $"resuming at update {_step} (epoch {start.Epoch}, window {start.WindowsTaken})" : _options.InitFrom is null ? $"from scratch (seed {_options.Seed})" : $"from {_options.InitFrom}";
+        string origin = _resumed ? $"resuming at update {_step} (epoch {start.Epoch}, window {start.WindowsTaken})" : _options.InitFrom is null ? $"from scratch (seed {_options.Seed})" : $"from {_options.InitFrom}";
         return string.Create(CultureInfo.InvariantCulture,
             $"{c.NumHiddenLayers} layers x hidden {c.HiddenSize} ({parameters:N0} parameters), {origin}; {_options.MaxSteps} updates of >= {_options.BatchTokens:N0} tokens, "
             + $"{_options.Precision}, {_corpus.TrainingSources.Count} training genome(s), validation: {(_validationSet is null ? "none" : $"{_validationSet.Sum(b => b.Rows)} windows ({_corpus.Split.Describe()}{(_corpus.ValidationSources.Count > 0 ? $" + {_corpus.ValidationSources.Count} genome(s)" : "")})")}");
