@@ -175,7 +175,7 @@ internal sealed class PretrainingRun : IDisposable
     /// </summary>
     internal UpdateTiming TimeUpdates(int warmup, int updates)
     {
-        _stream = new TrainingWindowStream(_corpus, _seed, _options.ShuffleBufferWindows, new DataPosition(0, 0));
+        _stream ??= new TrainingWindowStream(_corpus, _seed, _options.ShuffleBufferWindows, new DataPosition(0, 0));
         SyncComputeWeights();
         for (int i = 0; i < warmup; i++)
         {
@@ -252,14 +252,17 @@ internal sealed class PretrainingRun : IDisposable
             {
                 using (no_grad())
                 {
+                    // The grad accessor hands out a new wrapper each time, outside any dispose scope: dispose them here.
                     foreach (var (master, compute) in _mixedPairs)
                     {
-                        var grad = compute.grad;
-                        if (grad is not null)
+                        using var grad = compute.grad;
+                        if (grad is null)
                         {
-                            master.grad!.copy_(grad);
-                            grad.zero_();
+                            continue;
                         }
+                        using var masterGrad = master.grad;
+                        masterGrad!.copy_(grad);
+                        grad.zero_();
                     }
                 }
             }
@@ -368,9 +371,12 @@ internal sealed class PretrainingRun : IDisposable
             foreach (var (master, compute) in _mixedPairs)
             {
                 compute.copy_(master);
-                if (master.grad is null)
+                using var existing = master.grad;
+                if (existing is null)
                 {
-                    master.grad = zeros_like(master);
+                    // The masters' gradients are filled by copying the bf16 ones; they need a buffer of their own.
+                    using var buffer = zeros_like(master);
+                    master.grad = buffer;
                 }
             }
         }

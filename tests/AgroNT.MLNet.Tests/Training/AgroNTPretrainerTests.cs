@@ -5,6 +5,7 @@ using AgroNT.MLNet.Training;
 using AgroNT.MLNet.Training.Checkpointing;
 using AgroNT.MLNet.Training.Data;
 using AgroNT.Transforms.Tokenization;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AgroNT.MLNet.Tests.Training;
@@ -163,6 +164,23 @@ public sealed class AgroNTPretrainerTests : IDisposable
         Assert.True(double.IsFinite(result.Validation!.Loss));
         using var reader = CheckpointReader.Open(Out("bf16"));
         Assert.All(reader.Tensors, t => Assert.Equal(ScalarType.Float32, t.DType));
+    }
+
+    [Theory]
+    [InlineData(Precision.Float32)]
+    [InlineData(Precision.BFloat16)]
+    public void Updates_LeaveNoLiveTensors(Precision precision)
+    {
+        var options = TinyTraining.Options(Out("leak"), maxSteps: 10) with { Precision = precision, BatchTokens = 250 };
+        using var run = new PretrainingRun(options, TinyTraining.Corpus(), progress: null);
+        run.TimeUpdates(warmup: 1, updates: 0);
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        var timing = run.TimeUpdates(warmup: 0, updates: 3);
+
+        Assert.Equal(3, timing.Updates);
+        Assert.True(timing.Tokens >= 3 * 250);
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 
     [Fact]
