@@ -18,7 +18,7 @@ internal sealed class BenchVerb : IVerb
 
     public string Summary => "measure encoder throughput against this machine's matmul peak";
 
-    public string Usage => "agront bench [--layers 4] [--hidden 1500] [--heads 20] [--intermediate 5120] [--precision fp32|bf16|both] [--genome FILE] [--onnx]";
+    public string Usage => "agront bench [--layers 4] [--hidden 1500] [--heads 20] [--intermediate 5120] [--precision fp32|bf16|both] [--genome FILE] [--onnx] [--train]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
@@ -30,6 +30,8 @@ internal sealed class BenchVerb : IVerb
         new("genome", null, true, "FASTA to cut the DNA windows from (default: ../shared/data/arabidopsis_genome2.fa if present)"),
         new("repeats", null, true, "timed repetitions of each measurement, best kept (default 3)"),
         new("onnx", null, false, "fp32 only: also export the model to ONNX and time ONNX Runtime (session batches, and ML.NET's ApplyOnnxModel one row per run) on the same inputs"),
+        new("train", null, false, "measure pretraining updates (forward + backward + AdamW) instead of inference, on this architecture and on the default model's"),
+        new("updates", null, true, "timed updates per training measurement (default 3, after one untimed)"),
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -62,6 +64,20 @@ internal sealed class BenchVerb : IVerb
         var runtime = MLNet.Native.TorchRuntime.Initialize();
         stdout.WriteLine($"# native runtime: huge pages {(runtime.HugePagesRequested ? "on" : "off")}; MKL AVX-512 switch: {runtime.MklNote}");
         stdout.WriteLine($"# agront bench: {config.NumHiddenLayers} layers x hidden {config.HiddenSize}, {config.NumAttentionHeads} heads, FFN {config.IntermediateSize}; libtorch threads {get_num_threads()}; DNA from {Path.GetFileName(genome)}");
+        if (args.Has("train"))
+        {
+            var defaultConfig = EsmConfig.FromFile(CommonOptions.ModelFolder(new ParsedArguments(Name, Options, [])));
+            foreach (var precision in precisions)
+            {
+                var dtype = precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
+                double peak = MatmulPeak(dtype, repeats);
+                stdout.WriteLine($"[{Label(precision)}] matmul peak (1024x{config.HiddenSize} @ {config.HiddenSize}x{config.IntermediateSize} and 2048^3, best of {repeats}): {peak / 1e9:F1} GFLOP/s");
+                int updates = args.GetInt("updates", 3, 1, 1000);
+                TrainingBenchmark.Measure(stdout, $"[{Label(precision)}] train, {config.NumHiddenLayers} layers x {config.HiddenSize}", config, precision, peak, dna, microBatch: 2, updates);
+                TrainingBenchmark.Measure(stdout, $"[{Label(precision)}] train, default model ({defaultConfig.NumHiddenLayers} layers x {defaultConfig.HiddenSize})", defaultConfig, precision, peak, dna, microBatch: 4, updates);
+            }
+            return 0;
+        }
         var vocabulary = KmerVocabulary.FromTokens(AgroNTVocabulary.Tokens());
         var embeddings = new Dictionary<Precision, IReadOnlyList<float[]>>();
         foreach (var precision in precisions)
@@ -148,7 +164,7 @@ internal sealed class BenchVerb : IVerb
         return output;
     }
 
-    private static double MatmulPeak(ScalarType dtype, int repeats)
+    internal static double MatmulPeak(ScalarType dtype, int repeats)
     {
         double best = 0;
         foreach (var (m, k, n) in new[] { (1024L, 1500L, 5120L), (2048L, 2048L, 2048L) })

@@ -20,6 +20,7 @@ internal static class CliApp
         new FinetuneVerb(),
         new ScoreVariantsVerb(),
         new IsmVerb(),
+        new PretrainVerb(),
     }.ToDictionary(v => v.Name, StringComparer.Ordinal);
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)

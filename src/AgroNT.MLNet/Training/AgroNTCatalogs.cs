@@ -1,0 +1,71 @@
+using AgroNT.MLNet.Modeling;
+using Microsoft.ML;
+
+namespace AgroNT.MLNet.Training;
+
+/// <summary>The <c>mlContext.AgroNT()</c> entry point.</summary>
+public static class AgroNTMLContextExtensions
+{
+    /// <summary>AgroNT's ML.NET catalog: <c>mlContext.AgroNT().Trainers.MaskedLanguageModel(...)</c>.</summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <returns>The catalog.</returns>
+    public static AgroNTMLCatalog AgroNT(this MLContext mlContext)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        return new AgroNTMLCatalog(mlContext);
+    }
+}
+
+/// <summary>AgroNT's operations on an <see cref="MLContext"/>.</summary>
+public sealed class AgroNTMLCatalog
+{
+    internal AgroNTMLCatalog(MLContext mlContext)
+    {
+        Context = mlContext;
+        Trainers = new AgroNTTrainers(this);
+    }
+
+    /// <summary>The context this catalog belongs to.</summary>
+    public MLContext Context { get; }
+
+    /// <summary>Trainers that produce AgroNT models.</summary>
+    public AgroNTTrainers Trainers { get; }
+}
+
+/// <summary>Trainers that produce AgroNT models (<c>mlContext.AgroNT().Trainers</c>).</summary>
+public sealed class AgroNTTrainers
+{
+    internal AgroNTTrainers(AgroNTMLCatalog catalog)
+    {
+        Catalog = catalog;
+    }
+
+    /// <summary>The catalog these trainers belong to.</summary>
+    public AgroNTMLCatalog Catalog { get; }
+
+    /// <summary>
+    /// Masked-language-model pretraining from scratch with AgroNT's recipe on a text column of DNA, holding out 5% of
+    /// the regions for validation, seeded with <see cref="PretrainingDefaults.Seed"/> (set
+    /// <see cref="PretrainingOptions.Seed"/> through the options overload for another).
+    /// </summary>
+    /// <param name="outputFolder">The Hugging Face model folder to write.</param>
+    /// <param name="config">The architecture (a Hugging Face ESM config).</param>
+    /// <param name="sequenceColumnName">The text column of DNA.</param>
+    /// <param name="maxSteps">Updates.</param>
+    /// <returns>The trainer.</returns>
+    /// <example><code>
+    /// var trainer = mlContext.AgroNT().Trainers.MaskedLanguageModel("my-model", EsmConfig.FromFile("config.json"), "Sequence", maxSteps: 500);
+    /// using AgroNTModel model = trainer.Fit(sequences);
+    /// </code></example>
+    public MaskedLanguageModelTrainer MaskedLanguageModel(string outputFolder, EsmConfig config, string sequenceColumnName = "Sequence", long maxSteps = 1000) =>
+        new(new MaskedLanguageModelTrainerOptions
+        {
+            SequenceColumnName = sequenceColumnName,
+            Training = new PretrainingOptions { OutputFolder = outputFolder, Config = config, MaxSteps = maxSteps },
+        });
+
+    /// <summary>Masked-language-model pretraining with every setting given (continued pretraining: <see cref="PretrainingOptions.InitFrom"/>).</summary>
+    /// <param name="options">The settings.</param>
+    /// <returns>The trainer.</returns>
+    public MaskedLanguageModelTrainer MaskedLanguageModel(MaskedLanguageModelTrainerOptions options) => new(options);
+}

@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace AgroNT.MLNet.Training.Checkpointing;
+
+/// <summary>A complete checkpoint found on disk.</summary>
+/// <param name="Folder">Its folder (<c>step-00000100</c>).</param>
+/// <param name="Step">Its update count.</param>
+internal sealed record TrainingCheckpoint(string Folder, long Step)
+{
+    public string ModelPath => Path.Combine(Folder, TrainingCheckpointStore.ModelFileName);
+
+    public string OptimizerPath => Path.Combine(Folder, TrainingCheckpointStore.OptimizerFileName);
+
+    public string StatePath => Path.Combine(Folder, TrainingCheckpointStore.StateFileName);
+}
+
+/// <summary>
+/// Training checkpoints in one folder, one sub-folder per checkpoint (<c>step-00000100/</c>): the fp32 weights
+/// (<c>model.safetensors</c>, Hugging Face names), the optimiser state (<c>optimizer.bin</c>, TorchSharp's exact
+/// binary state), the trainer state (<c>trainer_state.json</c>) and, written last, <c>manifest.json</c> with each
+/// file's size and SHA-256. A checkpoint is assembled under a temporary name and renamed into place, so a crash leaves
+/// either a complete checkpoint or a temporary folder that is ignored (and removed later). Loading verifies every size
+/// and hash, so a file cut short or altered afterwards is detected and the previous checkpoint used.
+/// </summary>
+internal sealed class TrainingCheckpointStore
+{
+    public const string ModelFileName = "model.safetensors";
+    public const string OptimizerFileName = "optimizer.bin";
+    public const string StateFileName = "trainer_state.json";
+    public const string ManifestFileName = "manifest.json";
+    private const string Prefix = "step-";
+    private const string TemporaryMarker = ".tmp-";
+    private const string Format = "AgroNT.PretrainingCheckpoint";
+    private const int FormatVersion = 1;
+
+    public TrainingCheckpointStore(string folder)
+    {
+        Folder = Path.GetFullPath(folder);
+    }
+
+    public string Folder { get; }
+
+    /// <summary>Writes a checkpoint: <paramref name="writeFiles"/> fills a temporary folder, then the manifest is added and the folder renamed.</summary>
+    public TrainingCheckpoint Save(long step, Action<string> writeFiles)
+    {
+        Directory.CreateDirectory(Folder);
+        string name = Name(step);
+        string temporary = Path.Combine(Folder, $"{name}{TemporaryMarker}{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temporary);
+        try
+        {
+            writeFiles(temporary);
+            var files = new JsonArray();
+            foreach (string path in Directory.GetFiles(temporary).Order(StringComparer.Ordinal))
+            {
+                files.Add(new JsonObject
+                {
+                    ["name"] = Path.GetFileName(path),
+                    ["bytes"] = new FileInfo(path).Length,
+                    ["sha256"] = Hash(path),
+                });
+            }
+            var manifest = new JsonObject { ["format"] = Format, ["formatVersion"] = FormatVersion, ["step"] = step, ["files"] = files };
+            WriteDurably(Path.Combine(temporary, ManifestFileName), manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            string final = Path.Combine(Folder, name);
+            if (Directory.Exists(final))
+            {
+                Directory.Delete(final, recursive: true);
+            }
+            Directory.Move(temporary, final);
+            return new TrainingCheckpoint(final, step);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>Complete checkpoint folders by step, newest first (not verified).</summary>
+    public IReadOnlyList<TrainingCheckpoint> List()
+    {
+        if (!Directory.Exists(Folder))
+        {
+            return [];
+        }
+        var found = new List<TrainingCheckpoint>();
+        foreach (string directory in Directory.GetDirectories(Folder, Prefix + "*"))
+        {
+            string name = Path.GetFileName(directory);
+            if (name.Contains(TemporaryMarker, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            if (long.TryParse(name.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long step))
+            {
+                found.Add(new TrainingCheckpoint(directory, step));
+            }
+        }
+        return found.OrderByDescending(c => c.Step).ToArray();
+    }
+
+    /// <summary>
+    /// The newest checkpoint that passes <see cref="Verify"/>; each damaged one passed over is reported through
+    /// <paramref name="warn"/>. Null when there is none.
+    /// </summary>
+    public TrainingCheckpoint? FindNewestComplete(Action<string> warn)
+    {
+        foreach (var checkpoint in List())
+        {
+            string? problem = Verify(checkpoint);
+            if (problem is null)
+            {
+                return checkpoint;
+            }
+            warn($"checkpoint {Path.GetFileName(checkpoint.Folder)} is damaged ({problem}); trying the previous one.");
+        }
+        return null;
+    }
+
+    /// <summary>Checks the manifest and every file's size and hash; returns what is wrong, or null.</summary>
+    public static string? Verify(TrainingCheckpoint checkpoint)
+    {
+        string manifestPath = Path.Combine(checkpoint.Folder, ManifestFileName);
+        if (!File.Exists(manifestPath))
+        {
+            return "no manifest.json";
+        }
+        JsonObject manifest;
+        try
+        {
+            manifest = JsonNode.Parse(File.ReadAllText(manifestPath)) as JsonObject ?? throw new JsonException("not an object");
+        }
+        catch (JsonException e)
+        {
+            return $"manifest.json is not valid JSON: {e.Message}";
+        }
+        if (manifest["format"]?.GetValue<string>() != Format)
+        {
+            return "manifest.json is not a pretraining checkpoint manifest";
+        }
+        if (manifest["formatVersion"]?.GetValue<int>() is not int version || version > FormatVersion)
+        {
+            return $"manifest.json has format version {manifest["formatVersion"]}, newer than this library's {FormatVersion}";
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in manifest["files"]?.AsArray() ?? [])
+        {
+            string name = entry!["name"]!.GetValue<string>();
+            names.Add(name);
+            string path = Path.Combine(checkpoint.Folder, name);
+            if (!File.Exists(path))
+            {
+                return $"{name} is missing";
+            }
+            long expected = entry["bytes"]!.GetValue<long>();
+            long actual = new FileInfo(path).Length;
+            if (actual != expected)
+            {
+                return $"{name} is {actual:N0} bytes, the manifest says {expected:N0}";
+            }
+            if (Hash(path) != entry["sha256"]!.GetValue<string>())
+            {
+                return $"{name} does not match its SHA-256 in the manifest";
+            }
+        }
+        foreach (string required in new[] { ModelFileName, OptimizerFileName, StateFileName })
+        {
+            if (!names.Contains(required))
+            {
+                return $"the manifest does not list {required}";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Deletes all but the newest <paramref name="keep"/> checkpoints, and leftover temporary folders.</summary>
+    public void Prune(int keep)
+    {
+        foreach (var old in List().Skip(keep))
+        {
+            TryDelete(old.Folder);
+        }
+        if (Directory.Exists(Folder))
+        {
+            foreach (string leftover in Directory.GetDirectories(Folder, Prefix + "*" + TemporaryMarker + "*"))
+            {
+                TryDelete(leftover);
+            }
+        }
+    }
+
+    /// <summary>Writes text and flushes it to the disk.</summary>
+    public static void WriteDurably(string path, string text)
+    {
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        using (var writer = new StreamWriter(stream, leaveOpen: true))
+        {
+            writer.Write(text);
+        }
+        stream.Flush(flushToDisk: true);
+    }
+
+    private static string Name(long step) => string.Create(CultureInfo.InvariantCulture, $"{Prefix}{step:D8}");
+
+    private static string Hash(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
