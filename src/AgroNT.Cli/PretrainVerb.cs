@@ -122,7 +122,7 @@ internal sealed class PretrainVerb : IVerb
         if (result.Validation is { } v)
         {
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"validation: loss {v.Loss:F4}, perplexity {v.Perplexity:F1}; accuracy on the {v.SelectedTokens:N0} selected tokens {v.Accuracy:P2} vs {v.BaselineAccuracy:P2} for always '{v.BaselineToken}'; on the {v.MaskTokens:N0} <mask> positions {v.MaskAccuracy:P2} vs {v.MaskBaselineAccuracy:P2}."));
+                $"validation: loss {v.Loss:F4} (training token frequencies alone: {v.BaselineLoss:F4}), perplexity {v.Perplexity:F1}; accuracy on the {v.SelectedTokens:N0} selected tokens {v.Accuracy:P2} vs {v.BaselineAccuracy:P2} for always '{v.BaselineToken}'; on the {v.MaskTokens:N0} <mask> positions {v.MaskAccuracy:P2} vs {v.MaskBaselineAccuracy:P2}."));
         }
         return 0;
     }

@@ -23,11 +23,12 @@ internal sealed class MetricsLog
 {
     public const string FileName = "metrics.csv";
     public const string PlotFileName = "loss.png";
-    private const string Header = "step,tokens,learning_rate,train_loss,val_loss,val_perplexity,val_accuracy,baseline_accuracy,val_mask_accuracy,mask_baseline_accuracy,baseline_token,tokens_per_second,elapsed_seconds";
+    private const string Header = "step,tokens,learning_rate,train_loss,val_loss,baseline_loss,val_perplexity,val_accuracy,baseline_accuracy,val_mask_accuracy,mask_baseline_accuracy,baseline_token,tokens_per_second,elapsed_seconds";
 
     private readonly string _path;
     private readonly List<(long Step, double Loss)> _training = [];
     private readonly List<(long Step, double Loss)> _validation = [];
+    private readonly List<(long Step, double Loss)> _baseline = [];
 
     public MetricsLog(string folder, long resumeStep)
     {
@@ -52,6 +53,10 @@ internal sealed class MetricsLog
                 {
                     _validation.Add((step, validation));
                 }
+                if (double.TryParse(cells[5], CultureInfo.InvariantCulture, out double baseline))
+                {
+                    _baseline.Add((step, baseline));
+                }
             }
         }
         File.WriteAllText(_path, string.Join('\n', kept) + "\n");
@@ -68,6 +73,7 @@ internal sealed class MetricsLog
             Number(row.LearningRate),
             row.TrainingLoss is { } t ? Number(t) : "",
             v is null ? "" : Number(v.Loss),
+            v is null ? "" : Number(v.BaselineLoss),
             v is null ? "" : Number(v.Perplexity),
             v is null ? "" : Number(v.Accuracy),
             v is null ? "" : Number(v.BaselineAccuracy),
@@ -84,6 +90,7 @@ internal sealed class MetricsLog
         if (v is not null)
         {
             _validation.Add((row.Step, v.Loss));
+            _baseline.Add((row.Step, v.BaselineLoss));
         }
     }
 
@@ -98,6 +105,10 @@ internal sealed class MetricsLog
         if (_validation.Count > 0)
         {
             series.Add(new LineSeries("validation loss", _validation.Select(p => (double)p.Step).ToArray(), _validation.Select(p => p.Loss).ToArray()) { ShowMarkers = true });
+        }
+        if (_baseline.Count > 0)
+        {
+            series.Add(new LineSeries("validation loss of the training token frequencies", _baseline.Select(p => (double)p.Step).ToArray(), _baseline.Select(p => p.Loss).ToArray()));
         }
         if (series.Count == 0)
         {

@@ -46,6 +46,9 @@ public static class PretrainingDefaults
     /// <summary>Most validation windows, evenly picked from the held-out part.</summary>
     public const int ValidationWindows = 64;
 
+    /// <summary>Training tokens counted (from the start of the training part) for the frequency baseline's loss.</summary>
+    public const int FrequencyBaselineTokens = 5_000_000;
+
     /// <summary>Updates between progress reports.</summary>
     public const int LogInterval = 10;
 

@@ -41,6 +41,7 @@ internal sealed class PretrainingRun : IDisposable
     private readonly Stopwatch _clock = new();
     private TrainingWindowStream? _stream;
     private List<MaskedBatch>? _validationSet;
+    private double[]? _frequencyLogProbabilities;
     private ValidationMetrics? _lastValidation;
     private long _step;
     private long _tokens;
@@ -328,16 +329,17 @@ internal sealed class PretrainingRun : IDisposable
             Report(PretrainingEvent.Warning, double.NaN, learningRate, "the validation windows have no selected token; nothing to score.");
             return;
         }
+        double baselineLoss = -targets.Average(t => _frequencyLogProbabilities![t.Target]);
         long baselineId = targets.GroupBy(t => t.Target).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
         long baselineHits = targets.Count(t => t.Target == baselineId);
         long baselineMaskHits = targets.Count(t => t.Masked && t.Target == baselineId);
         _lastValidation = new ValidationMetrics(loss / selected, (double)correct / selected, (double)baselineHits / selected,
             masked == 0 ? double.NaN : (double)maskCorrect / masked, masked == 0 ? double.NaN : (double)baselineMaskHits / masked,
-            _tokenizer.Vocabulary.GetToken((int)baselineId), selected, masked, batches.Sum(b => b.Rows));
+            _tokenizer.Vocabulary.GetToken((int)baselineId), selected, masked, batches.Sum(b => b.Rows), baselineLoss);
         metrics.Append(new MetricsRow(_step, _tokens, learningRate, null, _lastValidation, TokensPerSecond, ElapsedSeconds));
         var v = _lastValidation;
         Report(PretrainingEvent.Validation, double.NaN, learningRate, string.Create(CultureInfo.InvariantCulture,
-            $"validation at update {_step}: loss {v.Loss:F4}, perplexity {v.Perplexity:F1}, accuracy {v.Accuracy:P2} on {v.SelectedTokens:N0} selected tokens and {v.MaskAccuracy:P2} on the {v.MaskTokens:N0} <mask>ed ones (always {v.BaselineToken}: {v.BaselineAccuracy:P2} / {v.MaskBaselineAccuracy:P2}), {v.Windows} windows"));
+            $"validation at update {_step}: loss {v.Loss:F4} (training-frequency baseline {v.BaselineLoss:F4}), perplexity {v.Perplexity:F1}, accuracy {v.Accuracy:P2} on {v.SelectedTokens:N0} selected tokens and {v.MaskAccuracy:P2} on the {v.MaskTokens:N0} <mask>ed ones (always {v.BaselineToken}: {v.BaselineAccuracy:P2} / {v.MaskBaselineAccuracy:P2}), {v.Windows} windows"));
     }
 
     /// <summary>Picks up to <see cref="PretrainingOptions.ValidationWindows"/> evenly spaced held-out windows, masked once for the whole run.</summary>
@@ -355,9 +357,37 @@ internal sealed class PretrainingRun : IDisposable
         }
         int wanted = (int)Math.Min(total, _options.ValidationWindows);
         var picks = new HashSet<long>(Enumerable.Range(0, wanted).Select(i => i * total / wanted));
+        _frequencyLogProbabilities = FrequencyLogProbabilities();
         var chosen = _corpus.ReadWindows(CorpusPart.Validation).Select((w, i) => (w, i: (long)i)).Where(p => picks.Contains(p.i))
             .Select(p => (p.w.Sequence, ValidationStream, p.i)).ToList();
         return chosen.Chunk(_options.MicroBatchSize).Select(c => MaskedBatch.Create(c, _tokenizer, _masker, _seed)).ToList();
+    }
+
+    /// <summary>Log-probabilities of a context-free model: training token frequencies, add-one smoothed over the ordinary tokens.</summary>
+    private double[] FrequencyLogProbabilities()
+    {
+        var vocabulary = _tokenizer.Vocabulary;
+        var counts = new long[vocabulary.Count];
+        var buffer = new int[_tokenizer.MaxTokens];
+        long total = 0;
+        foreach (var window in _corpus.ReadWindows(CorpusPart.Training))
+        {
+            int count = _tokenizer.EncodeToIds(window.Sequence, buffer);
+            for (int i = 0; i < count; i++)
+            {
+                if (_masker.IsSelectable(buffer[i]))
+                {
+                    counts[buffer[i]]++;
+                    total++;
+                }
+            }
+            if (total >= PretrainingDefaults.FrequencyBaselineTokens)
+            {
+                break;
+            }
+        }
+        int ordinary = Enumerable.Range(0, vocabulary.Count).Count(_masker.IsSelectable);
+        return counts.Select((c, id) => _masker.IsSelectable(id) ? Math.Log((c + 1.0) / (total + ordinary)) : double.NegativeInfinity).ToArray();
     }
 
     private void SyncComputeWeights()

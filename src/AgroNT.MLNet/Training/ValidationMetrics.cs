@@ -18,6 +18,11 @@ namespace AgroNT.MLNet.Training;
 /// <param name="SelectedTokens">Number of selected (scored) tokens.</param>
 /// <param name="MaskTokens">Number of them replaced by <c>&lt;mask&gt;</c>.</param>
 /// <param name="Windows">Number of validation windows.</param>
+/// <param name="BaselineLoss">
+/// Cross-entropy (nats) on the same selected tokens of a model that ignores context and predicts the training token
+/// frequencies (add-one smoothed over the ordinary tokens, counted on up to
+/// <see cref="PretrainingDefaults.FrequencyBaselineTokens"/> training tokens): the loss to beat.
+/// </param>
 public sealed record ValidationMetrics(
     double Loss,
     double Accuracy,
@@ -27,7 +32,8 @@ public sealed record ValidationMetrics(
     string BaselineToken,
     long SelectedTokens,
     long MaskTokens,
-    int Windows)
+    int Windows,
+    double BaselineLoss)
 {
     /// <summary><c>exp(Loss)</c>.</summary>
     public double Perplexity => Math.Exp(Loss);

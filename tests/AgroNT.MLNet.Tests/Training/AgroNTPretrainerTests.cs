@@ -115,6 +115,8 @@ public sealed class AgroNTPretrainerTests : IDisposable
         Assert.InRange(v.BaselineAccuracy, 0, 1);
         Assert.True(v.MaskTokens > 0 && v.MaskTokens <= v.SelectedTokens);
         Assert.Equal(Math.Exp(v.Loss), v.Perplexity, 10);
+        // Random DNA, a few thousand training tokens: the smoothed frequencies are close to uniform over the 4,101 ordinary tokens.
+        Assert.InRange(v.BaselineLoss, 7.0, Math.Log(4101) + 0.5);
 
         string[] lines = File.ReadAllLines(Path.Combine(Out("m"), "metrics.csv"));
         Assert.StartsWith("step,tokens,learning_rate,train_loss,val_loss", lines[0], StringComparison.Ordinal);
@@ -154,6 +156,7 @@ public sealed class AgroNTPretrainerTests : IDisposable
         var v = new AgroNTPretrainer(options).Train(corpus).Validation!;
 
         Assert.True(v.MaskAccuracy > v.MaskBaselineAccuracy + 0.2, $"masked accuracy {v.MaskAccuracy} vs baseline {v.MaskBaselineAccuracy}");
+        Assert.True(v.Loss < v.BaselineLoss, $"loss {v.Loss} vs the frequency baseline's {v.BaselineLoss}");
     }
 
     [Fact]
