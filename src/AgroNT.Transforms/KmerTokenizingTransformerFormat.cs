@@ -16,7 +16,7 @@ internal static class KmerTokenizingTransformerFormat
 {
     public const string FormatName = "AgroNT.KmerTokenizingTransformer";
     public const int CurrentVersion = 1;
-    public const string ManifestEntry = "manifest.json";
+    public const string ManifestEntry = VersionedManifest.EntryName;
     public const string VocabularyEntry = "vocab.txt";
 
     private static readonly JsonSerializerOptions s_json = new()
@@ -154,50 +154,9 @@ internal static class KmerTokenizingTransformerFormat
         }
     }
 
-    private static Manifest ReadManifest(ZipArchive archive, string origin)
-    {
-        ZipArchiveEntry entry = archive.GetEntry(ManifestEntry)
-            ?? throw new InvalidDataException($"{origin} is not a saved KmerTokenizingTransformer: it has no {ManifestEntry}.");
-        JsonDocument document;
-        using (Stream json = entry.Open())
-        {
-            try
-            {
-                document = JsonDocument.Parse(json);
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"{origin}: {ManifestEntry} is not valid JSON ({e.Message}).", e);
-            }
-        }
-
-        using (document)
-        {
-            // Check the name and version before binding the rest, so a newer file gets a message about versions,
-            // not about a field this version does not know.
-            JsonElement root = document.RootElement;
-            string? format = root.TryGetProperty("format", out JsonElement f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
-            if (format != FormatName)
-            {
-                ThrowHelper.ThrowInvalidData($"{origin} holds '{format ?? "no format name"}', not a saved {FormatName}.");
-            }
-
-            int version = root.TryGetProperty("formatVersion", out JsonElement v) && v.TryGetInt32(out int number) ? number : 0;
-            if (version < 1 || version > CurrentVersion)
-            {
-                ThrowHelper.ThrowInvalidData($"{origin} was written in format version {version}; this version of AgroNT.Transforms reads versions 1 to {CurrentVersion}. Update the package to load it.");
-            }
-
-            try
-            {
-                return root.Deserialize<Manifest>(s_json) ?? throw new InvalidDataException($"{origin}: {ManifestEntry} is empty.");
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"{origin}: {ManifestEntry} is malformed ({e.Message}).", e);
-            }
-        }
-    }
+    private static Manifest ReadManifest(ZipArchive archive, string origin) =>
+        VersionedManifest.Read<Manifest>(archive, origin, nameof(KmerTokenizingTransformer), FormatName, CurrentVersion, "AgroNT.Transforms", s_json)
+        ?? throw new InvalidDataException($"{origin}: {ManifestEntry} is empty.");
 
     internal sealed record Manifest(string Format, int FormatVersion, ColumnsManifest Columns, TokenizerManifest Tokenizer, VocabularyManifest Vocabulary);
 

@@ -18,7 +18,7 @@ internal static class AgroNTFeaturizingTransformerFormat
 {
     public const string FormatName = "AgroNT.AgroNTFeaturizingTransformer";
     public const int CurrentVersion = 1;
-    public const string ManifestEntry = "manifest.json";
+    public const string ManifestEntry = AgroNT.Transforms.VersionedManifest.EntryName;
 
     private static readonly JsonSerializerOptions s_json = new()
     {
@@ -191,56 +191,15 @@ internal static class AgroNTFeaturizingTransformerFormat
 
         using (archive)
         {
-            ZipArchiveEntry entry = archive.GetEntry(ManifestEntry)
-                ?? throw new InvalidDataException($"{origin} is not a saved AgroNTFeaturizingTransformer: it has no {ManifestEntry}.");
-            JsonDocument document;
-            using (Stream json = entry.Open())
+            Manifest? manifest = AgroNT.Transforms.VersionedManifest.Read<Manifest>(
+                archive, origin, nameof(AgroNTFeaturizingTransformer), FormatName, CurrentVersion, "AgroNT.MLNet", s_json);
+            if (manifest?.Columns is null || manifest.Model?.Tokenizer is null || manifest.Model.Architecture is null || manifest.Embedding is null
+                || string.IsNullOrWhiteSpace(manifest.Model.Folder) || manifest.ReadAheadRows <= 0)
             {
-                try
-                {
-                    document = JsonDocument.Parse(json);
-                }
-                catch (JsonException e)
-                {
-                    throw new InvalidDataException($"{origin}: {ManifestEntry} is not valid JSON ({e.Message}).", e);
-                }
+                throw new InvalidDataException($"{origin}: {ManifestEntry} lacks required settings; the file is damaged.");
             }
 
-            using (document)
-            {
-                // Name and version first, so a newer file gets a message about versions, not about a field this version lacks.
-                JsonElement root = document.RootElement;
-                string? format = root.TryGetProperty("format", out JsonElement f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
-                if (format != FormatName)
-                {
-                    throw new InvalidDataException($"{origin} holds '{format ?? "no format name"}', not a saved {FormatName}.");
-                }
-
-                int version = root.TryGetProperty("formatVersion", out JsonElement v) && v.TryGetInt32(out int number) ? number : 0;
-                if (version < 1 || version > CurrentVersion)
-                {
-                    throw new InvalidDataException(
-                        $"{origin} was written in format version {version}; this version of AgroNT.MLNet reads versions 1 to {CurrentVersion}. Update the package to load it.");
-                }
-
-                Manifest? manifest;
-                try
-                {
-                    manifest = root.Deserialize<Manifest>(s_json);
-                }
-                catch (JsonException e)
-                {
-                    throw new InvalidDataException($"{origin}: {ManifestEntry} is malformed ({e.Message}).", e);
-                }
-
-                if (manifest?.Columns is null || manifest.Model?.Tokenizer is null || manifest.Model.Architecture is null || manifest.Embedding is null
-                    || string.IsNullOrWhiteSpace(manifest.Model.Folder) || manifest.ReadAheadRows <= 0)
-                {
-                    throw new InvalidDataException($"{origin}: {ManifestEntry} lacks required settings; the file is damaged.");
-                }
-
-                return manifest;
-            }
+            return manifest;
         }
     }
 
