@@ -55,7 +55,8 @@ public sealed class AgroNTTrainers
     /// <returns>The trainer.</returns>
     /// <example><code>
     /// var trainer = mlContext.AgroNT().Trainers.MaskedLanguageModel("my-model", EsmConfig.FromFile("config.json"), "Sequence", maxSteps: 500);
-    /// using AgroNTModel model = trainer.Fit(sequences);
+    /// using var featurizer = trainer.Fit(sequences);          // the trained encoder as a featurizer ("Features")
+    /// using AgroNTModel model = AgroNTModel.Load("my-model");  // or trainer.Train(sequences) for the model itself
     /// </code></example>
     public MaskedLanguageModelTrainer MaskedLanguageModel(string outputFolder, EsmConfig config, string sequenceColumnName = "Sequence", long maxSteps = 1000) =>
         new(new MaskedLanguageModelTrainerOptions

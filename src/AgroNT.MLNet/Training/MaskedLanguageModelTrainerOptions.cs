@@ -1,3 +1,4 @@
+using AgroNT.MLNet.Featurization;
 using AgroNT.MLNet.Training.Data;
 
 namespace AgroNT.MLNet.Training;
@@ -22,6 +23,12 @@ public sealed record MaskedLanguageModelTrainerOptions
 
     /// <summary>How rows are cut into windows.</summary>
     public WindowingOptions Windowing { get; init; } = WindowingOptions.AgroNT;
+
+    /// <summary>The vector column the featurizer returned by <c>Fit</c> writes (default <c>Features</c>, what ML.NET trainers read).</summary>
+    public string FeatureColumnName { get; init; } = AgroNTFeaturizingDefaults.OutputColumnName;
+
+    /// <summary>How the featurizer returned by <c>Fit</c> embeds rows (layer, pooling, batch size, windows); mean pooling of the last layer by default.</summary>
+    public AgroNTEmbeddingOptions Embedding { get; init; } = new();
 
     /// <summary>Receives progress reports on the training thread.</summary>
     public IProgress<PretrainingProgress>? Progress { get; init; }
