@@ -42,6 +42,7 @@ internal sealed class PretrainVerb : IVerb
         new("window", null, true, "window length in bp (default 6200, AgroNT's)"),
         new("overlap", null, true, "overlap on each side of a window in bp (default 100, AgroNT's)"),
         new("max-n-fraction", null, true, "skip windows with a larger share of N (default 0.5)"),
+        new("shift-windows", null, false, "move each region's window grid (and 6-mer frame) by a random offset every epoch (small corpora; AgroNT: off)"),
         new("validation-fraction", null, true, "hold out this share of each genome's regions (default 0.05 unless another validation is named)"),
         new("validation-record", null, true, "hold out these records (contigs, chromosomes) by name", Repeatable: true),
         new("validation-genome", null, true, "validation-only genome(s) (AgroNT held out whole species)", Repeatable: true),
@@ -72,6 +73,7 @@ internal sealed class PretrainVerb : IVerb
             WindowLength = args.GetInt("window", WindowingOptions.AgroNT.WindowLength, 1),
             Overlap = args.GetInt("overlap", WindowingOptions.AgroNT.Overlap, 0),
             MaxAmbiguousFraction = Double(args, "max-n-fraction", WindowingOptions.AgroNT.MaxAmbiguousFraction, 0, 1),
+            ShiftEachEpoch = args.Has("shift-windows"),
         });
         long maxSteps = Long(args, "max-steps", 1000, 1);
         var options = new PretrainingOptions

@@ -95,13 +95,22 @@ public sealed class PretrainingCorpus
     /// </summary>
     public IEnumerable<DnaWindow> ReadWindows(CorpusPart part) => ReadWindows(part, sourceOrder: null);
 
-    /// <summary>Reads one part with the training sources in the given order (indices into <see cref="TrainingSources"/>).</summary>
-    internal IEnumerable<DnaWindow> ReadWindows(CorpusPart part, IReadOnlyList<int>? sourceOrder)
+    /// <summary>
+    /// Reads one part with the training sources in the given order (indices into <see cref="TrainingSources"/>); with
+    /// <paramref name="shift"/> and <see cref="WindowingOptions.ShiftEachEpoch"/>, training regions are cut on the grid
+    /// of that epoch (validation windows never move).
+    /// </summary>
+    internal IEnumerable<DnaWindow> ReadWindows(CorpusPart part, IReadOnlyList<int>? sourceOrder, (ulong Seed, long Epoch)? shift = null)
+    {
+        return ReadWindowsCore(part, sourceOrder, part == CorpusPart.Training && Windowing.ShiftEachEpoch ? shift : null);
+    }
+
+    private IEnumerable<DnaWindow> ReadWindowsCore(CorpusPart part, IReadOnlyList<int>? sourceOrder, (ulong Seed, long Epoch)? shift)
     {
         var order = sourceOrder ?? Enumerable.Range(0, _training.Count).ToArray();
         foreach (int index in order)
         {
-            foreach (var window in ReadSource(_training[index], part, everythingHeldOut: false))
+            foreach (var window in ReadSource(_training[index], index, part, everythingHeldOut: false, shift))
             {
                 yield return window;
             }
@@ -110,7 +119,7 @@ public sealed class PretrainingCorpus
         {
             foreach (var source in _validation)
             {
-                foreach (var window in ReadSource(source, part, everythingHeldOut: true))
+                foreach (var window in ReadSource(source, -1, part, everythingHeldOut: true, shift: null))
                 {
                     yield return window;
                 }
@@ -118,7 +127,7 @@ public sealed class PretrainingCorpus
         }
     }
 
-    private IEnumerable<DnaWindow> ReadSource(CorpusSource source, CorpusPart part, bool everythingHeldOut)
+    private IEnumerable<DnaWindow> ReadSource(CorpusSource source, int sourceIndex, CorpusPart part, bool everythingHeldOut, (ulong Seed, long Epoch)? shift)
     {
         string sourceName = Path.GetFileName(source.Name);
         long regionIndex = 0;
@@ -138,38 +147,46 @@ public sealed class PretrainingCorpus
             }
             string text = region.Sequence;
             int offset = (int)(start - region.Start);
-            foreach (var window in CutWindows(sourceName, region.RecordName, start, text.AsMemory(offset)))
+            int offsetOfGrid = shift is { } e
+                ? new CounterRandom(e.Seed, (ulong)e.Epoch, ((ulong)(uint)sourceIndex << 40) | (ulong)(regionIndex - 1), 0x57534654 /* "WSFT" */).NextInt(Windowing.Stride)
+                : 0;
+            foreach (var window in CutWindows(sourceName, region.RecordName, start, text.AsMemory(offset), offsetOfGrid))
             {
                 yield return window;
             }
         }
     }
 
-    private IEnumerable<DnaWindow> CutWindows(string source, string record, long regionStart, ReadOnlyMemory<char> region)
+    private IEnumerable<DnaWindow> CutWindows(string source, string record, long regionStart, ReadOnlyMemory<char> region, int gridOffset)
     {
         int length = region.Length;
         int windowLength = Windowing.WindowLength;
         int stride = Windowing.Stride;
-        var starts = new List<int>();
+        var starts = new List<(int Start, int Count)>();
         if (length <= windowLength)
         {
-            starts.Add(0);
+            int frame = gridOffset % 6;
+            starts.Add((frame, length - frame));
         }
         else
         {
-            int s = 0;
+            if (gridOffset > 0)
+            {
+                starts.Add((0, Math.Min(gridOffset + 2 * Windowing.Overlap, windowLength)));
+            }
+            int s = gridOffset;
             for (; s + windowLength <= length; s += stride)
             {
-                starts.Add(s);
+                starts.Add((s, windowLength));
             }
-            if (starts[^1] + windowLength < length)
+            int lastEnd = starts.Count == 0 ? 0 : starts[^1].Start + starts[^1].Count;
+            if (lastEnd < length)
             {
-                starts.Add(length - windowLength);
+                starts.Add((length - windowLength, windowLength));
             }
         }
-        foreach (int s in starts)
+        foreach (var (s, count) in starts)
         {
-            int count = Math.Min(windowLength, length - s);
             if (count < Windowing.MinWindowLength)
             {
                 continue;

@@ -72,7 +72,7 @@ internal sealed class TrainingWindowStream : IDisposable
             int j = random.NextInt(i + 1);
             (order[i], order[j]) = (order[j], order[i]);
         }
-        return Shuffle(_corpus.ReadWindows(CorpusPart.Training, order), _bufferCapacity, random).GetEnumerator();
+        return Shuffle(_corpus.ReadWindows(CorpusPart.Training, order, (_seed, epoch)), _bufferCapacity, random).GetEnumerator();
     }
 
     /// <summary>

@@ -26,6 +26,18 @@ public sealed record WindowingOptions
     /// <summary>Windows shorter than this (the ends of short records) are skipped.</summary>
     public int MinWindowLength { get; init; } = 60;
 
+    /// <summary>
+    /// When true, every training epoch moves each region's window grid by its own random offset in [0, <see cref="Stride"/>),
+    /// drawn from the run's seed, the epoch and the region (so a resumed run cuts the same windows). Validation windows
+    /// never move. AgroNT cut its corpus once (off, the default, is its recipe); a small corpus read for many epochs
+    /// otherwise shows the model the same 6-mers at the same window positions every time, which it memorises. Shifted
+    /// grids change both the window boundaries and the 6-mer reading frame (six tokenizations of every region).
+    /// </summary>
+    /// <remarks>With an offset <c>s</c>, a region is cut into a leading window <c>[0, s + 2 x Overlap)</c> (skipped when
+    /// shorter than <see cref="MinWindowLength"/>) and windows starting at <c>s</c>, <c>s + Stride</c>, ...; a region no
+    /// longer than one window starts at <c>s mod 6</c> instead (only its reading frame moves).</remarks>
+    public bool ShiftEachEpoch { get; init; }
+
     /// <summary>The distance between window starts.</summary>
     public int Stride => WindowLength - 2 * Overlap;
 
