@@ -335,14 +335,17 @@ internal sealed class PretrainingRun : IDisposable
         long baselineMaskHits = targets.Count(t => t.Masked && t.Target == baselineId);
         _lastValidation = new ValidationMetrics(loss / selected, (double)correct / selected, (double)baselineHits / selected,
             masked == 0 ? double.NaN : (double)maskCorrect / masked, masked == 0 ? double.NaN : (double)baselineMaskHits / masked,
-            _tokenizer.Vocabulary.GetToken((int)baselineId), selected, masked, batches.Sum(b => b.Rows), baselineLoss);
+            _tokenizer.Vocabulary.GetToken((int)baselineId), selected, masked, batches.Sum(b => b.Rows) / _options.ValidationMasks, baselineLoss);
         metrics.Append(new MetricsRow(_step, _tokens, learningRate, null, _lastValidation, TokensPerSecond, ElapsedSeconds));
         var v = _lastValidation;
         Report(PretrainingEvent.Validation, double.NaN, learningRate, string.Create(CultureInfo.InvariantCulture,
-            $"validation at update {_step}: loss {v.Loss:F4} (training-frequency baseline {v.BaselineLoss:F4}), perplexity {v.Perplexity:F1}, accuracy {v.Accuracy:P2} on {v.SelectedTokens:N0} selected tokens and {v.MaskAccuracy:P2} on the {v.MaskTokens:N0} <mask>ed ones (always {v.BaselineToken}: {v.BaselineAccuracy:P2} / {v.MaskBaselineAccuracy:P2}), {v.Windows} windows"));
+            $"validation at update {_step}: loss {v.Loss:F4} (training-frequency baseline {v.BaselineLoss:F4}), perplexity {v.Perplexity:F1}, accuracy {v.Accuracy:P2} on {v.SelectedTokens:N0} selected tokens and {v.MaskAccuracy:P2} on the {v.MaskTokens:N0} <mask>ed ones (always {v.BaselineToken}: {v.BaselineAccuracy:P2} / {v.MaskBaselineAccuracy:P2}), {v.Windows} windows{(_options.ValidationMasks > 1 ? $" x {_options.ValidationMasks} mask draws" : "")}"));
     }
 
-    /// <summary>Picks up to <see cref="PretrainingOptions.ValidationWindows"/> evenly spaced held-out windows, masked once for the whole run.</summary>
+    /// <summary>
+    /// Picks up to <see cref="PretrainingOptions.ValidationWindows"/> evenly spaced held-out windows, each masked
+    /// <see cref="PretrainingOptions.ValidationMasks"/> times (draw k uses stream <c>-1 - k</c>), once for the whole run.
+    /// </summary>
     private List<MaskedBatch>? BuildValidationSet()
     {
         if (!_corpus.HasValidation)
@@ -359,7 +362,7 @@ internal sealed class PretrainingRun : IDisposable
         var picks = new HashSet<long>(Enumerable.Range(0, wanted).Select(i => i * total / wanted));
         _frequencyLogProbabilities = FrequencyLogProbabilities();
         var chosen = _corpus.ReadWindows(CorpusPart.Validation).Select((w, i) => (w, i: (long)i)).Where(p => picks.Contains(p.i))
-            .Select(p => (p.w.Sequence, ValidationStream, p.i)).ToList();
+            .SelectMany(p => Enumerable.Range(0, _options.ValidationMasks).Select(k => (p.w.Sequence, ValidationStream - k, p.i))).ToList();
         return chosen.Chunk(_options.MicroBatchSize).Select(c => MaskedBatch.Create(c, _tokenizer, _masker, _seed)).ToList();
     }
 
@@ -539,7 +542,7 @@ internal sealed class PretrainingRun : IDisposable
         string origin = _resumed ? $"resuming at update {_step} (epoch {start.Epoch}, window {start.WindowsTaken})" : _options.InitFrom is null ? $"from scratch (seed {_options.Seed})" : $"from {_options.InitFrom}";
         return string.Create(CultureInfo.InvariantCulture,
             $"{c.NumHiddenLayers} layers x hidden {c.HiddenSize} ({parameters:N0} parameters), {origin}; {_options.MaxSteps} updates of >= {_options.BatchTokens:N0} tokens, "
-            + $"{_options.Precision}, {_corpus.TrainingSources.Count} training genome(s), validation: {(_validationSet is null ? "none" : $"{_validationSet.Sum(b => b.Rows)} windows ({_corpus.Split.Describe()}{(_corpus.ValidationSources.Count > 0 ? $" + {_corpus.ValidationSources.Count} genome(s)" : "")})")}");
+            + $"{_options.Precision}, {_corpus.TrainingSources.Count} training genome(s), validation: {(_validationSet is null ? "none" : $"{_validationSet.Sum(b => b.Rows) / _options.ValidationMasks} windows{(_options.ValidationMasks > 1 ? $" x {_options.ValidationMasks} mask draws" : "")} ({_corpus.Split.Describe()}{(_corpus.ValidationSources.Count > 0 ? $" + {_corpus.ValidationSources.Count} genome(s)" : "")})")}");
     }
 
     private string StepMessage(double loss, double learningRate)

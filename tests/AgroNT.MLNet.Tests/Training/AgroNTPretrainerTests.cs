@@ -124,6 +124,19 @@ public sealed class AgroNTPretrainerTests : IDisposable
     }
 
     [Fact]
+    public void ValidationMasks_ScoreEveryWindowUnderIndependentDraws()
+    {
+        var single = new AgroNTPretrainer(TinyTraining.Options(Out("k1"), maxSteps: 1)).Train(TinyTraining.Corpus()).Validation!;
+        var triple = new AgroNTPretrainer(TinyTraining.Options(Out("k3"), maxSteps: 1) with { ValidationMasks = 3 }).Train(TinyTraining.Corpus()).Validation!;
+
+        Assert.Equal(single.Windows, triple.Windows);
+        // The first draw is the single-draw set; the two others are new draws of 15% each, not copies of it.
+        Assert.InRange(triple.SelectedTokens, 2.4 * single.SelectedTokens, 3.6 * single.SelectedTokens);
+        Assert.NotEqual(3 * single.SelectedTokens, triple.SelectedTokens);
+        Assert.Throws<ArgumentOutOfRangeException>(() => (TinyTraining.Options(Out("k0")) with { ValidationMasks = 0 }).Validate());
+    }
+
+    [Fact]
     public void Train_RepetitiveGenome_LearnsToBeatTheMostFrequentToken()
     {
         // Each 300 bp window repeats one of 20 random 6-mers (every one of them in training): a masked token is given
