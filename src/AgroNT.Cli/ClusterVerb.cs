@@ -74,9 +74,11 @@ internal sealed class ClusterVerb : IVerb
         var silo = host.Services.GetRequiredService<ILocalSiloDetails>();
         stdout.WriteLine($"agront cluster silo: joined cluster '{connection.ClusterId}' via Redis {connection.Redis} as {silo.SiloAddress} (gateway {silo.GatewayAddress}), device {device}; Ctrl+C to stop");
         stdout.Flush();
+        // Ctrl+C reaches the verb's token; SIGTERM (kill, systemd, a container runtime) reaches the host's lifetime.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
         try
         {
-            Task.Delay(Timeout.Infinite, cancellationToken).GetAwaiter().GetResult();
+            Task.Delay(Timeout.Infinite, stop.Token).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {

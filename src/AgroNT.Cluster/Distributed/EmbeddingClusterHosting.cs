@@ -70,7 +70,7 @@ public static class EmbeddingClusterHosting
         ArgumentNullException.ThrowIfNull(worker);
         var redis = connection.RedisOptions();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel);
+        ConfigureLogging(builder.Logging, logLevel);
         builder.UseOrleans(silo =>
         {
             silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
@@ -99,7 +99,7 @@ public static class EmbeddingClusterHosting
         ArgumentNullException.ThrowIfNull(connection);
         var redis = connection.RedisOptions();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel);
+        ConfigureLogging(builder.Logging, logLevel);
         builder.UseOrleansClient(client =>
         {
             client.UseRedisClustering(o => o.ConfigurationOptions = redis);
@@ -110,6 +110,16 @@ public static class EmbeddingClusterHosting
             });
         });
         return builder.Build();
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)
+    {
+        logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(level);
+        if (level > LogLevel.Information)
+        {
+            // Orleans warns at every start about server GC and slow watchdog checks on a busy machine: noise for a CLI.
+            logging.AddFilter("Orleans", LogLevel.Error);
+        }
     }
 
     private static int FreePortOr(int port)

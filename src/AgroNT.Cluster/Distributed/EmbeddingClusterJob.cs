@@ -13,6 +13,9 @@ public sealed record ClusterJobOptions
 
     /// <summary>Failed attempts after which a shard fails the job.</summary>
     public int MaxAttemptsPerShard { get; init; } = 3;
+
+    /// <summary>Consecutive polls that may time out (while the cluster recovers from a dead silo) before the client gives up.</summary>
+    public int MaxUnansweredPolls { get; init; } = 20;
 }
 
 /// <summary>
@@ -55,6 +58,7 @@ public static class EmbeddingClusterJob
         var job = grains.GetGrain<IEmbeddingJobGrain>(jobId);
         var registry = grains.GetGrain<IEmbeddingJobRegistryGrain>(0);
         var state = await job.SubmitAsync(submission);
+        int unanswered = 0;
         try
         {
             while (true)
@@ -74,8 +78,16 @@ public static class EmbeddingClusterJob
                         continue;
                 }
                 await Task.Delay(options.PollInterval, cancellationToken);
-                await registry.RegisterAsync(jobId);
-                state = await job.GetProgressAsync();
+                try
+                {
+                    await registry.RegisterAsync(jobId);
+                    state = await job.GetProgressAsync();
+                    unanswered = 0;
+                }
+                catch (Exception e) when (e is TimeoutException or OrleansException && ++unanswered < options.MaxUnansweredPolls)
+                {
+                    // A silo just died and took the job or registry grain with it; the cluster notices within seconds.
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
