@@ -10,7 +10,8 @@ namespace AgroNT.Cli;
 /// <summary><c>agront embed</c>: one embedding per record, streamed to Parquet, CSV, JSON Lines or NPY.</summary>
 internal sealed class EmbedVerb : IVerb
 {
-    private const int RecordsPerChunk = 256;
+    // Shared with the shards of --shards/--cluster, so that they batch records exactly as this path does.
+    private const int RecordsPerChunk = AgroNT.Cluster.Sharding.ShardProcessor.RecordsPerChunk;
 
     public string Name => "embed";
 

@@ -19,7 +19,7 @@ internal static class ClusterTestData
     {
         var text = new StringBuilder();
         int i = 0;
-        foreach (var record in SequenceReader.ReadFile(Chloroplast("test")).Take(records))
+        foreach (var record in SequenceReader.ReadFile(Chloroplast("train")).Take(records))
         {
             int length = 6 + (i * 37 % 397);
             text.Append('>').Append(record.Name).Append('\n').Append(record.Sequence.AsSpan(0, length)).Append('\n');

@@ -12,23 +12,31 @@ namespace AgroNT.Cluster.Sharding;
 /// </summary>
 public static class ShardPlanner
 {
-    /// <summary>Splits <paramref name="totalRecords"/> into at most <paramref name="shardCount"/> consecutive ranges whose sizes differ by at most one.</summary>
+    /// <summary>
+    /// Splits <paramref name="totalRecords"/> into at most <paramref name="shardCount"/> consecutive ranges made of whole
+    /// blocks of <paramref name="recordsPerBlock"/> records (the last block may be short), block counts differing by at most one.
+    /// </summary>
     /// <param name="totalRecords">Records in the input (0 or more).</param>
-    /// <param name="shardCount">Shards wanted (1 or more); fewer are made when there are fewer records, and one (empty) for an empty input.</param>
+    /// <param name="shardCount">Shards wanted (1 or more); fewer are made when there are fewer blocks, and one (empty) for an empty input.</param>
+    /// <param name="recordsPerBlock">The unit of a shard; <see cref="ShardProcessor.RecordsPerChunk"/> for jobs, so that every
+    /// shard embeds exactly the chunks a single process would and the numbers are bit-identical.</param>
     /// <returns>(first record, record count) per shard, in order.</returns>
-    public static IReadOnlyList<(long FirstRecord, long RecordCount)> SplitRanges(long totalRecords, int shardCount)
+    public static IReadOnlyList<(long FirstRecord, long RecordCount)> SplitRanges(long totalRecords, int shardCount, int recordsPerBlock = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(totalRecords);
         ArgumentOutOfRangeException.ThrowIfLessThan(shardCount, 1);
-        int shards = (int)Math.Max(1, Math.Min(shardCount, totalRecords));
-        long size = totalRecords / shards, extra = totalRecords % shards;
+        ArgumentOutOfRangeException.ThrowIfLessThan(recordsPerBlock, 1);
+        long blocks = (totalRecords + recordsPerBlock - 1) / recordsPerBlock;
+        int shards = (int)Math.Max(1, Math.Min(shardCount, blocks));
+        long size = blocks / shards, extra = blocks % shards;
         var ranges = new (long, long)[shards];
-        long first = 0;
+        long firstBlock = 0;
         for (int i = 0; i < shards; i++)
         {
             long count = size + (i < extra ? 1 : 0);
-            ranges[i] = (first, count);
-            first += count;
+            long first = firstBlock * recordsPerBlock;
+            ranges[i] = (first, Math.Min(totalRecords, (firstBlock + count) * recordsPerBlock) - first);
+            firstBlock += count;
         }
         return ranges;
     }
@@ -41,7 +49,7 @@ public static class ShardPlanner
     /// <summary>Reads the whole input once (validating every record) and plans a fresh manifest with every shard pending.</summary>
     /// <param name="inputPath">FASTA/FASTQ (optionally .gz) or .txt, as for <c>agront embed</c>.</param>
     /// <param name="spec">How records are embedded; validated.</param>
-    /// <param name="shardCount">Shards wanted.</param>
+    /// <param name="shardCount">Shards wanted; shards hold whole chunks of <see cref="ShardProcessor.RecordsPerChunk"/> records, so an input of fewer chunks gets fewer shards.</param>
     /// <returns>The plan; nothing is written.</returns>
     /// <exception cref="FileNotFoundException">The input does not exist.</exception>
     public static ShardManifest Plan(string inputPath, EmbeddingJobSpec spec, int shardCount)
@@ -60,7 +68,7 @@ public static class ShardPlanner
         long bytes = new FileInfo(full).Length;
         string sha = FileSha256(full);
         long records = SequenceReader.ReadFile(full).LongCount();
-        var shards = SplitRanges(records, shardCount)
+        var shards = SplitRanges(records, shardCount, ShardProcessor.RecordsPerChunk)
             .Select((r, i) => new ShardEntry { Index = i, FirstRecord = r.FirstRecord, RecordCount = r.RecordCount, File = ShardFileName(i) })
             .ToArray();
         return new ShardManifest
@@ -134,5 +142,5 @@ public static class ShardPlanner
 
     private static string Fingerprint(string inputSha, long inputBytes, EmbeddingJobSpec spec, int shardCount) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-            $"{ShardManifest.FormatName}/{ShardManifest.CurrentVersion}|input={inputSha}:{inputBytes}|{spec.CanonicalText()}|shards={shardCount}"))));
+            $"{ShardManifest.FormatName}/{ShardManifest.CurrentVersion}|input={inputSha}:{inputBytes}|{spec.CanonicalText()}|shards={shardCount}|block={ShardProcessor.RecordsPerChunk}"))));
 }

@@ -13,7 +13,11 @@ public sealed record ShardOutcome(long Rows, string Sha256, double Seconds);
 /// <summary>Computes one shard: reads its records, embeds them in chunks as <c>agront embed</c> does, writes its Parquet file (temporary name, then rename).</summary>
 public static class ShardProcessor
 {
-    /// <summary>Records embedded per call, as in <c>agront embed</c>.</summary>
+    /// <summary>
+    /// Records embedded per call, in <c>agront embed</c> too. The embedder sorts each call's records by length into
+    /// batches, and a different batch shape can change the last bits of a float; shards made of whole chunks therefore
+    /// reproduce a single process exactly.
+    /// </summary>
     public const int RecordsPerChunk = 256;
 
     /// <summary>Embeds records <c>[FirstRecord, FirstRecord + RecordCount)</c> of <paramref name="inputPath"/> into <c>outputFolder/shard.File</c>.</summary>

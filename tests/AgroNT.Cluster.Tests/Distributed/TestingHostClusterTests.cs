@@ -30,15 +30,16 @@ public sealed class TestingHostClusterTests : IDisposable
     public async Task Job_ThreeSilos_EveryShardDoneAndMergeEqualsSingleProcessEmbed()
     {
         await using var cluster = await StartClusterAsync();
-        string input = ClusterTestData.Chloroplast("test");
+        // The chloroplast task's training sequences: 1,204 records, 5 shards of whole 256-record chunks.
+        string input = ClusterTestData.Chloroplast("train");
         string folder = _temp.Sub("job");
 
-        var final = await EmbeddingClusterJob.RunAsync(cluster.Client, input, Spec, 9, folder, new ClusterJobOptions { PollInterval = TimeSpan.FromMilliseconds(100) });
+        var final = await EmbeddingClusterJob.RunAsync(cluster.Client, input, Spec, 5, folder, new ClusterJobOptions { PollInterval = TimeSpan.FromMilliseconds(100) });
         ShardMerger.Merge(folder, _temp.Sub("merged.parquet"));
 
         Assert.Equal(EmbeddingJobState.Completed, final.State);
-        Assert.Equal((9, 134L), (final.ShardsDone, final.RecordsDone));
-        Assert.Equal(134, final.Workers.Sum(w => w.Records));
+        Assert.Equal((5, 1204L), (final.ShardsDone, final.RecordsDone));
+        Assert.Equal(1204, final.Workers.Sum(w => w.Records));
         Assert.All(final.Workers, w => Assert.True(w.RecordsPerSecond > 0));
         var silos = cluster.Silos.Select(s => s.SiloAddress.ToString()).ToList();
         Assert.All(ShardManifest.TryLoad(folder)!.Shards, s => Assert.Contains(silos, silo => s.Worker!.StartsWith(silo, StringComparison.Ordinal)));
@@ -53,7 +54,7 @@ public sealed class TestingHostClusterTests : IDisposable
         string folder = _temp.Sub("job");
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var options = new ClusterJobOptions { LeaseTimeout = TimeSpan.FromSeconds(3), PollInterval = TimeSpan.FromMilliseconds(100) };
-        var job = Task.Run(() => EmbeddingClusterJob.RunAsync(cluster.Client, input, Spec, 12, folder, options, cancellationToken: timeout.Token));
+        var job = Task.Run(() => EmbeddingClusterJob.RunAsync(cluster.Client, input, Spec, 5, folder, options, cancellationToken: timeout.Token));
 
         // Kill a secondary silo as soon as it holds a shard (the primary hosts the test cluster's membership table).
         var grain = cluster.Client.GetGrain<IEmbeddingJobGrain>(EmbeddingClusterJob.JobId(folder));
@@ -84,7 +85,7 @@ public sealed class TestingHostClusterTests : IDisposable
         await using var cluster = await StartClusterAsync();
         string input = ClusterTestData.Chloroplast("train");
         string folder = _temp.Sub("job");
-        var job = Task.Run(() => EmbeddingClusterJob.RunAsync(cluster.Client, input, Spec, 24, folder, new ClusterJobOptions { PollInterval = TimeSpan.FromMilliseconds(50) }));
+        var job = Task.Run(() => EmbeddingClusterJob.RunAsync(cluster.Client, input, Spec, 5, folder, new ClusterJobOptions { PollInterval = TimeSpan.FromMilliseconds(50) }));
         var grain = cluster.Client.GetGrain<IEmbeddingJobGrain>(EmbeddingClusterJob.JobId(folder));
         while ((await grain.GetProgressAsync()).ShardsDone < 1)
         {

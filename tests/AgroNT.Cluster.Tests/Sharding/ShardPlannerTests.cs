@@ -37,15 +37,25 @@ public sealed class ShardPlannerTests : IDisposable
     }
 
     [Fact]
-    public void Plan_ChloroplastTest_CountsRecordsAndFingerprintsStably()
+    public void SplitRanges_1204RecordsInBlocksOf256_WholeBlocksAndAShortLastOne()
+    {
+        // 1204 records = 4 full blocks of 256 + 180; 3 shards get 2, 2 and 1 blocks.
+        Assert.Equal([(0L, 512L), (512, 512), (1024, 180)], ShardPlanner.SplitRanges(1204, 3, 256));
+        Assert.Equal(5, ShardPlanner.SplitRanges(1204, 12, 256).Count);
+        Assert.Equal([(0L, 134L)], ShardPlanner.SplitRanges(134, 5, 256));
+    }
+
+    [Fact]
+    public void Plan_ChloroplastTrain_CountsRecordsAndFingerprintsStably()
     {
         var spec = new EmbeddingJobSpec { ModelFolder = ClusterTestData.TinyModel };
-        string input = ClusterTestData.Chloroplast("test");
+        string input = ClusterTestData.Chloroplast("train");
 
         var a = ShardPlanner.Plan(input, spec, 5);
         var b = ShardPlanner.Plan(input, spec, 5);
 
-        Assert.Equal(134, a.TotalRecords);
+        Assert.Equal(1204, a.TotalRecords);
+        Assert.Equal([0L, 256, 512, 768, 1024], a.Shards.Select(s => s.FirstRecord));
         Assert.Equal(a.Fingerprint, b.Fingerprint);
         Assert.NotEqual(a.Fingerprint, ShardPlanner.Plan(input, spec, 6).Fingerprint);
         Assert.NotEqual(a.Fingerprint, ShardPlanner.Plan(input, spec with { Pooling = "cls" }, 5).Fingerprint);
@@ -72,7 +82,7 @@ public sealed class ShardPlannerTests : IDisposable
     public void Manifest_SaveThenLoad_RoundTripsAndLeavesNoTemporaryFile()
     {
         string folder = Directory.CreateDirectory(_temp.Sub("m")).FullName;
-        var plan = ShardPlanner.Plan(ClusterTestData.Chloroplast("test"), new EmbeddingJobSpec { ModelFolder = ClusterTestData.TinyModel, Layer = 1 }, 3);
+        var plan = ShardPlanner.Plan(ClusterTestData.Chloroplast("train"), new EmbeddingJobSpec { ModelFolder = ClusterTestData.TinyModel, Layer = 1 }, 3);
         var done = plan.WithShard(plan.Shards[1] with { Status = ShardStatus.Done, Rows = 45, Sha256 = "ab", Worker = "w", Seconds = 1.5 });
 
         done.Save(folder);

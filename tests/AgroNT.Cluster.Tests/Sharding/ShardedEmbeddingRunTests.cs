@@ -14,13 +14,14 @@ public sealed class ShardedEmbeddingRunTests : IDisposable
     [Fact]
     public void Run_TwoWorkersMixedLengths_MergeEqualsSingleProcessEmbedBitForBit()
     {
-        string input = ClusterTestData.WriteMixedLengthFasta(_temp.Path, 60);
+        string input = ClusterTestData.WriteMixedLengthFasta(_temp.Path, 700);
         string folder = _temp.Sub("job");
 
         var result = ShardedEmbeddingRun.Run(input, Spec, 7, folder, new ShardedRunOptions { Devices = ["cpu", "cpu"] });
         long rows = ShardMerger.Merge(folder, _temp.Sub("merged.parquet"));
 
-        Assert.Equal((7, 0, 60L), (result.ShardsComputed, result.ShardsSkipped, rows));
+        // 700 records make 3 chunks of up to 256, so at most 3 shards.
+        Assert.Equal((3, 0, 700L), (result.ShardsComputed, result.ShardsSkipped, rows));
         Assert.All(result.Manifest.Shards, s => Assert.Equal(s.RecordCount, s.Rows));
         Assert.Equal(2, result.Manifest.Shards.Select(s => s.Worker).Distinct().Count());
         ClusterTestData.AssertIdentical(ClusterTestData.SingleProcessEmbed(input, _temp.Path), _temp.Sub("merged.parquet"));
@@ -29,7 +30,7 @@ public sealed class ShardedEmbeddingRunTests : IDisposable
     [Fact]
     public void Run_StoppedAfterTwoShardsThenRerun_SkipsFinishedShardsAndCompletesIdentically()
     {
-        string input = ClusterTestData.Chloroplast("test");
+        string input = ClusterTestData.Chloroplast("train");
         string folder = _temp.Sub("job");
         using var stop = new CancellationTokenSource();
         var stopAfterTwo = new CallbackProgress(p =>
@@ -40,16 +41,16 @@ public sealed class ShardedEmbeddingRunTests : IDisposable
             }
         });
 
-        Assert.ThrowsAny<OperationCanceledException>(() => ShardedEmbeddingRun.Run(input, Spec, 6, folder, progress: stopAfterTwo, cancellationToken: stop.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => ShardedEmbeddingRun.Run(input, Spec, 5, folder, progress: stopAfterTwo, cancellationToken: stop.Token));
         var interrupted = ShardManifest.TryLoad(folder)!;
         var finished = interrupted.Shards.Where(s => s.Status == ShardStatus.Done).ToList();
         var writeTimes = finished.ToDictionary(s => s.Index, s => File.GetLastWriteTimeUtc(Path.Combine(folder, s.File)));
         Assert.Equal(2, finished.Count);
         Assert.Empty(Directory.GetFiles(folder, "*.tmp-*"));
 
-        var result = ShardedEmbeddingRun.Run(input, Spec, 6, folder);
+        var result = ShardedEmbeddingRun.Run(input, Spec, 5, folder);
 
-        Assert.Equal((4, 2), (result.ShardsComputed, result.ShardsSkipped));
+        Assert.Equal((3, 2), (result.ShardsComputed, result.ShardsSkipped));
         foreach (var shard in finished)
         {
             Assert.Equal(writeTimes[shard.Index], File.GetLastWriteTimeUtc(Path.Combine(folder, shard.File)));
@@ -62,7 +63,7 @@ public sealed class ShardedEmbeddingRunTests : IDisposable
     [Fact]
     public void Run_DoneShardFileDeletedOrAltered_RecomputesOnlyThoseShards()
     {
-        string input = ClusterTestData.Chloroplast("test");
+        string input = ClusterTestData.Chloroplast("train");
         string folder = _temp.Sub("job");
         var first = ShardedEmbeddingRun.Run(input, Spec, 4, folder);
         File.Delete(Path.Combine(folder, first.Manifest.Shards[1].File));
@@ -79,7 +80,7 @@ public sealed class ShardedEmbeddingRunTests : IDisposable
     public void Merge_UnfinishedJob_ThrowsSayingToRerun()
     {
         string folder = _temp.Sub("job");
-        ShardPlanner.Prepare(ClusterTestData.Chloroplast("test"), Spec, 3, folder);
+        ShardPlanner.Prepare(ClusterTestData.Chloroplast("train"), Spec, 3, folder);
 
         var e = Assert.Throws<InvalidOperationException>(() => ShardMerger.Merge(folder, _temp.Sub("m.parquet")));
 
@@ -90,7 +91,7 @@ public sealed class ShardedEmbeddingRunTests : IDisposable
     [Fact]
     public void Cli_EmbedShardsTwiceWithMerge_SecondRunComputesNothingAndOutputsMatch()
     {
-        string input = ClusterTestData.Chloroplast("test");
+        string input = ClusterTestData.Chloroplast("train");
         string folder = _temp.Sub("cli-job");
         var stdout = new StringWriter();
         var stderr = new StringWriter();
