@@ -21,6 +21,7 @@ internal static class CliApp
         new ScoreVariantsVerb(),
         new IsmVerb(),
         new PretrainVerb(),
+        new ClusterVerb(),
     }.ToDictionary(v => v.Name, StringComparer.Ordinal);
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)

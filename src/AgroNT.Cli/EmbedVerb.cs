@@ -10,13 +10,14 @@ namespace AgroNT.Cli;
 /// <summary><c>agront embed</c>: one embedding per record, streamed to Parquet, CSV, JSON Lines or NPY.</summary>
 internal sealed class EmbedVerb : IVerb
 {
-    private const int RecordsPerChunk = 256;
+    // Shared with the shards of --shards/--cluster, so that they batch records exactly as this path does.
+    private const int RecordsPerChunk = AgroNT.Cluster.Sharding.ShardProcessor.RecordsPerChunk;
 
     public string Name => "embed";
 
     public string Summary => "embed DNA with AgroNT (parquet, csv, jsonl or npy output)";
 
-    public string Usage => "agront embed [--model DIR] -i IN -o OUT.{parquet,csv,jsonl,npy} [--layer L] [--pooling mean|cls|tokens|per-nucleotide] [--batch-size B] [--engine torch|onnx]";
+    public string Usage => "agront embed [--model DIR] -i IN -o OUT.{parquet,csv,jsonl,npy} [--layer L] [--pooling mean|cls|tokens|per-nucleotide] [--batch-size B] [--engine torch|onnx] [--shards N [--workers K] | --cluster HOST:PORT] [--merge OUT.parquet] (with --shards/--cluster, -o is a folder)";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
@@ -28,10 +29,19 @@ internal sealed class EmbedVerb : IVerb
         new("device", null, true, "cpu (default), or cuda[:N] with a CUDA libtorch"),
         new("threads", null, true, "intra-op threads of libtorch or ONNX Runtime (default: all cores)"),
         new("engine", null, true, "torch (default: TorchSharp on a Hugging Face folder) or onnx (ONNX Runtime on an agront export-onnx folder)"),
+        .. ShardedEmbed.Options,
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        if (ShardedEmbed.Applies(args))
+        {
+            return ShardedEmbed.Run(args, stdout, stderr, cancellationToken);
+        }
+        if (args.Has("workers") || args.Has("merge") || args.Has("cluster-id") || args.Has("lease-timeout"))
+        {
+            throw new UsageException("--workers, --merge, --cluster-id and --lease-timeout apply to sharded runs: add --shards N (this machine) or --cluster HOST:PORT.");
+        }
         string output = args.Require("output");
         var format = EmbeddingFileFormats.FromPath(output);
         var records = CommonOptions.ReadInput(args);

@@ -1,0 +1,149 @@
+using System.Globalization;
+using AgroNT.Cluster.Distributed;
+using AgroNT.Cluster.Sharding;
+using AgroNT.MLNet.Analysis;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgroNT.Cli;
+
+/// <summary><c>agront embed --shards N</c> (this machine) and <c>agront embed --cluster HOST:PORT</c> (an Orleans cluster): output is a folder of shard files plus a manifest.</summary>
+internal static class ShardedEmbed
+{
+    public static readonly OptionSpec[] Options =
+    [
+        new("shards", null, true, "split the input into N record ranges, one Parquet file each under -o DIR, with manifest.json; a rerun skips finished shards"),
+        new("workers", null, true, "with --shards: workers on this machine (default: one per --device entry, e.g. --device cuda:0,cuda:1)"),
+        new("merge", null, true, "after the shards are done, concatenate them in order into this file (.parquet, .csv, .jsonl or .npy)"),
+        new("cluster", null, true, "run the shards on the Orleans cluster whose Redis membership table is HOST:PORT (silos: agront cluster silo)"),
+        new("cluster-id", null, true, "Orleans cluster id (default agront)"),
+        new("lease-timeout", null, true, "with --cluster: seconds without a renewal after which a shard goes to another silo (default 60)"),
+    ];
+
+    public static bool Applies(ParsedArguments args) => args.Has("shards") || args.Has("cluster");
+
+    public static int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        string folder = args.Require("output");
+        if (Path.GetExtension(folder).ToLowerInvariant() is ".parquet" or ".csv" or ".jsonl" or ".npy")
+        {
+            throw new UsageException($"with --shards or --cluster, -o names a folder for the shard files and manifest, not a file ('{folder}'); use --merge FILE for one merged file.");
+        }
+        string input = args.Require("input");
+        if (!File.Exists(input))
+        {
+            throw new FileNotFoundException($"Input file not found: {Path.GetFullPath(input)}.", input);
+        }
+        int shards = args.GetInt("shards", 1, 1, 1_000_000);
+        var spec = Spec(args);
+        try
+        {
+            spec.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        if (args.Get("merge") is { } mergeTarget)
+        {
+            _ = EmbeddingFileFormats.FromPath(mergeTarget);
+        }
+        if (args.Has("threads"))
+        {
+            TorchSharp.torch.set_num_threads(args.GetInt("threads", 0, 1, 1024));
+        }
+
+        if (args.Get("cluster") is { } redis)
+        {
+            RunOnCluster(args, redis, input, spec, shards, folder, stdout, stderr, cancellationToken);
+        }
+        else
+        {
+            RunLocally(args, input, spec, shards, folder, stdout, stderr, cancellationToken);
+        }
+        if (args.Get("merge") is { } merge)
+        {
+            long rows = ShardMerger.Merge(folder, merge, cancellationToken);
+            stdout.WriteLine($"agront embed: merged {rows:N0} rows into {merge}");
+        }
+        return 0;
+    }
+
+    internal static EmbeddingJobSpec Spec(ParsedArguments args)
+    {
+        string model = CommonOptions.ModelFolder(args);
+        return new EmbeddingJobSpec
+        {
+            // Workers load the model themselves: give them a path that does not depend on their working folder.
+            ModelFolder = Directory.Exists(model) ? Path.GetFullPath(model) : model,
+            Engine = args.Get("engine") ?? "torch",
+            Layer = args.Has("layer") ? args.GetInt("layer", 0, 0) : null,
+            Pooling = args.Get("pooling") ?? "mean",
+            BatchSize = args.GetInt("batch-size", 8, 1, 4096),
+            Precision = args.Get("precision") ?? "fp32",
+            TokenizerMode = args.Get("tokenizer-mode") ?? "normalize",
+            LengthPolicy = args.Get("length-policy") ?? "error",
+            WindowStride = args.Has("stride") ? args.GetInt("stride", 0, 1, 100_000) : null,
+        };
+    }
+
+    private static void RunLocally(ParsedArguments args, string input, EmbeddingJobSpec spec, int shards, string folder, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var devices = (args.Get("device") ?? "cpu").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        int workers = args.GetInt("workers", devices.Length, 1, 1024);
+        var options = new ShardedRunOptions
+        {
+            Devices = [.. Enumerable.Range(0, workers).Select(i => devices[i % devices.Length])],
+            OnnxThreads = args.Has("threads") ? args.GetInt("threads", 0, 1, 1024) : null,
+        };
+        var progress = new SynchronousProgress<ShardedRunProgress>(p => stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"agront embed: shard {p.Finished.Index} done; {p.ShardsDone}/{p.ShardsTotal} shards, {p.RecordsDone:N0}/{p.RecordsTotal:N0} records, {p.RecordsPerSecond:N1} records/s, ETA {Eta(p.Eta)}")));
+        var result = ShardedEmbeddingRun.Run(input, spec, shards, folder, options, progress, cancellationToken);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"agront embed: {result.Manifest.Shards.Count} shards in {folder}: {result.ShardsComputed} computed, {result.ShardsSkipped} already done; {result.Manifest.TotalRecords:N0} records; {result.Elapsed.TotalSeconds:N1} s"));
+    }
+
+    private static void RunOnCluster(ParsedArguments args, string redis, string input, EmbeddingJobSpec spec, int shards, string folder, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (args.Has("workers"))
+        {
+            throw new UsageException("--workers applies to --shards on this machine; on a cluster each silo runs one worker on its own --device.");
+        }
+        var connection = new ClusterConnection { Redis = redis, ClusterId = args.Get("cluster-id") ?? "agront" };
+        var options = new ClusterJobOptions { LeaseTimeout = TimeSpan.FromSeconds(args.GetInt("lease-timeout", 60, 1, 86_400)) };
+        var last = DateTime.MinValue;
+        var progress = new SynchronousProgress<EmbeddingJobProgress>(p =>
+        {
+            if (DateTime.UtcNow - last < TimeSpan.FromSeconds(2) && p.State == EmbeddingJobState.Running)
+            {
+                return;
+            }
+            last = DateTime.UtcNow;
+            stderr.WriteLine(ClusterVerb.Describe(p));
+        });
+        var final = SyncOverAsync(async () =>
+        {
+            using var host = EmbeddingClusterHosting.BuildClient(connection);
+            await host.StartAsync(cancellationToken);
+            try
+            {
+                var client = host.Services.GetRequiredService<IClusterClient>();
+                return await EmbeddingClusterJob.RunAsync(client, input, spec, Math.Max(1, shards), folder, options, progress, cancellationToken);
+            }
+            finally
+            {
+                await host.StopAsync(CancellationToken.None);
+            }
+        });
+        stdout.WriteLine(ClusterVerb.Closing(final));
+    }
+
+    private static T SyncOverAsync<T>(Func<Task<T>> run) => Task.Run(run).GetAwaiter().GetResult();
+
+    internal static string Eta(TimeSpan? eta) => eta is { } t ? t.ToString(t.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture) : "unknown";
+
+    /// <summary>Calls the handler on the reporting thread (the CLI prints from it), unlike <see cref="Progress{T}"/>.</summary>
+    private sealed class SynchronousProgress<T>(Action<T> handler) : IProgress<T>
+    {
+        public void Report(T value) => handler(value);
+    }
+}

@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using StackExchange.Redis;
+
+namespace AgroNT.Cluster.Distributed;
+
+/// <summary>How silos and clients find each other: a Redis membership table, a cluster id and this host's endpoints.</summary>
+public sealed record ClusterConnection
+{
+    /// <summary>The Redis server holding the membership table, <c>HOST:PORT</c>.</summary>
+    public required string Redis { get; init; }
+
+    /// <summary>Orleans cluster id: silos and clients with the same id (and Redis) form one cluster.</summary>
+    public string ClusterId { get; init; } = "agront";
+
+    /// <summary>Orleans service id.</summary>
+    public string ServiceId { get; init; } = "agront-embedding";
+
+    /// <summary>The address other silos and clients reach this silo at; loopback by default (one machine).</summary>
+    public IPAddress AdvertisedAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>Silo-to-silo port; 0 picks a free one.</summary>
+    public int SiloPort { get; init; }
+
+    /// <summary>Client gateway port; 0 picks a free one.</summary>
+    public int GatewayPort { get; init; }
+
+    /// <summary>Parses <c>HOST:PORT</c> into a Redis configuration, with a clear error.</summary>
+    internal ConfigurationOptions RedisOptions()
+    {
+        int colon = Redis.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(Redis.AsSpan(colon + 1), out int port) || port is < 1 or > 65535)
+        {
+            throw new ArgumentException($"The Redis address must be HOST:PORT (for example 127.0.0.1:6379), got '{Redis}'.");
+        }
+        var options = ConfigurationOptions.Parse(Redis);
+        options.AbortOnConnectFail = false;
+        return options;
+    }
+}
+
+/// <summary>Builds the silo and client hosts of an embedding cluster, and registers the grains' worker on a silo builder.</summary>
+public static class EmbeddingClusterHosting
+{
+    /// <summary>Adds this silo's embedding worker (one per silo, on <see cref="EmbeddingWorkerOptions.Device"/>).</summary>
+    /// <param name="builder">The silo builder.</param>
+    /// <param name="configure">Sets the worker's device and threads.</param>
+    /// <returns>The builder.</returns>
+    public static ISiloBuilder AddAgroNTEmbeddingWorker(this ISiloBuilder builder, Action<EmbeddingWorkerOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<EmbeddingWorkerOptions>().Configure(o => configure?.Invoke(o));
+        builder.Services.AddHostedService<EmbeddingWorkerService>();
+        return builder;
+    }
+
+    /// <summary>A silo host that joins the cluster through Redis and runs an embedding worker; start it with <c>StartAsync</c>.</summary>
+    /// <param name="connection">Redis, cluster id and endpoints.</param>
+    /// <param name="worker">The worker's device and threads.</param>
+    /// <param name="logLevel">Minimum level printed to the console.</param>
+    /// <returns>The host, not started.</returns>
+    public static IHost BuildSilo(ClusterConnection connection, EmbeddingWorkerOptions worker, LogLevel logLevel = LogLevel.Warning)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(worker);
+        var redis = connection.RedisOptions();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        ConfigureLogging(builder.Logging, logLevel);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseRedisClustering(o => o.ConfigurationOptions = redis);
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = connection.ClusterId;
+                o.ServiceId = connection.ServiceId;
+            });
+            silo.ConfigureEndpoints(connection.AdvertisedAddress, FreePortOr(connection.SiloPort), FreePortOr(connection.GatewayPort), listenOnAnyHostAddress: !IPAddress.IsLoopback(connection.AdvertisedAddress));
+            silo.AddAgroNTEmbeddingWorker(o =>
+            {
+                o.Device = worker.Device;
+                o.OnnxThreads = worker.OnnxThreads;
+                o.PollInterval = worker.PollInterval;
+            });
+        });
+        return builder.Build();
+    }
+
+    /// <summary>A client host connected to the cluster through Redis; start it, then use its <see cref="IClusterClient"/>.</summary>
+    /// <param name="connection">Redis and cluster id.</param>
+    /// <param name="logLevel">Minimum level printed to the console.</param>
+    /// <returns>The host, not started.</returns>
+    public static IHost BuildClient(ClusterConnection connection, LogLevel logLevel = LogLevel.Warning)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var redis = connection.RedisOptions();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        ConfigureLogging(builder.Logging, logLevel);
+        builder.UseOrleansClient(client =>
+        {
+            client.UseRedisClustering(o => o.ConfigurationOptions = redis);
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = connection.ClusterId;
+                o.ServiceId = connection.ServiceId;
+            });
+        });
+        return builder.Build();
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)
+    {
+        logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(level);
+        if (level > LogLevel.Information)
+        {
+            // Orleans warns at every start about server GC and slow watchdog checks on a busy machine: noise for a CLI.
+            logging.AddFilter("Orleans", LogLevel.Error);
+        }
+    }
+
+    private static int FreePortOr(int port)
+    {
+        if (port != 0)
+        {
+            return port;
+        }
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

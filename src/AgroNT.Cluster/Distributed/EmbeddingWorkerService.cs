@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using AgroNT.Cluster.Sharding;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+
+namespace AgroNT.Cluster.Distributed;
+
+/// <summary>Options of the embedding worker that runs on every silo.</summary>
+public sealed record EmbeddingWorkerOptions
+{
+    /// <summary>The device this silo's worker computes on: <c>cpu</c> or <c>cuda[:N]</c> (one silo per GPU).</summary>
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>ONNX Runtime intra-op threads (<c>onnx</c> jobs); null for its default. libtorch threads are set per process by the host.</summary>
+    public int? OnnxThreads { get; set; }
+
+    /// <summary>How long an idle worker waits before asking for work again.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+}
+
+/// <summary>
+/// The worker on each silo: asks the registry for running jobs, leases a shard from a job grain, computes it with a
+/// model loaded once per job spec on this silo's device, renews the lease while it works, and reports the result.
+/// A shard whose lease is lost (cancelled job, or expired after a stall) is dropped; on shutdown the shard in hand is
+/// given back at once.
+/// </summary>
+internal sealed class EmbeddingWorkerService(IGrainFactory grains, ILocalSiloDetails silo, IOptions<EmbeddingWorkerOptions> options, ILogger<EmbeddingWorkerService> logger) : BackgroundService
+{
+    private readonly EmbeddingWorkerOptions _options = options.Value;
+    private EmbeddingEngine? _engine;
+
+    private string WorkerName => $"{silo.SiloAddress}/{_options.Device}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var registry = grains.GetGrain<IEmbeddingJobRegistryGrain>(0);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                bool worked = false;
+                try
+                {
+                    foreach (string jobId in await registry.GetJobsAsync())
+                    {
+                        var job = grains.GetGrain<IEmbeddingJobGrain>(jobId);
+                        var coordination = Stopwatch.StartNew();
+                        var lease = await job.LeaseShardAsync(WorkerName);
+                        coordination.Stop();
+                        if (lease is not null)
+                        {
+                            await RunLeaseAsync(job, lease, coordination.Elapsed, stoppingToken);
+                            worked = true;
+                            break;
+                        }
+                    }
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogWarning(e, "Embedding worker {Worker}: {Message}; retrying", WorkerName, e.Message);
+                }
+                if (!worked)
+                {
+                    await Task.Delay(_options.PollInterval, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _engine?.Dispose();
+            _engine = null;
+        }
+    }
+
+    private async Task RunLeaseAsync(IEmbeddingJobGrain job, ShardLease lease, TimeSpan leaseCall, CancellationToken stoppingToken)
+    {
+        using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var coordination = new CoordinationClock(leaseCall);
+        var renewal = RenewAsync(job, lease, coordination, leaseLost);
+        try
+        {
+            var outcome = await Task.Run(() =>
+            {
+                if (_engine is null || _engine.Spec != lease.Spec)
+                {
+                    _engine?.Dispose();
+                    _engine = null;
+                    _engine = EmbeddingEngine.Create(lease.Spec, _options.Device, _options.OnnxThreads);
+                }
+                return ShardProcessor.Process(lease.InputPath, lease.ToEntry(), lease.OutputFolder, _engine, leaseLost.Token);
+            }, CancellationToken.None);
+            await leaseLost.CancelAsync();
+            await renewal;
+            var clock = Stopwatch.StartNew();
+            var report = new ShardReport
+            {
+                LeaseId = lease.LeaseId,
+                ShardIndex = lease.ShardIndex,
+                Worker = WorkerName,
+                Rows = outcome.Rows,
+                Sha256 = outcome.Sha256,
+                ComputeSeconds = outcome.Seconds,
+                // The report call itself is measured below and cannot be included in the report it carries.
+                CoordinationSeconds = coordination.Seconds,
+            };
+            await job.CompleteShardAsync(report);
+            logger.LogInformation("Embedding worker {Worker}: shard {Shard} of {Job} done ({Rows} rows, {Seconds:F2} s compute, {Coordination:F3} s coordination + {Report:F3} s report)",
+                WorkerName, lease.ShardIndex, lease.JobId, outcome.Rows, outcome.Seconds, coordination.Seconds, clock.Elapsed.TotalSeconds);
+        }
+        catch (OperationCanceledException) when (leaseLost.IsCancellationRequested)
+        {
+            if (stoppingToken.IsCancellationRequested)
+            {
+                await GiveBackAsync(job, lease, null);
+            }
+            else
+            {
+                logger.LogInformation("Embedding worker {Worker}: lease on shard {Shard} of {Job} lost; dropped", WorkerName, lease.ShardIndex, lease.JobId);
+            }
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            await GiveBackAsync(job, lease, e.Message.ReplaceLineEndings(" "));
+        }
+        finally
+        {
+            await leaseLost.CancelAsync();
+            await renewal;
+        }
+    }
+
+    private async Task GiveBackAsync(IEmbeddingJobGrain job, ShardLease lease, string? error)
+    {
+        try
+        {
+            await job.AbandonShardAsync(lease.LeaseId, WorkerName, error).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException or InvalidOperationException or ObjectDisposedException)
+        {
+            logger.LogWarning("Embedding worker {Worker}: could not give shard {Shard} back ({Message}); its lease will expire", WorkerName, lease.ShardIndex, e.Message);
+        }
+    }
+
+    private async Task RenewAsync(IEmbeddingJobGrain job, ShardLease lease, CoordinationClock coordination, CancellationTokenSource leaseLost)
+    {
+        var interval = lease.Timeout / 3;
+        try
+        {
+            while (!leaseLost.IsCancellationRequested)
+            {
+                await Task.Delay(interval, leaseLost.Token);
+                var clock = Stopwatch.StartNew();
+                bool held;
+                try
+                {
+                    held = await job.RenewLeaseAsync(lease.LeaseId);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The job grain may be moving after its silo died; keep computing and try again next interval.
+                    logger.LogWarning("Embedding worker {Worker}: renewing shard {Shard} failed ({Message})", WorkerName, lease.ShardIndex, e.Message);
+                    continue;
+                }
+                coordination.Add(clock.Elapsed);
+                if (!held)
+                {
+                    await leaseLost.CancelAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Time spent in grain calls for one shard; written by the renewal loop, read after it stops.</summary>
+    private sealed class CoordinationClock(TimeSpan start)
+    {
+        private long _ticks = start.Ticks;
+
+        public double Seconds => TimeSpan.FromTicks(Interlocked.Read(ref _ticks)).TotalSeconds;
+
+        public void Add(TimeSpan span) => Interlocked.Add(ref _ticks, span.Ticks);
+    }
+}

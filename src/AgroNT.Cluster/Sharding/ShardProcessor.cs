@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using AgroNT.MLNet.Analysis;
+using AgroNT.Transforms.Sequences;
+
+namespace AgroNT.Cluster.Sharding;
+
+/// <summary>What computing one shard produced.</summary>
+/// <param name="Rows">Rows written (one per record).</param>
+/// <param name="Sha256">Lowercase hex SHA-256 of the shard file.</param>
+/// <param name="Seconds">Wall time spent reading, embedding and writing.</param>
+public sealed record ShardOutcome(long Rows, string Sha256, double Seconds);
+
+/// <summary>Computes one shard: reads its records, embeds them in chunks as <c>agront embed</c> does, writes its Parquet file (temporary name, then rename).</summary>
+public static class ShardProcessor
+{
+    /// <summary>
+    /// Records embedded per call, in <c>agront embed</c> too. The embedder sorts each call's records by length into
+    /// batches, and a different batch shape can change the last bits of a float; shards made of whole chunks therefore
+    /// reproduce a single process exactly.
+    /// </summary>
+    public const int RecordsPerChunk = 256;
+
+    /// <summary>Embeds records <c>[FirstRecord, FirstRecord + RecordCount)</c> of <paramref name="inputPath"/> into <c>outputFolder/shard.File</c>.</summary>
+    /// <param name="inputPath">The job's input file.</param>
+    /// <param name="shard">The shard to compute.</param>
+    /// <param name="outputFolder">The job's folder.</param>
+    /// <param name="engine">A loaded engine for the job's spec.</param>
+    /// <param name="cancellationToken">Stops between chunks; the partial file is then deleted.</param>
+    /// <returns>Rows, checksum and time.</returns>
+    /// <exception cref="InvalidDataException">The input holds fewer records than the shard expects (it changed since planning).</exception>
+    public static ShardOutcome Process(string inputPath, ShardEntry shard, string outputFolder, EmbeddingEngine engine, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        ArgumentNullException.ThrowIfNull(engine);
+        var clock = Stopwatch.StartNew();
+        string path = Path.Combine(outputFolder, shard.File);
+        using (var writer = EmbeddingFileWriter.Create(path, EmbeddingFileFormat.Parquet))
+        {
+            var chunk = new List<SequenceRecord>(RecordsPerChunk);
+            void Flush()
+            {
+                var vectors = engine.Embed(chunk.Select(r => r.Sequence).ToList(), chunk.Select(r => r.Name).ToList(), cancellationToken);
+                for (int i = 0; i < chunk.Count; i++)
+                {
+                    writer.Write(chunk[i].Name, vectors[i]);
+                }
+                chunk.Clear();
+            }
+            long index = -1, end = shard.FirstRecord + shard.RecordCount;
+            // Every worker reads the input from the top: record ranges, unlike byte ranges, need no index of the file.
+            foreach (var record in SequenceReader.ReadFile(inputPath))
+            {
+                if (++index < shard.FirstRecord)
+                {
+                    continue;
+                }
+                if (index >= end)
+                {
+                    break;
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                chunk.Add(record);
+                if (chunk.Count == RecordsPerChunk)
+                {
+                    Flush();
+                }
+            }
+            if (chunk.Count > 0)
+            {
+                Flush();
+            }
+            if (writer.RowCount != shard.RecordCount)
+            {
+                throw new InvalidDataException($"Shard {shard.Index} expects records {shard.FirstRecord}..{shard.FirstRecord + shard.RecordCount - 1} of '{inputPath}', but the file holds only {shard.FirstRecord + writer.RowCount}; the input changed since the job was planned. Delete the output folder and rerun.");
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            writer.Complete();
+        }
+        return new ShardOutcome(shard.RecordCount, ShardPlanner.FileSha256(path), clock.Elapsed.TotalSeconds);
+    }
+}

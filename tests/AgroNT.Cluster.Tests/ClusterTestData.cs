@@ -1,0 +1,77 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using AgroNT.Cli;
+using AgroNT.MLNet.Analysis;
+using AgroNT.Tests.Common;
+using AgroNT.Transforms.Sequences;
+
+namespace AgroNT.Cluster.Tests;
+
+/// <summary>Real inputs, the single-process reference and the exact comparison every scale-out test ends with.</summary>
+internal static class ClusterTestData
+{
+    public static string TinyModel => SharedData.TinyModel;
+
+    public static string Chloroplast(string split) => Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", split + ".fa");
+
+    /// <summary>Real chloroplast records cut to lengths from 6 to 402 bp, so batches really mix lengths (and padding).</summary>
+    public static string WriteMixedLengthFasta(string folder, int records)
+    {
+        var text = new StringBuilder();
+        int i = 0;
+        foreach (var record in SequenceReader.ReadFile(Chloroplast("train")).Take(records))
+        {
+            int length = 6 + (i * 37 % 397);
+            text.Append('>').Append(record.Name).Append('\n').Append(record.Sequence.AsSpan(0, length)).Append('\n');
+            i++;
+        }
+        string path = Path.Combine(folder, "mixed.fa");
+        File.WriteAllText(path, text.ToString());
+        return path;
+    }
+
+    /// <summary>The output of plain <c>agront embed</c> (one process, no shards) for the same input and model.</summary>
+    public static string SingleProcessEmbed(string input, string folder, params string[] extra)
+    {
+        string output = Path.Combine(folder, "single-" + Guid.NewGuid().ToString("N")[..8] + ".parquet");
+        var stderr = new StringWriter();
+        int code = CliApp.Run(["embed", "--model", TinyModel, "-i", input, "-o", output, .. extra], new StringWriter(), stderr);
+        Assert.True(code == 0, stderr.ToString());
+        return output;
+    }
+
+    /// <summary>Same ids in the same order and bit-identical floats.</summary>
+    public static void AssertIdentical(string expectedPath, string actualPath)
+    {
+        var expected = EmbeddingFileReader.Read(expectedPath).ToList();
+        var actual = EmbeddingFileReader.Read(actualPath).ToList();
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i].Id, actual[i].Id);
+            Assert.True(MemoryMarshal.AsBytes(expected[i].Embedding.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(actual[i].Embedding.AsSpan())),
+                $"row {i} ({expected[i].Id}) differs");
+        }
+    }
+
+    public static List<string> InputNames(string input) => SequenceReader.ReadFile(input).Select(r => r.Name).ToList();
+}
+
+/// <summary>A temporary folder per test class instance.</summary>
+public sealed class TempFolder : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("agront-cluster-").FullName;
+
+    public string Sub(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using AgroNT.Cli;
+using AgroNT.Cluster.Sharding;
+using AgroNT.Tests.Common;
+using Xunit.Abstractions;
+
+namespace AgroNT.Cluster.Tests.Distributed;
+
+/// <summary>
+/// The whole thing as users run it: Debian's redis-server on 127.0.0.1, two <c>agront cluster silo</c> processes and
+/// an <c>agront embed --cluster</c> client. Needs redis-server (<c>apt-get install redis-server</c>; <c>.ci/run</c>
+/// installs it): under CI=true its absence fails the test, elsewhere the test returns early and says so.
+/// </summary>
+public sealed class RealProcessClusterTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TempFolder _temp = new();
+    private readonly List<Process> _processes = [];
+
+    public void Dispose()
+    {
+        foreach (var process in _processes)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    process.WaitForExit(10_000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            process.Dispose();
+        }
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public void EmbedCluster_RedisTwoSiloProcessesAndAClient_MergedOutputEqualsSingleProcess()
+    {
+        string? redisServer = FindOnPath("redis-server");
+        if (redisServer is null)
+        {
+            Assert.False(Environment.GetEnvironmentVariable("CI") is { Length: > 0 },
+                "redis-server is not installed; install Debian's package (apt-get install -y redis-server) or let .ci/run do it.");
+            output.WriteLine("SKIPPED: redis-server is not installed (apt-get install -y redis-server); this test runs under .ci/run.");
+            return;
+        }
+        int port = FreePort();
+        var redis = Start(redisServer, $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no", "ready to accept connections", "redis");
+        string agront = Path.Combine(AppContext.BaseDirectory, "agront.dll");
+        Assert.True(File.Exists(agront), $"{agront} is missing; build the solution first.");
+        for (int i = 0; i < 2; i++)
+        {
+            Start("dotnet", $"\"{agront}\" cluster silo --redis 127.0.0.1:{port} --threads 1", "agront cluster silo: joined cluster", $"silo{i}");
+        }
+        string input = ClusterTestData.Chloroplast("train");
+        string folder = _temp.Sub("job");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        int code = CliApp.Run(["embed", "--model", ClusterTestData.TinyModel, "-i", input, "-o", folder, "--cluster", $"127.0.0.1:{port}", "--shards", "5", "--merge", _temp.Sub("merged.parquet")], stdout, stderr);
+
+        output.WriteLine(stdout.ToString());
+        Assert.True(code == 0, stderr.ToString());
+        Assert.Contains("5 shards, 1,204 records done on the cluster", stdout.ToString());
+        Assert.All(ShardManifest.TryLoad(folder)!.Shards, s => Assert.StartsWith("S127.0.0.1:", s.Worker));
+        ClusterTestData.AssertIdentical(ClusterTestData.SingleProcessEmbed(input, _temp.Path), _temp.Sub("merged.parquet"));
+        Assert.False(redis.HasExited);
+    }
+
+    private Process Start(string file, string arguments, string readyLine, string name)
+    {
+        var info = new ProcessStartInfo(file, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = SharedData.RepositoryRoot,
+        };
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
+        _processes.Add(process);
+        var ready = new TaskCompletionSource();
+        void OnLine(object sender, DataReceivedEventArgs e)
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+            output.WriteLine($"[{name}] {e.Data}");
+            if (e.Data.Contains(readyLine, StringComparison.OrdinalIgnoreCase))
+            {
+                ready.TrySetResult();
+            }
+        }
+        process.OutputDataReceived += OnLine;
+        process.ErrorDataReceived += OnLine;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!ready.Task.Wait(TimeSpan.FromSeconds(90)))
+        {
+            throw new TimeoutException($"{name} did not print '{readyLine}' within 90 s (exited: {process.HasExited}).");
+        }
+        return process;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+}
