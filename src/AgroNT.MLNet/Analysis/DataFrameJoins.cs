@@ -91,27 +91,55 @@ public static class DataFrameJoins
             rowsByKey[key] = row;
         }
 
-        var leftRows = new Int64DataFrameColumn("left");
-        var rightRows = new Int64DataFrameColumn("right");
-        long unmatched = 0;
+        var leftRows = new List<long?>();
+        var rightRows = new List<long?>();
         for (long row = 0; row < left.Rows.Count; row++)
         {
             object? key = leftKey[row];
             if (key is not null && rowsByKey.TryGetValue(key, out long match))
             {
-                leftRows.Append(row);
-                rightRows.Append(match);
+                leftRows.Add(row);
+                rightRows.Add(match);
             }
             else if (kind == JoinKind.Left)
             {
-                leftRows.Append(row);
-                rightRows.Append(null);
-                unmatched++;
+                leftRows.Add(row);
+                rightRows.Add(null);
             }
         }
-        var columns = left.Columns.Select(c => c.Clone(leftRows))
-            .Concat(right.Columns.Where(c => c.Name != rightKeyColumnName).Select(c => c.Clone(rightRows, false, unmatched)));
+        var columns = left.Columns.Select(c => Take(c, leftRows))
+            .Concat(right.Columns.Where(c => c.Name != rightKeyColumnName).Select(c => Take(c, rightRows)));
         return new DataFrame(columns);
+    }
+
+    /// <summary>A new column of the same type holding <paramref name="column"/>'s values at <paramref name="rows"/> (null where a row is null).</summary>
+    internal static DataFrameColumn Take(DataFrameColumn column, IReadOnlyList<long?> rows) => column switch
+    {
+        StringDataFrameColumn c => new StringDataFrameColumn(c.Name, rows.Select(r => r is long i ? c[i] : null)),
+        BooleanDataFrameColumn c => new BooleanDataFrameColumn(c.Name, rows.Select(r => r is long i ? c[i] : null)),
+        SingleDataFrameColumn c => new SingleDataFrameColumn(c.Name, rows.Select(r => r is long i ? c[i] : null)),
+        DoubleDataFrameColumn c => new DoubleDataFrameColumn(c.Name, rows.Select(r => r is long i ? c[i] : null)),
+        Int32DataFrameColumn c => new Int32DataFrameColumn(c.Name, rows.Select(r => r is long i ? c[i] : null)),
+        Int64DataFrameColumn c => new Int64DataFrameColumn(c.Name, rows.Select(r => r is long i ? c[i] : null)),
+        PrimitiveDataFrameColumn<bool> c => new BooleanDataFrameColumn(c.Name, rows.Select(r => r is long i ? c[i] : null)),
+        PrimitiveDataFrameColumn<float> c => new SingleDataFrameColumn(c.Name, rows.Select(r => r is long i ? c[i] : null)),
+        PrimitiveDataFrameColumn<double> c => new DoubleDataFrameColumn(c.Name, rows.Select(r => r is long i ? c[i] : null)),
+        PrimitiveDataFrameColumn<int> c => new Int32DataFrameColumn(c.Name, rows.Select(r => r is long i ? c[i] : null)),
+        PrimitiveDataFrameColumn<long> c => new Int64DataFrameColumn(c.Name, rows.Select(r => r is long i ? c[i] : null)),
+        VBufferDataFrameColumn<float> c => TakeVectors(c, rows),
+        _ => throw new NotSupportedException(
+            $"Column '{column.Name}' has type {column.DataType.Name}, which joins and summaries do not copy; convert it to text, Boolean, Single, Double, Int32, Int64 or a Single vector."),
+    };
+
+    private static VBufferDataFrameColumn<float> TakeVectors(VBufferDataFrameColumn<float> column, IReadOnlyList<long?> rows)
+    {
+        var result = new VBufferDataFrameColumn<float>(column.Name);
+        foreach (long? row in rows)
+        {
+            // A vector column has no null: an unmatched row gets an empty vector.
+            result.Append(row is long i ? column[i] : default);
+        }
+        return result;
     }
 
     private static DataFrameColumn FindKey(DataFrame frame, string name, string side, string parameter)

@@ -54,10 +54,9 @@ public static class DataFrameSummaries
             rows.Add(row);
         }
 
-        var firstRows = new Int64DataFrameColumn("first", order.Select(k => rowsByGroup[k][0]));
         var output = new List<DataFrameColumn>
         {
-            group.Clone(firstRows),
+            DataFrameJoins.Take(group, [.. order.Select(k => (long?)rowsByGroup[k][0])]),
             new Int64DataFrameColumn("count", order.Select(k => (long)rowsByGroup[k].Count)),
         };
         foreach (var column in frame.Columns.Where(c => c != group && c != labels && c.IsNumericColumn()))

@@ -76,6 +76,19 @@ public static class PredictionDataFrames
         return new DataFrame([.. readers.SelectMany(r => r.Output)]);
     }
 
+    /// <summary>The named column classes (<see cref="BooleanDataFrameColumn"/>, <see cref="SingleDataFrameColumn"/>, ...), which support arithmetic and are what users cast to.</summary>
+    private static PrimitiveDataFrameColumn<T> NewColumn<T>(string name)
+        where T : unmanaged => (PrimitiveDataFrameColumn<T>)(DataFrameColumn)(typeof(T) switch
+        {
+            Type t when t == typeof(bool) => new BooleanDataFrameColumn(name),
+            Type t when t == typeof(float) => new SingleDataFrameColumn(name),
+            Type t when t == typeof(double) => new DoubleDataFrameColumn(name),
+            Type t when t == typeof(int) => new Int32DataFrameColumn(name),
+            Type t when t == typeof(long) => new Int64DataFrameColumn(name),
+            Type t when t == typeof(uint) => new UInt32DataFrameColumn(name),
+            _ => new PrimitiveDataFrameColumn<T>(name),
+        });
+
     private static string Describe(DataViewSchema schema) => string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}' ({c.Type})"));
 
     /// <summary>Reads one data-view column into one or more data-frame columns.</summary>
@@ -147,7 +160,7 @@ public static class PredictionDataFrames
     private sealed class ScalarReader<T>(DataViewSchema.Column column) : ColumnReader(column)
         where T : unmanaged
     {
-        private readonly PrimitiveDataFrameColumn<T> _output = new(column.Name);
+        private readonly PrimitiveDataFrameColumn<T> _output = NewColumn<T>(column.Name);
         private ValueGetter<T>? _getter;
         private T _value;
 
@@ -172,7 +185,7 @@ public static class PredictionDataFrames
         public VectorReader(DataViewSchema.Column column, int size)
             : base(column)
         {
-            _output = [.. Enumerable.Range(1, size).Select(i => new PrimitiveDataFrameColumn<T>(string.Create(CultureInfo.InvariantCulture, $"{column.Name}_{i}")))];
+            _output = [.. Enumerable.Range(1, size).Select(i => NewColumn<T>(string.Create(CultureInfo.InvariantCulture, $"{column.Name}_{i}")))];
         }
 
         public override IReadOnlyList<DataFrameColumn> Output => _output;
