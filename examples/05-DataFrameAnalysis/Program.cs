@@ -1,6 +1,6 @@
 // Analysis of AgroNT embeddings and predictions with Microsoft.Data.Analysis DataFrames: embed a binary task, train
 // LightGBM on the embeddings from a DataFrame, put the test predictions into a DataFrame, join them with per-sequence
-// metadata (strand, start, GC content), summarise per strand (count, means, AUROC), export CSV and Parquet, and draw
+// metadata (chloroplast genome region, start, GC content), summarise per region (count, means, AUROC), export CSV and Parquet, and draw
 // a 2-D PCA projection of the test embeddings coloured by label.
 // Usage: dotnet run --project examples/05-DataFrameAnalysis -- MODEL_DIR TASK_DIR OUT_DIR [TRAIN_EXAMPLES]
 //        (TASK_DIR holds train.fa and test.fa; default 300 training sequences spread over the file)
@@ -51,27 +51,38 @@ var scored = model.Transform(EmbeddingDataFrames.ToDataView(ml, testFrame));
 var predictions = PredictionDataFrames.FromPredictions(scored);
 var metrics = MetricsDataFrames.FromMetrics([("frozen + LightGBM", ml.BinaryClassification.Evaluate(scored, "Label"))]);
 Console.WriteLine("test metrics:");
-Console.WriteLine(metrics.ToString());
+Print(metrics);
 
-// Metadata by sequence name: the strand and start in the name (NC_000932:52-453(+)) and the GC content of the sequence.
-var location = new Regex(@":(\d+)-\d+\(([+-])\)$", RegexOptions.CultureInvariant);
+// Metadata by sequence name: the start in the name (NC_000932:52-453(+)), the chloroplast region it falls in
+// (NC_000932.1: large single copy 1-84170, inverted repeat B 84171-110434, small single copy 110435-128214, inverted
+// repeat A 128215-154478) and the GC content of the sequence.
+var location = new Regex(@":(\d+)-\d+\([+-]\)$", RegexOptions.CultureInvariant);
+long? Start(string name) => location.Match(name) is { Success: true } m ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+static string Region(long? start) => start switch
+{
+    null => "unknown",
+    <= 84_170 => "LSC",
+    <= 110_434 => "IRb",
+    <= 128_214 => "SSC",
+    _ => "IRa",
+};
 var metadata = new DataFrame(
     new StringDataFrameColumn("Name", testExamples.Select(e => e.Name)),
-    new StringDataFrameColumn("Strand", testExamples.Select(e => location.Match(e.Name) is { Success: true } m ? m.Groups[2].Value : "?")),
-    new Int64DataFrameColumn("Start", testExamples.Select(e => location.Match(e.Name) is { Success: true } m ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : (long?)null)),
+    new StringDataFrameColumn("Region", testExamples.Select(e => Region(Start(e.Name)))),
+    new Int64DataFrameColumn("Start", testExamples.Select(e => Start(e.Name))),
     new DoubleDataFrameColumn("GC", testExamples.Select(e => (double)e.Sequence.Count(c => c is 'G' or 'C') / e.Sequence.Length)));
-var joined = DataFrameJoins.Join(predictions, metadata, "Name", duplicates: DuplicateKeyPolicy.KeepFirst);
-var perStrand = DataFrameSummaries.GroupSummary(joined, "Strand", "Label", "Probability");
-Console.WriteLine("per strand:");
-Console.WriteLine(perStrand.ToString());
+var joined = DataFrameJoins.Join(predictions, metadata, "Name");
+var perRegion = DataFrameSummaries.GroupSummary(joined, "Region", "Label", "Probability");
+Console.WriteLine("per chloroplast region:");
+Print(perRegion);
 
 DataFrameFiles.Save(joined, Path.Combine(outFolder, "predictions.csv"));
 DataFrameFiles.Save(joined, Path.Combine(outFolder, "predictions.parquet"));
-DataFrameFiles.Save(perStrand, Path.Combine(outFolder, "per-strand.csv"));
+DataFrameFiles.Save(perRegion, Path.Combine(outFolder, "per-region.csv"));
 DataFrameFiles.Save(metrics, Path.Combine(outFolder, "metrics.csv"));
 DataFrameFiles.Save(testFrame, Path.Combine(outFolder, "test-embeddings.parquet"));
 var reloaded = DataFrameFiles.Load(Path.Combine(outFolder, "predictions.parquet"));
-Console.WriteLine($"wrote predictions.csv/.parquet ({reloaded.Rows.Count} rows, {reloaded.Columns.Count} columns read back), per-strand.csv, metrics.csv, test-embeddings.parquet");
+Console.WriteLine($"wrote predictions.csv/.parquet ({reloaded.Rows.Count} rows, {reloaded.Columns.Count} columns read back), per-region.csv, metrics.csv, test-embeddings.parquet");
 
 // PCA of the test embeddings, computed by the library, drawn with one colour per label.
 var pca = PrincipalComponents.Fit(testEmbeddings, 2);
@@ -88,5 +99,24 @@ Plots.SaveScatterChart(png, new ScatterPlot("Test embeddings, first two principa
     [Group("non-coding (0)", false, 0x1F77B4), Group("coding (1)", true, 0xD62728)]));
 Console.WriteLine($"wrote {png}");
 return 0;
+
+static void Print(DataFrame frame)
+{
+    static string Cell(object? value) => value switch
+    {
+        null => "",
+        double d => d.ToString("0.###", CultureInfo.InvariantCulture),
+        float f => f.ToString("0.###", CultureInfo.InvariantCulture),
+        IFormattable x => x.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+    var rows = frame.Rows.Select(r => frame.Columns.Select((c, i) => Cell(r[i])).ToArray()).ToList();
+    int[] widths = [.. frame.Columns.Select((c, i) => Math.Max(c.Name.Length, rows.Select(r => r[i].Length).DefaultIfEmpty(0).Max()))];
+    Console.WriteLine("  " + string.Join("  ", frame.Columns.Select((c, i) => c.Name.PadLeft(widths[i]))));
+    foreach (var row in rows)
+    {
+        Console.WriteLine("  " + string.Join("  ", row.Select((cell, i) => cell.PadLeft(widths[i]))));
+    }
+}
 
 internal sealed record Example(string Name, string Sequence, bool Label);
