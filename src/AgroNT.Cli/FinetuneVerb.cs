@@ -103,7 +103,7 @@ internal sealed class FinetuneVerb : IVerb
                 var progress = new ProgressWriter(stderr, Name);
                 using var fitted = trainer.Fit(CommonOptions.ModelFolder(args), train, validation, progress, cancellationToken);
                 fitted.Save(modelFolder);
-                TrainingCurvePlot.Save(Path.Combine(output, "training-curve.png"), fitted.History);
+                Plots.SaveTrainingCurve(Path.Combine(output, "training-curve.png"), fitted.History);
                 stderr.WriteLine($"agront finetune: {fitted.History.Steps} steps, kept step {fitted.History.BestStep}{(fitted.History.StoppedEarly ? " (stopped early)" : "")}; "
                     + $"{fitted.TrainableParameterCount:N0} of {fitted.TotalParameterCount:N0} parameters trained");
                 PredictTest(test, chunk => [.. fitted.Predict([.. chunk.Select(e => e.Sequence)], cancellationToken: cancellationToken)], writer, labels, predictions, cancellationToken);

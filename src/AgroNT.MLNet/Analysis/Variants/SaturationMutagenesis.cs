@@ -126,7 +126,7 @@ public sealed class MutagenesisResult
                 }
             }
         }
-        return PngImage.EncodeRgb(width, height, rgb);
+        return Plots.EncodeRgbPng(width, height, rgb);
     }
 
     /// <summary>Writes <see cref="RenderHeatmap"/> to <paramref name="path"/>.</summary>
