@@ -131,7 +131,8 @@ internal static class PgbBench
                 throw new InvalidDataException($"The test file {data.Test.FilePath} has no records.");
             }
             var (name, score) = Headline(task, outputs, labels.ToArray(), predictions.ToArray(), stderr);
-            int validationRows = validation?.Count() ?? 0;
+            // Only fine-tuning reads the validation split (early stopping); the frozen routes train on the training rows alone.
+            int validationRows = fitted is not null ? validation?.Count() ?? 0 : 0;
             return new Row(task, name, score, trainRows, validationRows, testRows, clock.Elapsed);
         }
         finally

@@ -44,7 +44,7 @@ public sealed class PgbBenchTests : IDisposable
         string[] proSeq = Cells(lines[2]), lncrna = Cells(lines[3]);
         Assert.Equal(["pro_seq/m_esculenta", "binary", "auroc"], proSeq[..3]);
         Assert.Equal("-", proSeq[4]);
-        Assert.Equal("60/40/40", proSeq[5]);
+        Assert.Equal("60/0/40", proSeq[5]);
         Assert.Equal(["lncrna/g_max", "binary", "auroc"], lncrna[..3]);
         Assert.Equal("0.81 (AUC)", lncrna[4]);
         Assert.Equal("60/0/40", lncrna[5]);
@@ -65,6 +65,19 @@ public sealed class PgbBenchTests : IDisposable
         Assert.Equal("lncrna/g_max", row[0]);
         Assert.InRange(double.Parse(row[3], CultureInfo.InvariantCulture), 0, 1);
         Assert.Equal("24/0/16", row[5]);
+    }
+
+    [Fact]
+    public void Bench_FineTuningMethod_UsesTheValidationSplitWhereTheConfigShipsOne()
+    {
+        var (code, stdout, stderr) = _cli.Run("bench", "--pgb-root", _root, "--task", "pro_seq/m_esculenta", "--model", SharedData.TinyModel,
+            "--method", "ia3", "--max-train", "16", "--max-test", "8", "--max-steps", "2");
+
+        Assert.True(code == 0, stderr);
+        string[] row = Cells(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[2]);
+        Assert.Equal(["pro_seq/m_esculenta", "binary", "auroc"], row[..3]);
+        Assert.Equal("16/8/8", row[5]);
+        Assert.Contains("fine-tuning with ia3", stderr);
     }
 
     [Fact]
