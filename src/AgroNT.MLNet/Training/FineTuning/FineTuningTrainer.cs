@@ -13,7 +13,8 @@ namespace AgroNT.MLNet.Training.FineTuning;
 /// <summary>
 /// Fine-tunes AgroNT on a labelled task (binary, multi-label, regression or multi-output regression) with IA3, LoRA or
 /// full fine-tuning: a task head on the pooled encoder output, AdamW, validation-based early stopping that keeps the
-/// best validation's parameters, progress reports and cancellation.
+/// best validation's parameters, progress reports, cancellation, and resumable checkpoints
+/// (<see cref="FineTuningOptions.CheckpointFolder"/>: k steps + resume + k steps give the weights of 2k steps).
 /// </summary>
 /// <remarks>
 /// Losses: binary cross-entropy on logits for classification (each label independently for multi-label), mean
