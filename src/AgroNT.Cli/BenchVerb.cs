@@ -10,15 +10,17 @@ namespace AgroNT.Cli;
 
 /// <summary>
 /// <c>agront bench</c>: encoder throughput on CPU for an AgroNT-width model with random weights, reported as tokens/s
-/// and as a share of the matrix-multiply FLOP/s measured in the same run.
+/// and as a share of the matrix-multiply FLOP/s measured in the same run; with <c>--pgb-root</c>, Plant Genomic
+/// Benchmark configs instead (<see cref="PgbBench"/>).
 /// </summary>
 internal sealed class BenchVerb : IVerb
 {
     public string Name => "bench";
 
-    public string Summary => "measure encoder throughput against this machine's matmul peak";
+    public string Summary => "measure encoder throughput against this machine's matmul peak, or run Plant Genomic Benchmark configs (--pgb-root)";
 
-    public string Usage => "agront bench [--layers 4] [--hidden 1500] [--heads 20] [--intermediate 5120] [--precision fp32|bf16|both] [--genome FILE] [--onnx] [--train]";
+    public string Usage => "agront bench [--layers 4] [--hidden 1500] [--heads 20] [--intermediate 5120] [--precision fp32|bf16|both] [--genome FILE] [--onnx] [--train]\n"
+        + "       agront bench --pgb-root DIR --task CONFIG [CONFIG ...] [--method frozen-lightgbm|ia3|lora|full|kmer-lightgbm] [--model DIR] [--max-train N] [--max-test N]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
@@ -32,10 +34,29 @@ internal sealed class BenchVerb : IVerb
         new("onnx", null, false, "fp32 only: also export the model to ONNX and time ONNX Runtime (session batches, and ML.NET's ApplyOnnxModel one row per run) on the same inputs"),
         new("train", null, false, "measure pretraining updates (forward + backward + AdamW) instead of inference, on this architecture and on the default model's"),
         new("updates", null, true, "timed updates per training measurement (default 3, after one untimed)"),
+        new("pgb-root", null, true, "Plant Genomic Benchmark copy in the Hub layout <family>/<config>_{train,validation,test}.fa: run --task configs instead of timing"),
+        new("task", null, true, "with --pgb-root: configs to run (family/config, or a config name that one family has)", Repeatable: true),
+        new("method", null, true, "with --pgb-root: frozen-lightgbm (default), ia3, lora, full, or the 6-mer baseline kmer-lightgbm"),
+        CommonOptions.Model,
+        new("max-train", null, true, "with --pgb-root: use at most the first N training rows of each config"),
+        new("max-test", null, true, "with --pgb-root: use at most the first N validation and test rows of each config"),
+        new("epochs", null, true, "with --pgb-root and a fine-tuning method: passes over the training data (default 10)"),
+        new("max-steps", null, true, "with --pgb-root and a fine-tuning method: optimisation steps at most"),
+        new("batch-size", null, true, "with --pgb-root and a fine-tuning method: sequences per step (default 8)"),
+        new("seed", null, true, "with --pgb-root: random seed (default 42)"),
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        if (args.Has("pgb-root"))
+        {
+            return PgbBench.Run(args, stdout, stderr, cancellationToken);
+        }
+        string[] pgbOnly = ["task", "method", "model", "max-train", "max-test", "epochs", "max-steps", "batch-size", "seed"];
+        if (pgbOnly.FirstOrDefault(args.Has) is { } stray)
+        {
+            throw new UsageException($"--{stray} belongs to the benchmark runs: give --pgb-root DIR too (or leave --{stray} out to time the encoder).");
+        }
         var config = EsmConfig.AgroNT1B with
         {
             NumHiddenLayers = args.GetInt("layers", 4, 1, 64),

@@ -22,7 +22,7 @@ internal sealed class FinetuneVerb : IVerb
     public string Summary => "fine-tune AgroNT on a labelled FASTA task (ia3, lora, full, frozen-lightgbm or auto)";
 
     public string Usage => "agront finetune --train A.fa [--validation B.fa] --test C.fa --task binary|multilabel|regression|multiregression "
-        + "--method ia3|lora|full|frozen-lightgbm|auto|kmer-lightgbm [--model DIR] --out DIR";
+        + "--method ia3|lora|full|frozen-lightgbm|auto|kmer-lightgbm [--model DIR] --out DIR [--checkpoint-interval N] [--resume]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
@@ -46,6 +46,9 @@ internal sealed class FinetuneVerb : IVerb
         new("lora-targets", null, true, "comma-separated LoRA target modules (default query,value)"),
         new("pooling", null, true, "mean (default) or cls"),
         new("seed", null, true, "random seed (default 42)"),
+        new("checkpoint-interval", null, true, "steps between resumable checkpoints in OUT/checkpoints (ia3, lora, full); a checkpoint is also written at the end and on Ctrl+C"),
+        new("keep-checkpoints", null, true, "checkpoints kept (default 3)"),
+        new("resume", null, false, "continue from the newest complete checkpoint in OUT/checkpoints (same settings; --epochs and --max-steps may grow)"),
         CommonOptions.TokenizerMode, CommonOptions.LengthPolicy,
     ];
 
@@ -65,11 +68,26 @@ internal sealed class FinetuneVerb : IVerb
             throw new UsageException($"--method must be ia3, lora, full, frozen-lightgbm, auto or kmer-lightgbm, got '{method}'.");
         }
         string output = args.Require("out");
+        bool checkpoints = args.Has("checkpoint-interval") || args.Has("resume") || args.Has("keep-checkpoints");
+        if (checkpoints && method is "frozen-lightgbm" or "auto" or "kmer-lightgbm")
+        {
+            throw new UsageException($"--checkpoint-interval, --keep-checkpoints and --resume apply to --method ia3, lora and full; {method} has no training steps to resume.");
+        }
         var train = BenchmarkDataView.Open(args.Require("train"), problemType);
         var validation = args.Get("validation") is { } validationPath ? BenchmarkDataView.Open(validationPath, problemType, train.LabelCount) : null;
         var test = BenchmarkDataView.Open(args.Require("test"), problemType, train.LabelCount);
         int seed = args.GetInt("seed", 42);
         var options = FineTuningOptions(args, method, seed);
+        if (checkpoints)
+        {
+            options = options with
+            {
+                CheckpointFolder = Path.Combine(output, "checkpoints"),
+                CheckpointInterval = args.Has("checkpoint-interval") ? args.GetInt("checkpoint-interval", 0, 1) : null,
+                KeepCheckpoints = args.GetInt("keep-checkpoints", options.KeepCheckpoints, 1),
+                Resume = args.Has("resume"),
+            };
+        }
         Directory.CreateDirectory(output);
         string modelFolder = Path.Combine(output, "model");
 
@@ -101,7 +119,17 @@ internal sealed class FinetuneVerb : IVerb
             {
                 var trainer = new FineTuningTrainer(options);
                 var progress = new ProgressWriter(stderr, Name);
-                using var fitted = trainer.Fit(CommonOptions.ModelFolder(args), train, validation, progress, cancellationToken);
+                FineTunedModel fittedModel;
+                try
+                {
+                    fittedModel = trainer.Fit(CommonOptions.ModelFolder(args), train, validation, progress, cancellationToken);
+                }
+                catch (OperationCanceledException) when (progress.LastCheckpoint is { } checkpoint)
+                {
+                    stderr.WriteLine($"agront finetune: cancelled; checkpoint {checkpoint}. Run the same command with --resume to continue.");
+                    return 130;
+                }
+                using var fitted = fittedModel;
                 fitted.Save(modelFolder);
                 Plots.SaveTrainingCurve(Path.Combine(output, "training-curve.png"), fitted.History);
                 stderr.WriteLine($"agront finetune: {fitted.History.Steps} steps, kept step {fitted.History.BestStep}{(fitted.History.StoppedEarly ? " (stopped early)" : "")}; "
@@ -240,9 +268,21 @@ internal sealed class FinetuneVerb : IVerb
     {
         private TimeSpan _last = TimeSpan.Zero;
 
+        /// <summary>The folder of the newest checkpoint written, if any.</summary>
+        public string? LastCheckpoint { get; private set; }
+
         public void Report(FineTuningProgress value)
         {
-            if (value.ValidationLoss is { } loss)
+            if (value.Message is { } message)
+            {
+                stderr.WriteLine($"agront {verb}: {message}");
+            }
+            else if (value.Checkpoint is { } checkpoint)
+            {
+                LastCheckpoint = checkpoint;
+                stderr.WriteLine($"agront {verb}: step {value.Step}: checkpoint {checkpoint}");
+            }
+            else if (value.ValidationLoss is { } loss)
             {
                 stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"agront {verb}: epoch {value.Epoch} step {value.Step}: train loss {value.TrainLoss:0.####}, validation loss {loss:0.####}, {value.MetricName} {value.ValidationMetric:0.####}{(value.IsBest ? " (best)" : "")}"));

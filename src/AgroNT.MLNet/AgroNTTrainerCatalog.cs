@@ -60,7 +60,7 @@ public static class AgroNTTrainerCatalog
         return new AgroNTFineTuningEstimator(BenchmarkProblemType.Regression, options);
     }
 
-    private static AgroNTTrainerOptions Options(string modelFolder, string label, string sequence, FineTuningMethod method, int epochs) => new()
+    internal static AgroNTTrainerOptions Options(string modelFolder, string label, string sequence, FineTuningMethod method, int epochs) => new()
     {
         ModelFolder = modelFolder,
         LabelColumnName = label,

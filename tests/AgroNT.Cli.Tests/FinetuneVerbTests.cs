@@ -115,6 +115,39 @@ public sealed class FinetuneVerbTests : IDisposable
         Assert.Equal("id,label,prediction", File.ReadLines(Path.Combine(output, "predictions.csv")).First());
     }
 
+    [Fact]
+    public void Finetune_CheckpointThenResume_PredictsLikeOneUninterruptedRun()
+    {
+        string train = Subset("chloroplast_coding", "train", 16), validation = Subset("chloroplast_coding", "validation", 8), test = Subset("chloroplast_coding", "test", 8);
+        string[] common = ["finetune", "--model", SharedData.TinyModel, "--train", train, "--validation", validation, "--test", test,
+            "--task", "binary", "--method", "lora", "--batch-size", "4", "--patience", "10"];
+        string whole = _cli.PathOf("whole"), split = _cli.PathOf("split");
+
+        var uninterrupted = _cli.Run([.. common, "--out", whole, "--max-steps", "6"]);
+        var first = _cli.Run([.. common, "--out", split, "--max-steps", "3", "--checkpoint-interval", "2"]);
+        var again = _cli.Run([.. common, "--out", split, "--max-steps", "6", "--checkpoint-interval", "2"]);
+        var resumed = _cli.Run([.. common, "--out", split, "--max-steps", "6", "--checkpoint-interval", "2", "--resume"]);
+
+        Assert.True(uninterrupted.ExitCode == 0, uninterrupted.Stderr);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.Contains("step 2: checkpoint ", first.Stderr);
+        Assert.NotEqual(0, again.ExitCode);
+        Assert.Contains("already holds fine-tuning checkpoints", again.Stderr);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("resuming from " + Path.Combine(split, "checkpoints", "step-00000003"), resumed.Stderr);
+        Assert.Equal(File.ReadAllText(Path.Combine(whole, "predictions.csv")), File.ReadAllText(Path.Combine(split, "predictions.csv")));
+        Assert.Equal(["step-00000004", "step-00000006"], Directory.GetDirectories(Path.Combine(split, "checkpoints")).Select(Path.GetFileName).Order().Skip(1));
+    }
+
+    [Fact]
+    public void Finetune_ResumeWithAFrozenMethod_IsAUsageError()
+    {
+        var (code, _, stderr) = _cli.Run("finetune", "--train", "a.fa", "--test", "b.fa", "--task", "binary", "--method", "frozen-lightgbm", "--out", _cli.PathOf("x"), "--resume");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--resume apply to --method ia3, lora and full", stderr);
+    }
+
     [Theory]
     [InlineData("--task", "ranking", "--task must be binary, multilabel, regression or multiregression")]
     [InlineData("--method", "adapter", "--method must be ia3, lora, full, frozen-lightgbm, auto or kmer-lightgbm")]

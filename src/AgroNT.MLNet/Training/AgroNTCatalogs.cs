@@ -1,4 +1,6 @@
 using AgroNT.MLNet.Modeling;
+using AgroNT.MLNet.Training.FineTuning;
+using AgroNT.Transforms.Benchmarks;
 using Microsoft.ML;
 
 namespace AgroNT.MLNet.Training;
@@ -64,6 +66,50 @@ public sealed class AgroNTTrainers
             SequenceColumnName = sequenceColumnName,
             Training = new PretrainingOptions { OutputFolder = outputFolder, Config = config, MaxSteps = maxSteps },
         });
+
+    /// <summary>
+    /// Fine-tunes AgroNT for multi-label classification (IA3 by default): the fitted transformer adds a vector
+    /// <c>Score</c> of per-label probabilities and a Boolean vector <c>PredictedLabels</c> (probability &gt; 0.5).
+    /// </summary>
+    /// <param name="modelFolder">The AgroNT model: a Hugging Face folder or a cached Hub id.</param>
+    /// <param name="labelColumnName">A vector column of 0/1 Single (or Boolean) labels; its size is the label count.
+    /// <see cref="BenchmarkDataView"/> calls it <c>Labels</c>.</param>
+    /// <param name="sequenceColumnName">The DNA text column.</param>
+    /// <param name="method">IA3, LoRA or full fine-tuning.</param>
+    /// <param name="epochs">Passes over the training data.</param>
+    /// <returns>The estimator.</returns>
+    /// <example><code>
+    /// var train = BenchmarkDataView.Open("train.fa", BenchmarkProblemType.MultiLabelClassification);
+    /// using var model = mlContext.AgroNT().Trainers.MultiLabel(modelFolder).Fit(train);
+    /// IDataView scored = model.Transform(test);   // Score: float[K] probabilities, PredictedLabels: bool[K]
+    /// </code></example>
+    public AgroNTFineTuningEstimator MultiLabel(string modelFolder, string labelColumnName = "Labels", string sequenceColumnName = "Sequence",
+        FineTuningMethod method = FineTuningMethod.Ia3, int epochs = 10) =>
+        new(BenchmarkProblemType.MultiLabelClassification, AgroNTTrainerCatalog.Options(modelFolder, labelColumnName, sequenceColumnName, method, epochs));
+
+    /// <summary>Fine-tunes AgroNT for multi-label classification with every setting.</summary>
+    /// <param name="options">The settings; <see cref="AgroNTTrainerOptions.LabelColumnName"/> names a vector column.</param>
+    /// <returns>The estimator.</returns>
+    public AgroNTFineTuningEstimator MultiLabel(AgroNTTrainerOptions options) => new(BenchmarkProblemType.MultiLabelClassification, options);
+
+    /// <summary>
+    /// Fine-tunes AgroNT for multi-output regression (IA3 by default): the fitted transformer adds a vector
+    /// <c>Score</c> of predicted values, one per output, in the labels' units.
+    /// </summary>
+    /// <param name="modelFolder">The AgroNT model: a Hugging Face folder or a cached Hub id.</param>
+    /// <param name="labelColumnName">A vector column of Single targets; its size is the output count.</param>
+    /// <param name="sequenceColumnName">The DNA text column.</param>
+    /// <param name="method">IA3, LoRA or full fine-tuning.</param>
+    /// <param name="epochs">Passes over the training data.</param>
+    /// <returns>The estimator.</returns>
+    public AgroNTFineTuningEstimator MultiOutputRegression(string modelFolder, string labelColumnName = "Labels", string sequenceColumnName = "Sequence",
+        FineTuningMethod method = FineTuningMethod.Ia3, int epochs = 10) =>
+        new(BenchmarkProblemType.MultiOutputRegression, AgroNTTrainerCatalog.Options(modelFolder, labelColumnName, sequenceColumnName, method, epochs));
+
+    /// <summary>Fine-tunes AgroNT for multi-output regression with every setting.</summary>
+    /// <param name="options">The settings; <see cref="AgroNTTrainerOptions.LabelColumnName"/> names a vector column.</param>
+    /// <returns>The estimator.</returns>
+    public AgroNTFineTuningEstimator MultiOutputRegression(AgroNTTrainerOptions options) => new(BenchmarkProblemType.MultiOutputRegression, options);
 
     /// <summary>Masked-language-model pretraining with every setting given (continued pretraining: <see cref="PretrainingOptions.InitFrom"/>).</summary>
     /// <param name="options">The settings.</param>

@@ -41,6 +41,18 @@ public sealed class TrainingCheckpointStoreTests : IDisposable
     }
 
     [Fact]
+    public void FindNewestComplete_CheckpointOfTheOtherKindOfTraining_IsPassedOverNamingBothFormats()
+    {
+        Save(new TrainingCheckpointStore(_folder), 10);
+        var fineTuning = new TrainingCheckpointStore(_folder, TrainingCheckpointStore.FineTuningFormat);
+        var warnings = new List<string>();
+
+        Assert.Null(fineTuning.FindNewestComplete(warnings.Add));
+
+        Assert.Contains("'AgroNT.PretrainingCheckpoint' manifest, not 'AgroNT.FineTuningCheckpoint'", Assert.Single(warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Verify_SameLengthButAlteredBytes_FailsOnTheHash()
     {
         var store = new TrainingCheckpointStore(_folder);

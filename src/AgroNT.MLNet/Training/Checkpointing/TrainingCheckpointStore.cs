@@ -33,12 +33,18 @@ internal sealed class TrainingCheckpointStore
     public const string ManifestFileName = "manifest.json";
     private const string Prefix = "step-";
     private const string TemporaryMarker = ".tmp-";
-    private const string Format = "AgroNT.PretrainingCheckpoint";
+    /// <summary>The manifest format name of pretraining checkpoints.</summary>
+    public const string PretrainingFormat = "AgroNT.PretrainingCheckpoint";
+    /// <summary>The manifest format name of fine-tuning checkpoints.</summary>
+    public const string FineTuningFormat = "AgroNT.FineTuningCheckpoint";
     private const int FormatVersion = 1;
+    private readonly string _format;
 
-    public TrainingCheckpointStore(string folder)
+    /// <summary>Opens a checkpoint folder whose manifests carry <paramref name="format"/> (pretraining by default).</summary>
+    public TrainingCheckpointStore(string folder, string format = PretrainingFormat)
     {
         Folder = Path.GetFullPath(folder);
+        _format = format;
     }
 
     public string Folder { get; }
@@ -63,7 +69,7 @@ internal sealed class TrainingCheckpointStore
                     ["sha256"] = Hash(path),
                 });
             }
-            var manifest = new JsonObject { ["format"] = Format, ["formatVersion"] = FormatVersion, ["step"] = step, ["files"] = files };
+            var manifest = new JsonObject { ["format"] = _format, ["formatVersion"] = FormatVersion, ["step"] = step, ["files"] = files };
             WriteDurably(Path.Combine(temporary, ManifestFileName), manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             string final = Path.Combine(Folder, name);
             if (Directory.Exists(final))
@@ -111,7 +117,7 @@ internal sealed class TrainingCheckpointStore
     {
         foreach (var checkpoint in List())
         {
-            string? problem = Verify(checkpoint);
+            string? problem = Verify(checkpoint, _format);
             if (problem is null)
             {
                 return checkpoint;
@@ -122,7 +128,7 @@ internal sealed class TrainingCheckpointStore
     }
 
     /// <summary>Checks the manifest and every file's size and hash; returns what is wrong, or null.</summary>
-    public static string? Verify(TrainingCheckpoint checkpoint)
+    public static string? Verify(TrainingCheckpoint checkpoint, string format = PretrainingFormat)
     {
         string manifestPath = Path.Combine(checkpoint.Folder, ManifestFileName);
         if (!File.Exists(manifestPath))
@@ -138,9 +144,9 @@ internal sealed class TrainingCheckpointStore
         {
             return $"manifest.json is not valid JSON: {e.Message}";
         }
-        if (manifest["format"]?.GetValue<string>() != Format)
+        if (manifest["format"]?.GetValue<string>() is var found && found != format)
         {
-            return "manifest.json is not a pretraining checkpoint manifest";
+            return $"manifest.json is a '{found}' manifest, not '{format}'";
         }
         if (manifest["formatVersion"]?.GetValue<int>() is not int version || version > FormatVersion)
         {

@@ -8,6 +8,9 @@ namespace AgroNT.MLNet.Training.FineTuning;
 /// A fine-tuned AgroNT model as an ML.NET transformer: appends <c>Score</c> (and for binary classification
 /// <c>Probability</c> and <c>PredictedLabel</c>) to its input, in ML.NET's conventions (the binary score is the logit,
 /// the probability its sigmoid, the predicted label <c>Score &gt; 0</c>; the regression score is the predicted value).
+/// Multi-output models append a vector <c>Score</c> of K values instead: per-label probabilities for multi-label
+/// classification, with a Boolean vector <c>PredictedLabels</c> (probability &gt; 0.5), and per-output values in the
+/// labels' units for multi-output regression.
 /// </summary>
 /// <remarks>
 /// Output is lazy and batched: a cursor reads ahead a batch of sequences through a second input cursor, predicts them
@@ -25,6 +28,9 @@ public sealed class AgroNTPredictionTransformer : ITransformer, IDisposable
 
     /// <summary>The predicted label column's name (binary classification).</summary>
     public const string PredictedLabelColumnName = "PredictedLabel";
+
+    /// <summary>The predicted labels column's name (multi-label classification: a Boolean vector, one per label).</summary>
+    public const string PredictedLabelsColumnName = "PredictedLabels";
 
     internal AgroNTPredictionTransformer(FineTunedModel model, string sequenceColumnName, int batchSize)
     {
@@ -53,11 +59,6 @@ public sealed class AgroNTPredictionTransformer : ITransformer, IDisposable
     public static AgroNTPredictionTransformer Load(string folder, string sequenceColumnName = "Sequence", int batchSize = 16)
     {
         var model = FineTunedModel.Load(folder);
-        if (!model.ProblemType.IsSingleOutput())
-        {
-            model.Dispose();
-            throw new NotSupportedException($"{folder} holds a {model.ProblemType} model; the ML.NET transformer covers binary classification and regression. Use FineTunedModel.Load.");
-        }
         return new AgroNTPredictionTransformer(model, sequenceColumnName, batchSize);
     }
 
@@ -97,8 +98,12 @@ public sealed class AgroNTPredictionTransformer : ITransformer, IDisposable
     /// <summary>Disposes the model.</summary>
     public void Dispose() => Model.Dispose();
 
-    internal static string[] OutputColumnNames(BenchmarkProblemType problemType) =>
-        problemType == BenchmarkProblemType.BinaryClassification ? [ScoreColumnName, ProbabilityColumnName, PredictedLabelColumnName] : [ScoreColumnName];
+    internal static string[] OutputColumnNames(BenchmarkProblemType problemType) => problemType switch
+    {
+        BenchmarkProblemType.BinaryClassification => [ScoreColumnName, ProbabilityColumnName, PredictedLabelColumnName],
+        BenchmarkProblemType.MultiLabelClassification => [ScoreColumnName, PredictedLabelsColumnName],
+        _ => [ScoreColumnName],
+    };
 }
 
 /// <summary>The output schema for one input schema: the input's columns, then the score columns.</summary>
@@ -115,14 +120,26 @@ internal sealed class PredictionBindings
         {
             throw new ArgumentOutOfRangeException("sequence column", $"The sequence column '{Sequence.Name}' has type {Sequence.Type}; expected a scalar Text column of DNA.");
         }
-        Binary = transformer.Model.ProblemType == BenchmarkProblemType.BinaryClassification;
+        ProblemType = transformer.Model.ProblemType;
+        int outputs = transformer.Model.OutputCount;
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
-        builder.AddColumn(AgroNTPredictionTransformer.ScoreColumnName, NumberDataViewType.Single);
-        if (Binary)
+        if (ProblemType.IsSingleOutput())
+        {
+            builder.AddColumn(AgroNTPredictionTransformer.ScoreColumnName, NumberDataViewType.Single);
+        }
+        else
+        {
+            builder.AddColumn(AgroNTPredictionTransformer.ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, outputs));
+        }
+        if (ProblemType == BenchmarkProblemType.BinaryClassification)
         {
             builder.AddColumn(AgroNTPredictionTransformer.ProbabilityColumnName, NumberDataViewType.Single);
             builder.AddColumn(AgroNTPredictionTransformer.PredictedLabelColumnName, BooleanDataViewType.Instance);
+        }
+        else if (ProblemType == BenchmarkProblemType.MultiLabelClassification)
+        {
+            builder.AddColumn(AgroNTPredictionTransformer.PredictedLabelsColumnName, new VectorDataViewType(BooleanDataViewType.Instance, outputs));
         }
         OutputSchema = builder.ToSchema();
     }
@@ -135,7 +152,7 @@ internal sealed class PredictionBindings
 
     public DataViewSchema.Column Sequence { get; }
 
-    public bool Binary { get; }
+    public BenchmarkProblemType ProblemType { get; }
 
     public int ScoreIndex => InputSchema.Count;
 
@@ -159,22 +176,58 @@ internal sealed class PredictionBindings
         return active;
     }
 
-    /// <summary>The getter of an appended column over a function giving the current row's score.</summary>
-    public ValueGetter<TValue> OutputGetter<TValue>(DataViewSchema.Column column, bool[] active, Func<float> score)
+    /// <summary>
+    /// The getter of an appended column over a function giving the current row's scores (the model's
+    /// <see cref="FineTunedModel.PredictScores"/>: logits for classification, values for regression).
+    /// </summary>
+    public ValueGetter<TValue> OutputGetter<TValue>(DataViewSchema.Column column, bool[] active, Func<float[]> scores)
     {
         if (!active[column.Index])
         {
             throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor or row was created; include it in the active columns.");
         }
-        Delegate getter = (column.Index - ScoreIndex) switch
+        int offset = column.Index - ScoreIndex;
+        Delegate getter = ProblemType switch
         {
-            0 => (ValueGetter<float>)((ref float value) => value = score()),
-            1 => (ValueGetter<float>)((ref float value) => value = 1f / (1f + MathF.Exp(-score()))),
-            _ => (ValueGetter<bool>)((ref bool value) => value = score() > 0),
+            BenchmarkProblemType.MultiLabelClassification when offset == 0 => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+            {
+                float[] logits = scores();
+                var editor = VBufferEditor.Create(ref value, logits.Length);
+                for (int i = 0; i < logits.Length; i++)
+                {
+                    editor.Values[i] = Sigmoid(logits[i]);
+                }
+                value = editor.Commit();
+            }),
+            BenchmarkProblemType.MultiLabelClassification => (ValueGetter<VBuffer<bool>>)((ref VBuffer<bool> value) =>
+            {
+                float[] logits = scores();
+                var editor = VBufferEditor.Create(ref value, logits.Length);
+                for (int i = 0; i < logits.Length; i++)
+                {
+                    editor.Values[i] = logits[i] > 0;
+                }
+                value = editor.Commit();
+            }),
+            BenchmarkProblemType.MultiOutputRegression => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+            {
+                float[] values = scores();
+                var editor = VBufferEditor.Create(ref value, values.Length);
+                values.CopyTo(editor.Values);
+                value = editor.Commit();
+            }),
+            _ => offset switch
+            {
+                0 => (ValueGetter<float>)((ref float value) => value = scores()[0]),
+                1 => (ValueGetter<float>)((ref float value) => value = Sigmoid(scores()[0])),
+                _ => (ValueGetter<bool>)((ref bool value) => value = scores()[0] > 0),
+            },
         };
         return getter as ValueGetter<TValue>
             ?? throw new InvalidOperationException($"Column '{column.Name}' holds {column.Type}; a getter for {typeof(TValue).Name} was requested.");
     }
+
+    private static float Sigmoid(float logit) => 1f / (1f + MathF.Exp(-logit));
 }
 
 /// <summary>The lazy output of <see cref="AgroNTPredictionTransformer.Transform"/>.</summary>
@@ -261,7 +314,7 @@ internal sealed class PredictionCursor : DataViewRowCursor
     public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
         column.Index < _bindings.InputSchema.Count
             ? _input.GetGetter<TValue>(_input.Schema[column.Index])
-            : _bindings.OutputGetter<TValue>(column, _active, () => _scores[_index][0]);
+            : _bindings.OutputGetter<TValue>(column, _active, () => _scores[_index]);
 
     protected override void Dispose(bool disposing)
     {
@@ -297,7 +350,7 @@ internal sealed class PredictionMapper(PredictionBindings bindings) : IRowToRowM
             : null;
 
         private long _position = -1;
-        private float _score;
+        private float[] _scores = [];
 
         public override long Position => input.Position;
 
@@ -315,17 +368,17 @@ internal sealed class PredictionMapper(PredictionBindings bindings) : IRowToRowM
                 ? input.GetGetter<TValue>(input.Schema[column.Index])
                 : bindings.OutputGetter<TValue>(column, active, Score);
 
-        private float Score()
+        private float[] Score()
         {
             // A row without a position (< 0), as prediction engines give, may change at any time: never cached.
             if (_position < 0 || _position != input.Position)
             {
                 ReadOnlyMemory<char> text = default;
                 _sequence!(ref text);
-                _score = bindings.Transformer.Model.PredictScores([text.ToString()], 1)[0][0];
+                _scores = bindings.Transformer.Model.PredictScores([text.ToString()], 1)[0];
                 _position = input.Position;
             }
-            return _score;
+            return _scores;
         }
     }
 }

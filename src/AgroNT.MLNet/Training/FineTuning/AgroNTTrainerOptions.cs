@@ -1,6 +1,9 @@
 namespace AgroNT.MLNet.Training.FineTuning;
 
-/// <summary>Options of the ML.NET fine-tuning trainers (<c>mlContext.BinaryClassification.Trainers.AgroNT</c>, <c>mlContext.Regression.Trainers.AgroNT</c>).</summary>
+/// <summary>
+/// Options of the ML.NET fine-tuning trainers (<c>mlContext.BinaryClassification.Trainers.AgroNT</c>,
+/// <c>mlContext.Regression.Trainers.AgroNT</c>, <c>mlContext.AgroNT().Trainers.MultiLabel</c> and <c>.MultiOutputRegression</c>).
+/// </summary>
 public sealed record AgroNTTrainerOptions
 {
     /// <summary>The AgroNT model to fine-tune: a Hugging Face folder or a cached Hub id.</summary>
@@ -9,7 +12,11 @@ public sealed record AgroNTTrainerOptions
     /// <summary>The text column holding DNA. Default <c>Sequence</c>.</summary>
     public string SequenceColumnName { get; init; } = "Sequence";
 
-    /// <summary>The label column: Boolean (or 0/1 Single) for binary classification, Single for regression. Default <c>Label</c>.</summary>
+    /// <summary>
+    /// The label column: Boolean (or 0/1 Single) for binary classification, Single for regression, a vector of 0/1
+    /// Single (or Boolean) for multi-label and of Single for multi-output regression. Default <c>Label</c>; the
+    /// multi-output catalog methods' short overloads default to <c>Labels</c>.
+    /// </summary>
     public string LabelColumnName { get; init; } = "Label";
 
     /// <summary>Method, optimisation and early-stopping settings.</summary>

@@ -73,6 +73,12 @@ public sealed class FineTunedModel : IDisposable
     /// <summary>Every parameter used for a prediction: encoder (without the unused MLM head), adapters and head.</summary>
     public long TotalParameterCount => Model.Network.Esm.parameters().Sum(p => p.numel()) + _adapters.ParameterCount + Head.parameters().Sum(p => p.numel());
 
+    /// <summary>Per-output mean subtracted from regression targets while training (0 for classification).</summary>
+    internal IReadOnlyList<float> TargetMean => _targetMean;
+
+    /// <summary>Per-output scale dividing regression targets while training (1 for classification).</summary>
+    internal IReadOnlyList<float> TargetScale => _targetScale;
+
     /// <summary>The adapter parameters by name (empty for full fine-tuning).</summary>
     internal IReadOnlyList<(string Name, Parameter Parameter)> AdapterParameters => _adapters.NamedParameters;
 
@@ -279,7 +285,7 @@ public sealed class FineTunedModel : IDisposable
         SetTraining(false);
     }
 
-    private static void SaveTensors(IEnumerable<KeyValuePair<string, Tensor>> tensors, string path)
+    internal static void SaveTensors(IEnumerable<KeyValuePair<string, Tensor>> tensors, string path)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -287,7 +293,7 @@ public sealed class FineTunedModel : IDisposable
         CheckpointWriter.SaveSafeTensors(cpu, path, new Dictionary<string, string> { ["format"] = "pt" });
     }
 
-    private static void LoadTensors(string path, IEnumerable<(string Name, Tensor Target)> targets)
+    internal static void LoadTensors(string path, IEnumerable<(string Name, Tensor Target)> targets)
     {
         if (!File.Exists(path))
         {

@@ -76,6 +76,27 @@ public sealed record FineTuningOptions
     /// </summary>
     public bool StandardizeTargets { get; init; } = true;
 
+    /// <summary>
+    /// Folder for resumable checkpoints (<c>step-NNNNNNNN/</c>: trainable weights, optimiser state, best-so-far
+    /// parameters, data position and early-stopping state, verified by SHA-256); <see langword="null"/> (the default)
+    /// writes none. With a folder, a checkpoint is also written at the end of training and when training is cancelled.
+    /// </summary>
+    public string? CheckpointFolder { get; init; }
+
+    /// <summary>Steps between checkpoints; <see langword="null"/> (the default) writes them only at the end and on cancellation.</summary>
+    public int? CheckpointInterval { get; init; }
+
+    /// <summary>Checkpoints kept (the newest); older ones are deleted. Default 3.</summary>
+    public int KeepCheckpoints { get; init; } = 3;
+
+    /// <summary>
+    /// Continue from the newest complete checkpoint in <see cref="CheckpointFolder"/> (a damaged one is reported and
+    /// the previous one used; none at all starts from the beginning). Without it, a folder that already holds
+    /// checkpoints is refused rather than overwritten. The settings that shape training must match the checkpoint's;
+    /// <see cref="Epochs"/>, <see cref="MaxSteps"/>, <see cref="Patience"/> and the reporting and checkpoint intervals may change.
+    /// </summary>
+    public bool Resume { get; init; }
+
     /// <summary>The learning rate in force for the encoder-side parameters.</summary>
     public double EffectiveLearningRate => LearningRate ?? Method switch
     {
@@ -100,6 +121,12 @@ public sealed record FineTuningOptions
         Check(EffectiveLearningRate > 0 && HeadLearningRate > 0, nameof(LearningRate), LearningRate, "learning rates must be positive");
         Check(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "must not be negative");
         Check(MaxGradientNorm is null or > 0, nameof(MaxGradientNorm), MaxGradientNorm, "must be positive");
+        Check(CheckpointInterval is null or > 0, nameof(CheckpointInterval), CheckpointInterval, "must be positive");
+        Check(KeepCheckpoints > 0, nameof(KeepCheckpoints), KeepCheckpoints, "must be positive");
+        if (Resume && CheckpointFolder is null)
+        {
+            throw new ArgumentException("Resume needs a CheckpointFolder to resume from.", nameof(Resume));
+        }
         if (Method == FineTuningMethod.Lora)
         {
             Check(Lora.Rank > 0, "Lora.Rank", Lora.Rank, "must be positive");

@@ -11,7 +11,17 @@ namespace AgroNT.MLNet.Training.FineTuning;
 /// <param name="IsBest">Whether this validation is the best so far (its parameters are kept).</param>
 /// <param name="Elapsed">Time since training started.</param>
 public sealed record FineTuningProgress(
-    int Epoch, long Step, long? TotalSteps, double TrainLoss, double? ValidationLoss, double? ValidationMetric, string MetricName, bool IsBest, TimeSpan Elapsed);
+    int Epoch, long Step, long? TotalSteps, double TrainLoss, double? ValidationLoss, double? ValidationMetric, string MetricName, bool IsBest, TimeSpan Elapsed)
+{
+    /// <summary>On a report made right after a checkpoint was written: its folder; otherwise <see langword="null"/>.</summary>
+    public string? Checkpoint { get; init; }
+
+    /// <summary>
+    /// A note about checkpoints (a damaged checkpoint passed over, a resume position, nothing to resume from); on such
+    /// reports no training happened since the previous one. Otherwise <see langword="null"/>.
+    /// </summary>
+    public string? Message { get; init; }
+}
 
 /// <summary>One point of the training curve.</summary>
 /// <param name="Step">Optimisation steps done.</param>

@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgroNT.MLNet.Training.Checkpointing;
 using AgroNT.Transforms.Benchmarks;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -9,7 +13,8 @@ namespace AgroNT.MLNet.Training.FineTuning;
 /// <summary>
 /// Fine-tunes AgroNT on a labelled task (binary, multi-label, regression or multi-output regression) with IA3, LoRA or
 /// full fine-tuning: a task head on the pooled encoder output, AdamW, validation-based early stopping that keeps the
-/// best validation's parameters, progress reports and cancellation.
+/// best validation's parameters, progress reports, cancellation, and resumable checkpoints
+/// (<see cref="FineTuningOptions.CheckpointFolder"/>: k steps + resume + k steps give the weights of 2k steps).
 /// </summary>
 /// <remarks>
 /// Losses: binary cross-entropy on logits for classification (each label independently for multi-label), mean
@@ -19,6 +24,9 @@ namespace AgroNT.MLNet.Training.FineTuning;
 /// </remarks>
 public sealed class FineTuningTrainer
 {
+    private const string BestFileName = "best.safetensors";
+    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
+
     /// <summary>Creates a trainer.</summary>
     /// <param name="options">The settings; defaults (IA3, 10 epochs, batch 8) when <see langword="null"/>.</param>
     /// <exception cref="ArgumentException">A setting is out of range.</exception>
@@ -111,7 +119,6 @@ public sealed class FineTuningTrainer
         var (mean, scale) = problemType.IsClassification() || !Options.StandardizeTargets
             ? (Enumerable.Repeat(0f, outputCount).ToArray(), Enumerable.Repeat(1f, outputCount).ToArray())
             : TargetStatistics(train, outputCount, cancellationToken);
-        torch.manual_seed(Options.Seed);
         var head = new SequenceTaskHead(model.Config.HiddenSize, outputCount, model.Config.HiddenDropoutProb, model.Device, model.DType);
         EncoderAdapters adapters;
         try
@@ -131,6 +138,7 @@ public sealed class FineTuningTrainer
         var fitted = new FineTunedModel(model, head, adapters, problemType, outputCount, Options.Pooling, Options.Lora, mean, scale);
         try
         {
+            Initialize(head, adapters, model.Config.HiddenSize);
             fitted.History = new Run(this, fitted, progress, cancellationToken).Train(train, validation);
             fitted.Freeze();
             return fitted;
@@ -141,6 +149,25 @@ public sealed class FineTuningTrainer
             adapters.Dispose();
             head.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Draws the head's weights and LoRA's A matrices (PyTorch's Linear default: uniform in +-1/sqrt(fan-in)) from a
+    /// generator of the trainer's own, seeded with <see cref="FineTuningOptions.Seed"/>: torch's global generator is
+    /// shared by every thread, so another model built at the same time would change them.
+    /// </summary>
+    private void Initialize(SequenceTaskHead head, EncoderAdapters adapters, long hiddenSize)
+    {
+        using var generator = new Generator(unchecked((ulong)Options.Seed));
+        using var noGrad = no_grad();
+        var targets = head.parameters().Select(p => (p, hiddenSize))
+            .Concat(adapters.NamedParameters.Where(p => p.Name.EndsWith(".lora_A.weight", StringComparison.Ordinal)).Select(p => (p.Parameter, p.Parameter.shape[1])));
+        foreach (var (parameter, fanIn) in targets)
+        {
+            double bound = 1 / Math.Sqrt(fanIn);
+            using var values = empty(parameter.shape, ScalarType.Float32).uniform_(-bound, bound, generator);
+            parameter.copy_(values);
         }
     }
 
@@ -185,19 +212,24 @@ public sealed class FineTuningTrainer
         }
     }
 
-    /// <summary>One training run: optimisers, loop state and the best parameters so far.</summary>
+    /// <summary>One training run: optimisers, loop state, the best parameters so far and checkpoints.</summary>
     private sealed class Run
     {
+        private const ulong ShuffleStream = 1;
+        private const ulong DropoutStream = 2;
         private readonly FineTuningOptions _options;
         private readonly FineTunedModel _fitted;
         private readonly IProgress<FineTuningProgress>? _progress;
         private readonly CancellationToken _cancellationToken;
         private readonly List<Parameter> _trainable;
-        private readonly List<OptimizerHelper> _optimizers = [];
+        private readonly List<string> _trainableNames;
+        private readonly List<AdamW> _optimizers = [];
         private readonly List<TrainingCurvePoint> _points = [];
         private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private readonly Random _random;
+        private readonly ulong _seed;
         private readonly string _metricName;
+        private readonly TrainingCheckpointStore? _store;
+        private readonly JsonObject _settings;
         private List<Tensor>? _best;
         private double _bestLoss = double.PositiveInfinity;
         private long _bestStep;
@@ -207,6 +239,15 @@ public sealed class FineTuningTrainer
         private double _lossSum;
         private int _lossCount;
         private double _lastTrainLoss = double.NaN;
+        private double _previousSeconds;
+        // The data position: the epoch under way and the batches of it already trained on. It moves to the next
+        // epoch only once the epoch's closing validation is done, so a checkpoint between the two repeats it.
+        private int _epoch = 1;
+        private long _batchesTaken;
+        private bool _stoppedEarly;
+        // A checkpoint written while an interval validation was cancelled: the resumed run validates first.
+        private bool _pendingValidation;
+        private bool _dirty;
 
         public Run(FineTuningTrainer trainer, FineTunedModel fitted, IProgress<FineTuningProgress>? progress, CancellationToken cancellationToken)
         {
@@ -214,7 +255,7 @@ public sealed class FineTuningTrainer
             _fitted = fitted;
             _progress = progress;
             _cancellationToken = cancellationToken;
-            _random = new Random(_options.Seed);
+            _seed = unchecked((ulong)_options.Seed);
             _metricName = fitted.ProblemType switch
             {
                 BenchmarkProblemType.BinaryClassification => "auroc",
@@ -229,19 +270,26 @@ public sealed class FineTuningTrainer
             {
                 parameter.requires_grad = false;
             }
-            List<Parameter> encoderSide = full ? [.. network.Esm.parameters()] : [.. fitted.AdapterParameters.Select(p => p.Parameter)];
-            List<Parameter> head = [.. fitted.Head.parameters()];
-            foreach (var parameter in encoderSide.Concat(head))
+            List<(string Name, Parameter Parameter)> encoderSide = full
+                ? [.. network.Esm.named_parameters().Select(p => ("esm." + p.name, p.parameter))]
+                : [.. fitted.AdapterParameters];
+            List<(string Name, Parameter Parameter)> head = [.. fitted.Head.named_parameters().Select(p => ("classifier." + p.name, p.parameter))];
+            foreach (var (_, parameter) in encoderSide.Concat(head))
             {
                 parameter.requires_grad = true;
             }
-            _trainable = [.. encoderSide, .. head];
+            _trainable = [.. encoderSide.Concat(head).Select(p => p.Parameter)];
+            _trainableNames = [.. encoderSide.Concat(head).Select(p => p.Name)];
             // Decoupled decay for matrices only: biases, LayerNorms and IA3 scales (which start at 1) are not decayed.
-            AddOptimizer(encoderSide.Where(p => p.dim() >= 2), _options.EffectiveLearningRate, _options.WeightDecay);
-            AddOptimizer(encoderSide.Where(p => p.dim() < 2), _options.EffectiveLearningRate, 0);
-            AddOptimizer(head.Where(p => p.dim() >= 2), _options.HeadLearningRate, _options.WeightDecay);
-            AddOptimizer(head.Where(p => p.dim() < 2), _options.HeadLearningRate, 0);
+            AddOptimizer(encoderSide.Select(p => p.Parameter).Where(p => p.dim() >= 2), _options.EffectiveLearningRate, _options.WeightDecay);
+            AddOptimizer(encoderSide.Select(p => p.Parameter).Where(p => p.dim() < 2), _options.EffectiveLearningRate, 0);
+            AddOptimizer(head.Select(p => p.Parameter).Where(p => p.dim() >= 2), _options.HeadLearningRate, _options.WeightDecay);
+            AddOptimizer(head.Select(p => p.Parameter).Where(p => p.dim() < 2), _options.HeadLearningRate, 0);
+            _store = _options.CheckpointFolder is { } folder ? new TrainingCheckpointStore(folder, TrainingCheckpointStore.FineTuningFormat) : null;
+            _settings = Settings();
         }
+
+        private double ElapsedSeconds => _previousSeconds + _clock.Elapsed.TotalSeconds;
 
         public FineTuningHistory Train(IEnumerable<BenchmarkExample> train, IEnumerable<BenchmarkExample>? validation)
         {
@@ -274,25 +322,58 @@ public sealed class FineTuningTrainer
                 long perEpoch = (n + _options.BatchSize - 1) / _options.BatchSize;
                 _totalSteps = Math.Min(perEpoch * _options.Epochs, _options.MaxSteps ?? long.MaxValue);
             }
-            bool stoppedEarly = false;
-            int lastEpoch = 1;
-            for (int epoch = 1; epoch <= _options.Epochs && !stoppedEarly && !StepLimitReached; epoch++)
+            _settings["validation"] = validation is not null;
+            if (_store is not null)
             {
+                if (_options.Resume)
+                {
+                    Restore();
+                }
+                else if (_store.List().Count > 0)
+                {
+                    throw new InvalidOperationException(
+                        $"{_store.Folder} already holds fine-tuning checkpoints of an earlier run: continue it with Resume (--resume), or choose another checkpoint folder.");
+                }
+            }
+            _clock.Restart();
+            if (_pendingValidation)
+            {
+                _pendingValidation = false;
+                _stoppedEarly = Validate(_epoch, validation!, atInterval: true);
+            }
+            int startEpoch = _epoch;
+            long skip = _batchesTaken;
+            int lastEpoch = Math.Min(_epoch, _options.Epochs);
+            for (int epoch = startEpoch; epoch <= _options.Epochs && !_stoppedEarly; epoch++)
+            {
+                long taken = epoch == startEpoch ? skip : 0;
+                if (StepLimitReached && taken == 0)
+                {
+                    break;
+                }
                 lastEpoch = epoch;
-                bool any = false;
-                foreach (var batch in Batches(Shuffled(train)))
+                _epoch = epoch;
+                _batchesTaken = taken;
+                bool any = taken > 0;
+                foreach (var batch in StepLimitReached ? [] : Batches(Shuffled(train, epoch)).Skip(checked((int)taken)))
                 {
                     any = true;
+                    StopIfCancelled();
                     TrainStep(batch);
+                    _batchesTaken++;
                     if (_step % _options.ReportInterval == 0)
                     {
                         Report(epoch, validationLoss: null, metric: null, isBest: false);
                     }
                     if (validation is not null && _options.EvaluationInterval is { } interval && _step % interval == 0)
                     {
-                        stoppedEarly = Validate(epoch, validation);
+                        _stoppedEarly = Validate(epoch, validation, atInterval: true);
                     }
-                    if (stoppedEarly || StepLimitReached)
+                    if (_options.CheckpointInterval is { } every && _step % every == 0)
+                    {
+                        WriteCheckpoint(epoch);
+                    }
+                    if (_stoppedEarly || StepLimitReached)
                     {
                         break;
                     }
@@ -301,11 +382,34 @@ public sealed class FineTuningTrainer
                 {
                     throw new ArgumentException("The training data has no examples.", nameof(train));
                 }
-                if (validation is not null && _options.EvaluationInterval is null && !stoppedEarly)
+                if (validation is not null && _options.EvaluationInterval is null && !_stoppedEarly)
                 {
-                    stoppedEarly = Validate(epoch, validation);
+                    if (StepLimitReached)
+                    {
+                        // The step limit cut the epoch: this closing validation is this run's alone. The final checkpoint
+                        // is the state before it, so a run resumed with more steps goes on as an uninterrupted one would.
+                        WriteCheckpoint(epoch);
+                        _stoppedEarly = Validate(epoch, validation, atInterval: false);
+                        _dirty = false;
+                    }
+                    else
+                    {
+                        _stoppedEarly = Validate(epoch, validation, atInterval: false);
+                    }
+                }
+                if (StepLimitReached)
+                {
+                    break;
+                }
+                if (!_stoppedEarly)
+                {
+                    _epoch = epoch + 1;
+                    _batchesTaken = 0;
+                    _dirty = true;
                 }
             }
+            // Before the closing loss report, so that a run resumed from this checkpoint accumulates its loss as an uninterrupted one would.
+            WriteCheckpoint(lastEpoch);
             if (_lossCount > 0)
             {
                 Report(lastEpoch, validationLoss: null, metric: null, isBest: false);
@@ -322,7 +426,7 @@ public sealed class FineTuningTrainer
             {
                 _bestStep = _step;
             }
-            return new FineTuningHistory(_points, _metricName, _step, _bestStep, _best is null ? null : _bestLoss, stoppedEarly, _clock.Elapsed);
+            return new FineTuningHistory(_points, _metricName, _step, _bestStep, _best is null ? null : _bestLoss, _stoppedEarly, TimeSpan.FromSeconds(ElapsedSeconds));
         }
 
         private bool StepLimitReached => _options.MaxSteps is { } max && _step >= max;
@@ -336,10 +440,21 @@ public sealed class FineTuningTrainer
             }
         }
 
+        /// <summary>On cancellation: writes a checkpoint (when checkpointing) and throws.</summary>
+        private void StopIfCancelled()
+        {
+            if (_cancellationToken.IsCancellationRequested)
+            {
+                WriteCheckpoint(_epoch);
+                _cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+
         private void TrainStep(IReadOnlyList<BenchmarkExample> batch)
         {
-            _cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
+            // Dropout draws from torch's generator, seeded per step so that a resumed run draws what an uninterrupted one would.
+            torch.manual_seed(unchecked((long)CounterRandom.Derive(_seed, DropoutStream, (ulong)_step)));
             _fitted.SetTraining(true);
             var (ids, mask) = Tokenize(batch);
             var outputs = _fitted.Forward(ids, mask);
@@ -358,12 +473,13 @@ public sealed class FineTuningTrainer
                 optimizer.step();
             }
             _step++;
+            _dirty = true;
             _lossSum += loss.to(ScalarType.Float64).item<double>();
             _lossCount++;
         }
 
         /// <summary>Runs a validation; returns whether training should stop (patience exhausted).</summary>
-        private bool Validate(int epoch, IEnumerable<BenchmarkExample> validation)
+        private bool Validate(int epoch, IEnumerable<BenchmarkExample> validation, bool atInterval)
         {
             double lossSum = 0;
             int examples = 0;
@@ -371,7 +487,13 @@ public sealed class FineTuningTrainer
             var predictions = new List<float>();
             foreach (var batch in Batches(validation))
             {
-                _cancellationToken.ThrowIfCancellationRequested();
+                if (_cancellationToken.IsCancellationRequested)
+                {
+                    // A closing validation is repeated anyway (the position is still inside its epoch); an interval one is flagged.
+                    _pendingValidation = atInterval;
+                    _dirty = true;
+                    StopIfCancelled();
+                }
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
                 _fitted.SetTraining(false);
@@ -390,6 +512,7 @@ public sealed class FineTuningTrainer
             {
                 throw new ArgumentException("The validation data has no examples.", nameof(validation));
             }
+            _dirty = true;
             double loss = lossSum / examples;
             double metric = HeadlineMetric(labels.ToArray(), predictions.ToArray());
             bool improved = loss < _bestLoss;
@@ -398,18 +521,7 @@ public sealed class FineTuningTrainer
                 _bestLoss = loss;
                 _bestStep = _step;
                 _sinceBest = 0;
-                using var noGrad = no_grad();
-                if (_best is null)
-                {
-                    _best = [.. _trainable.Select(p => p.detach().clone())];
-                }
-                else
-                {
-                    for (int i = 0; i < _trainable.Count; i++)
-                    {
-                        _best[i].copy_(_trainable[i]);
-                    }
-                }
+                CopyToBest();
             }
             else
             {
@@ -418,6 +530,178 @@ public sealed class FineTuningTrainer
             Report(epoch, loss, metric, improved);
             return _sinceBest >= _options.Patience;
         }
+
+        private void CopyToBest()
+        {
+            using var noGrad = no_grad();
+            if (_best is null)
+            {
+                _best = [.. _trainable.Select(p => p.detach().clone())];
+            }
+            else
+            {
+                for (int i = 0; i < _trainable.Count; i++)
+                {
+                    _best[i].copy_(_trainable[i]);
+                }
+            }
+        }
+
+        private void WriteCheckpoint(int epoch)
+        {
+            if (_store is null || !_dirty)
+            {
+                return;
+            }
+            var state = StateJson();
+            var checkpoint = _store.Save(_step, folder =>
+            {
+                FineTunedModel.SaveTensors(_trainableNames.Zip(_trainable, (name, p) => KeyValuePair.Create(name, (Tensor)p)), Path.Combine(folder, TrainingCheckpointStore.ModelFileName));
+                if (_best is not null)
+                {
+                    FineTunedModel.SaveTensors(_trainableNames.Zip(_best, KeyValuePair.Create), Path.Combine(folder, BestFileName));
+                }
+                using (var stream = new FileStream(Path.Combine(folder, TrainingCheckpointStore.OptimizerFileName), FileMode.Create, FileAccess.Write))
+                {
+                    using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+                    {
+                        foreach (var optimizer in _optimizers)
+                        {
+                            optimizer.save_state_dict(writer);
+                        }
+                    }
+                    stream.Flush(flushToDisk: true);
+                }
+                TrainingCheckpointStore.WriteDurably(Path.Combine(folder, TrainingCheckpointStore.StateFileName), state.ToJsonString(s_indented));
+            });
+            _store.Prune(_options.KeepCheckpoints);
+            _dirty = false;
+            _progress?.Report(new FineTuningProgress(epoch, _step, _totalSteps, _lastTrainLoss, null, null, _metricName, false, TimeSpan.FromSeconds(ElapsedSeconds))
+            {
+                Checkpoint = checkpoint.Folder,
+            });
+        }
+
+        private void Restore()
+        {
+            var checkpoint = _store!.FindNewestComplete(message => Note(message));
+            if (checkpoint is null)
+            {
+                Note($"resume: no complete checkpoint in {_store.Folder}; starting from the beginning.");
+                return;
+            }
+            var state = (JsonObject)JsonNode.Parse(File.ReadAllText(checkpoint.StatePath))!;
+            var saved = state["settings"]!.AsObject();
+            string[] differences = [.. _settings.Where(p => !JsonNode.DeepEquals(p.Value, saved[p.Key])).Select(p => p.Key)
+                .Concat(saved.Select(p => p.Key).Where(k => !_settings.ContainsKey(k))).Distinct()];
+            if (differences.Length > 0)
+            {
+                throw new InvalidOperationException(
+                    $"{checkpoint.Folder} was written with different settings ({string.Join(", ", differences)}); resume with the same model, data, method, seed, batch size and learning rates, or use another checkpoint folder.");
+            }
+            FineTunedModel.LoadTensors(checkpoint.ModelPath, _trainableNames.Zip(_trainable, (name, p) => (name, (Tensor)p)));
+            string bestPath = Path.Combine(checkpoint.Folder, BestFileName);
+            if (state["hasBest"]!.GetValue<bool>())
+            {
+                using (no_grad())
+                {
+                    _best = [.. _trainable.Select(p => p.detach().clone())];
+                }
+                FineTunedModel.LoadTensors(bestPath, _trainableNames.Zip(_best, (name, t) => (name, t)));
+            }
+            using (var stream = File.OpenRead(checkpoint.OptimizerPath))
+            using (var reader = new BinaryReader(stream))
+            {
+                foreach (var optimizer in _optimizers)
+                {
+                    optimizer.load_state_dict(reader);
+                }
+            }
+            _step = state["step"]!.GetValue<long>();
+            _epoch = state["epoch"]!.GetValue<int>();
+            _batchesTaken = state["batchesTaken"]!.GetValue<long>();
+            _stoppedEarly = state["stoppedEarly"]!.GetValue<bool>();
+            _pendingValidation = state["pendingValidation"]!.GetValue<bool>();
+            _bestLoss = FromJson(state["bestLoss"], double.PositiveInfinity);
+            _bestStep = state["bestStep"]!.GetValue<long>();
+            _sinceBest = state["sinceBest"]!.GetValue<int>();
+            _lossSum = state["lossSum"]!.GetValue<double>();
+            _lossCount = state["lossCount"]!.GetValue<int>();
+            _lastTrainLoss = FromJson(state["lastTrainLoss"], double.NaN);
+            _previousSeconds = state["elapsedSeconds"]!.GetValue<double>();
+            _points.Clear();
+            foreach (var point in state["points"]!.AsArray())
+            {
+                _points.Add(new TrainingCurvePoint(point!["step"]!.GetValue<long>(), point["epoch"]!.GetValue<int>(), FromJson(point["trainLoss"], double.NaN),
+                    NullableFromJson(point["validationLoss"]), NullableFromJson(point["validationMetric"])));
+            }
+            _dirty = false;
+            Note($"resuming from {checkpoint.Folder}: step {_step}, epoch {_epoch}, {_batchesTaken} batches of it done.");
+        }
+
+        private JsonObject StateJson() => new()
+        {
+            ["step"] = _step,
+            ["epoch"] = _epoch,
+            ["batchesTaken"] = _batchesTaken,
+            ["stoppedEarly"] = _stoppedEarly,
+            ["pendingValidation"] = _pendingValidation,
+            ["hasBest"] = _best is not null,
+            ["bestLoss"] = ToJson(_bestLoss),
+            ["bestStep"] = _bestStep,
+            ["sinceBest"] = _sinceBest,
+            ["lossSum"] = _lossSum,
+            ["lossCount"] = _lossCount,
+            ["lastTrainLoss"] = ToJson(_lastTrainLoss),
+            ["elapsedSeconds"] = ElapsedSeconds,
+            ["points"] = new JsonArray([.. _points.Select(p => (JsonNode)new JsonObject
+            {
+                ["step"] = p.Step,
+                ["epoch"] = p.Epoch,
+                ["trainLoss"] = ToJson(p.TrainLoss),
+                ["validationLoss"] = p.ValidationLoss is { } v ? ToJson(v) : null,
+                ["validationMetric"] = p.ValidationMetric is { } m ? ToJson(m) : null,
+            })]),
+            ["settings"] = _settings.DeepClone(),
+        };
+
+        /// <summary>What a resumed run must share with the checkpoint it continues.</summary>
+        private JsonObject Settings()
+        {
+            var o = _options;
+            var f = _fitted;
+            return new JsonObject
+            {
+                ["model"] = JsonNode.Parse((f.Model.Config with { TorchDtype = "float32" }).ToJson()),
+                ["problemType"] = f.ProblemType.ToString(),
+                ["outputs"] = f.OutputCount,
+                ["method"] = f.Method.ToString(),
+                ["pooling"] = f.Pooling.ToString(),
+                ["lora"] = f.Method == FineTuningMethod.Lora
+                    ? string.Create(CultureInfo.InvariantCulture, $"{o.Lora.Rank}/{o.Lora.Alpha:R}/{string.Join(",", o.Lora.TargetModules)}")
+                    : null,
+                ["parameters"] = new JsonArray([.. _trainableNames.Zip(_trainable, (name, p) => (JsonNode)$"{name}[{string.Join(",", p.shape)}]")]),
+                ["seed"] = o.Seed,
+                ["batchSize"] = o.BatchSize,
+                ["shuffleBufferSize"] = o.ShuffleBufferSize,
+                ["optimizer"] = string.Create(CultureInfo.InvariantCulture,
+                    $"{o.EffectiveLearningRate:R}/{o.HeadLearningRate:R}/{o.WeightDecay:R}/{o.MaxGradientNorm:R}"),
+                ["evaluationInterval"] = o.EvaluationInterval,
+                ["targets"] = string.Join(",", f.TargetMean.Concat(f.TargetScale).Select(v => v.ToString("R", CultureInfo.InvariantCulture))),
+            };
+        }
+
+        private void Note(string message) =>
+            _progress?.Report(new FineTuningProgress(_epoch, _step, _totalSteps, _lastTrainLoss, null, null, _metricName, false, TimeSpan.FromSeconds(ElapsedSeconds))
+            {
+                Message = message,
+            });
+
+        private static JsonNode? ToJson(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
+
+        private static double FromJson(JsonNode? node, double fallback) => node is null ? fallback : node.GetValue<double>();
+
+        private static double? NullableFromJson(JsonNode? node) => node?.GetValue<double>();
 
         private double HeadlineMetric(float[] labels, float[] predictions)
         {
@@ -440,7 +724,7 @@ public sealed class FineTuningTrainer
             {
                 _points.Add(new TrainingCurvePoint(_step, epoch, trainLoss, validationLoss, metric));
             }
-            _progress?.Report(new FineTuningProgress(epoch, _step, _totalSteps, trainLoss, validationLoss, metric, _metricName, isBest, _clock.Elapsed));
+            _progress?.Report(new FineTuningProgress(epoch, _step, _totalSteps, trainLoss, validationLoss, metric, _metricName, isBest, TimeSpan.FromSeconds(ElapsedSeconds)));
             _lossSum = 0;
             _lossCount = 0;
         }
@@ -486,12 +770,14 @@ public sealed class FineTuningTrainer
             }
         }
 
-        private IEnumerable<BenchmarkExample> Shuffled(IEnumerable<BenchmarkExample> examples)
+        private IEnumerable<BenchmarkExample> Shuffled(IEnumerable<BenchmarkExample> examples, int epoch)
         {
+            // The epoch's order is a function of (seed, epoch) alone, so a resumed run can replay it and skip what was trained.
+            var random = new CounterRandom(_seed, ShuffleStream, (ulong)epoch);
             if (examples is IReadOnlyList<BenchmarkExample> list)
             {
                 int[] order = [.. Enumerable.Range(0, list.Count)];
-                _random.Shuffle(order);
+                Shuffle(ref random, order);
                 foreach (int i in order)
                 {
                     yield return list[i];
@@ -507,14 +793,24 @@ public sealed class FineTuningTrainer
                     buffer.Add(example);
                     continue;
                 }
-                int pick = _random.Next(buffer.Count);
+                int pick = random.NextInt(buffer.Count);
                 yield return buffer[pick];
                 buffer[pick] = example;
             }
-            _random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(buffer));
-            foreach (var example in buffer)
+            var rest = buffer.ToArray();
+            Shuffle(ref random, rest);
+            foreach (var example in rest)
             {
                 yield return example;
+            }
+        }
+
+        private static void Shuffle<T>(ref CounterRandom random, T[] items)
+        {
+            for (int i = items.Length - 1; i > 0; i--)
+            {
+                int j = random.NextInt(i + 1);
+                (items[i], items[j]) = (items[j], items[i]);
             }
         }
     }
