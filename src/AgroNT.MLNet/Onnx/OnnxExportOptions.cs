@@ -37,6 +37,14 @@ public sealed record OnnxExportOptions
     /// </summary>
     public bool OnlyLayers { get; init; }
 
+    /// <summary>
+    /// For a fine-tuned model, whether the graph also computes its task head: an output <c>score</c> <c>[batch, K]</c>
+    /// holding what <c>FineTunedModel</c>'s ML.NET transformer calls the score (logits for classification, whose sigmoid
+    /// is the probability; values in the labels' units for regression). True by default; ignored for a model without a
+    /// head and with <see cref="OnlyLayers"/>.
+    /// </summary>
+    public bool IncludeHead { get; init; } = true;
+
     /// <summary>Inline or external weights.</summary>
     public OnnxExternalData ExternalData { get; init; } = OnnxExternalData.Auto;
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using AgroNT.MLNet.Checkpoints;
 using AgroNT.MLNet.Modeling;
+using AgroNT.MLNet.Training.FineTuning;
+using AgroNT.Transforms.Benchmarks;
 using AgroNT.Transforms.Onnx;
 using AgroNT.Transforms.Tokenization;
 using Google.Protobuf;
@@ -37,6 +39,9 @@ public static class OnnxExporter
     /// <summary>Weights above this many bytes go to external data under <see cref="OnnxExternalData.Auto"/> (protobuf refuses messages of 2 GiB).</summary>
     public const long InlineLimitBytes = 1_800_000_000;
 
+    /// <summary>The graph output holding a fine-tuned model's task-head score, <c>[batch, K]</c>.</summary>
+    public const string ScoreOutputName = "score";
+
     /// <summary>Exports a loaded model (its weights are written as float32 whatever its precision).</summary>
     /// <param name="model">The model.</param>
     /// <param name="outputFolder">The folder to write; created if needed, its model files replaced.</param>
@@ -48,7 +53,40 @@ public static class OnnxExporter
         using var scope = NewDisposeScope();
         var parameters = model.Network.state_dict();
         Tensor? Fetch(string name) => parameters.TryGetValue(name, out var tensor) ? tensor : null;
-        return Export(model.Config, model.Tokenizer.Vocabulary, new WeightSource(model.Folder ?? "the model", Fetch, parameters.ContainsKey), outputFolder, options ?? new OnnxExportOptions());
+        return Export(model.Config, model.Tokenizer.Vocabulary, new WeightSource(model.Folder ?? "the model", Fetch, parameters.ContainsKey), outputFolder, options ?? new OnnxExportOptions(), head: null);
+    }
+
+    /// <summary>
+    /// Exports a fine-tuned model: its encoder with the IA3 or LoRA adapters folded into the Linear weights
+    /// (<see cref="AdapterMerging"/>), so the graph needs no adapter operators, and, unless
+    /// <see cref="OnnxExportOptions.IncludeHead"/> is false, its task head as the output <see cref="ScoreOutputName"/>.
+    /// The <c>last_hidden_state</c> and <c>hidden_state_L</c> outputs are the fine-tuned encoder's, so
+    /// <c>FeaturizeAgroNTOnnx</c> on the folder gives the fine-tuned embeddings.
+    /// </summary>
+    /// <param name="model">The fine-tuned model (unchanged).</param>
+    /// <param name="outputFolder">The folder to write; created if needed, its model files replaced.</param>
+    /// <param name="options">Extra layers, logits, head, external data.</param>
+    /// <returns>What was written.</returns>
+    public static OnnxExportResult Export(FineTunedModel model, string outputFolder, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new OnnxExportOptions();
+        using var scope = NewDisposeScope();
+        var parameters = model.Model.Network.state_dict();
+        var merged = AdapterMerging.MergedWeights(model);
+        var head = model.Head.named_parameters().ToDictionary(p => $"classifier.{p.name}", p => (Tensor)p.parameter, StringComparer.Ordinal);
+        Tensor? Fetch(string name) =>
+            merged.TryGetValue(name, out var adapted) ? adapted
+            : parameters.TryGetValue(name, out var own) ? own
+            : head.TryGetValue(name, out var task) ? task
+            : null;
+        var (mean, scale) = model.TargetScaling;
+        var spec = options.IncludeHead && !options.OnlyLayers
+            ? new TaskHeadSpec(model.Pooling, model.Model.Tokenizer.Options.AddClsToken, model.OutputCount, model.ProblemType,
+                model.ProblemType.IsClassification() ? null : [.. mean], model.ProblemType.IsClassification() ? null : [.. scale], model.Method)
+            : null;
+        var source = new WeightSource(model.Model.Folder ?? "the fine-tuned model", Fetch, name => Fetch(name) is not null);
+        return Export(model.Model.Config, model.Model.Tokenizer.Vocabulary, source, outputFolder, options, spec);
     }
 
     /// <summary>
@@ -64,6 +102,12 @@ public static class OnnxExporter
         options ??= new OnnxExportOptions();
         Native.TorchRuntime.Initialize();
         string folder = HuggingFaceModelLocator.Resolve(modelFolder);
+        if (File.Exists(Path.Combine(folder, FineTunedModelManifest.FileName)))
+        {
+            // The folder's model.safetensors is the base encoder; the adapters and the head live beside it.
+            using var fineTuned = FineTunedModel.Load(folder);
+            return Export(fineTuned, outputFolder, options);
+        }
         var config = EsmConfig.FromFile(folder);
         var vocabulary = KmerVocabulary.FromModelFolder(folder);
         using var reader = CheckpointReader.Open(folder, options.CheckpointFormat);
@@ -74,10 +118,10 @@ public static class OnnxExporter
             : name.StartsWith("esm.", StringComparison.Ordinal) && reader.Contains(name[4..]) ? name[4..]
             : null;
         Tensor? Fetch(string name) => Key(name) is { } key ? reader.ReadTensor(key, ScalarType.Float32) : null;
-        return Export(config, vocabulary, new WeightSource(reader.Location, Fetch, name => Key(name) is not null), outputFolder, options);
+        return Export(config, vocabulary, new WeightSource(reader.Location, Fetch, name => Key(name) is not null), outputFolder, options, head: null);
     }
 
-    private static OnnxExportResult Export(EsmConfig config, KmerVocabulary vocabulary, WeightSource weights, string outputFolder, OnnxExportOptions options)
+    private static OnnxExportResult Export(EsmConfig config, KmerVocabulary vocabulary, WeightSource weights, string outputFolder, OnnxExportOptions options, TaskHeadSpec? head)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
         config.Validate();
@@ -126,7 +170,7 @@ public static class OnnxExporter
             using (var writer = new OnnxWeightWriter(external ? tempData : null, ExternalDataFileName))
             {
                 var builder = new OnnxGraphBuilder("agront_esm", writer);
-                outputs = BuildGraph(builder, config, weights, layers, top, logits);
+                outputs = BuildGraph(builder, config, weights, layers, top, logits, head);
                 writer.Complete();
                 written = writer.Bytes;
                 model = new ModelProto
@@ -141,6 +185,12 @@ public static class OnnxExporter
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
             model.MetadataProps.Add(new StringStringEntryProto { Key = "agront.num_hidden_layers", Value = depth.ToString(CultureInfo.InvariantCulture) });
             model.MetadataProps.Add(new StringStringEntryProto { Key = "agront.hidden_size", Value = config.HiddenSize.ToString(CultureInfo.InvariantCulture) });
+            if (head is not null)
+            {
+                model.MetadataProps.Add(new StringStringEntryProto { Key = "agront.finetuning_method", Value = head.Method.ToString() });
+                model.MetadataProps.Add(new StringStringEntryProto { Key = "agront.problem_type", Value = head.ProblemType.ToString() });
+                model.MetadataProps.Add(new StringStringEntryProto { Key = "agront.head_pooling", Value = head.Pooling.ToString() });
+            }
             using (var stream = new FileStream(tempModel, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
             {
                 model.WriteTo(stream);
@@ -176,20 +226,20 @@ public static class OnnxExporter
         return 4 * (embeddings + c.NumHiddenLayers * layer + 2 * h + head);
     }
 
-    private static List<string> BuildGraph(OnnxGraphBuilder g, EsmConfig config, WeightSource weights, int[] layers, int top, bool includeLogits)
+    private static List<string> BuildGraph(OnnxGraphBuilder g, EsmConfig config, WeightSource weights, int[] layers, int top, bool includeLogits, TaskHeadSpec? head)
     {
         int depth = config.NumHiddenLayers, hidden = config.HiddenSize, heads = config.NumAttentionHeads, headSize = config.HeadSize;
         float eps = (float)config.LayerNormEps;
         g.Graph.Input.Add(Value(AgroNTOnnxEmbedder.InputIdsName, DataType.Int64, "batch", "sequence"));
         g.Graph.Input.Add(Value(AgroNTOnnxEmbedder.AttentionMaskName, DataType.Int64, "batch", "sequence"));
         var outputs = new List<string>();
-        void Output(string value, string name, int width)
+        void Output(string value, string name, int width, bool perPosition = true)
         {
             if (value != name)
             {
                 g.Node("Identity", [value], name);
             }
-            g.Graph.Output.Add(Value(name, DataType.Float, "batch", "sequence", width));
+            g.Graph.Output.Add(perPosition ? Value(name, DataType.Float, "batch", "sequence", width) : Value(name, DataType.Float, "batch", width));
             outputs.Add(name);
         }
 
@@ -280,12 +330,53 @@ public static class OnnxExporter
             {
                 throw new CheckpointFormatException(weights.Source, "the weights have no masked-language-model head (a bare encoder checkpoint); export with IncludeLogits = false (--no-logits).");
             }
-            string head = LayerNorm(Gelu(Linear(last, "lm_head.dense")), "lm_head.layer_norm");
-            string logits = g.Node("Add", [g.Node("MatMul", [head, Weight("lm_head.decoder.weight", transpose: true)]), Weight("lm_head.bias")]);
+            string lmHead = LayerNorm(Gelu(Linear(last, "lm_head.dense")), "lm_head.layer_norm");
+            string logits = g.Node("Add", [g.Node("MatMul", [lmHead, Weight("lm_head.decoder.weight", transpose: true)]), Weight("lm_head.bias")]);
             Output(logits, "logits", config.VocabSize);
         }
+        if (head is not null)
+        {
+            Output(TaskHead(last, head), ScoreOutputName, head.OutputCount, perPosition: false);
+        }
         return outputs;
+
+        // FineTunedModel.Forward and ToPredictions: pooled [batch, hidden] -> dense, tanh, out_proj -> [batch, K].
+        string TaskHead(string hiddenStates, TaskHeadSpec spec)
+        {
+            string pooled;
+            if (spec.Pooling == HeadPooling.Cls)
+            {
+                pooled = g.Node("Gather", [hiddenStates, g.Int64([0], scalar: true)], null, IntAttribute("axis", 1));
+            }
+            else
+            {
+                string weightsMask = maskFloat;
+                if (spec.ExcludeCls)
+                {
+                    // Position 0 (<cls>) is left out whatever the mask says: a running count of ones is 1 there only.
+                    string ones = g.Node("Add", [g.Node("Mul", [mask, g.Int64([0], scalar: true)]), g.Int64([1], scalar: true)]);
+                    string notFirst = g.Node("Greater", [g.Node("CumSum", [ones, g.Int64([1], scalar: true)]), g.Int64([1], scalar: true)]);
+                    weightsMask = g.Node("Mul", [maskFloat, g.Node("Cast", [notFirst], null, IntAttribute("to", (long)DataType.Float))]);
+                }
+                string sum = g.Node("ReduceSum", [g.Node("Mul", [hiddenStates, g.Node("Unsqueeze", [weightsMask, g.Int64([-1])])]), g.Int64([1])], null, IntAttribute("keepdims", 0));
+                string count = g.Node("Max", [g.Node("ReduceSum", [weightsMask, g.Int64([1])], null, IntAttribute("keepdims", 1)), g.Float(1f)]);
+                pooled = g.Node("Div", [sum, count]);
+            }
+            string score = Linear(g.Node("Tanh", [Linear(pooled, "classifier.dense")]), "classifier.out_proj");
+            if (spec.TargetMean is { } mean && spec.TargetScale is { } scale)
+            {
+                // Regression heads predict standardized targets; the score is in the labels' units.
+                score = g.Node("Add", [
+                    g.Node("Mul", [score, g.Weight("score.target_scale", [scale.Length], scale)]),
+                    g.Weight("score.target_mean", [mean.Length], mean)]);
+            }
+            return score;
+        }
     }
+
+    /// <summary>A fine-tuned model's task head as the graph computes it.</summary>
+    private sealed record TaskHeadSpec(
+        HeadPooling Pooling, bool ExcludeCls, int OutputCount, BenchmarkProblemType ProblemType, float[]? TargetMean, float[]? TargetScale, FineTuningMethod Method);
 
     /// <summary>Where the weights come from: a name for messages, a reader of one float32 tensor, a presence test.</summary>
     private sealed record WeightSource(string Source, Func<string, Tensor?> Fetch, Func<string, bool> Contains);
