@@ -1,6 +1,7 @@
 using AgroNT.MLNet;
 using AgroNT.MLNet.Analysis;
 using AgroNT.MLNet.Featurization;
+using AgroNT.MLNet.Training.FineTuning;
 using AgroNT.Transforms.Embeddings;
 using AgroNT.Transforms.Onnx;
 using AgroNT.Transforms.Sequences;
@@ -87,12 +88,13 @@ internal sealed class EmbedVerb : IVerb
         {
             TorchSharp.torch.set_num_threads(args.GetInt("threads", 0, 1, 1024));
         }
-        var model = AgroNTModel.Load(CommonOptions.ModelFolder(args), new AgroNTModelOptions
+        var modelOptions = new AgroNTModelOptions
         {
             Device = args.Get("device") ?? "cpu",
             Precision = precision,
             Tokenizer = CommonOptions.TokenizerOptions(args),
-        });
+        };
+        var model = LoadEncoder(CommonOptions.ModelFolder(args), modelOptions);
         try
         {
             var embedder = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions
@@ -108,6 +110,20 @@ internal sealed class EmbedVerb : IVerb
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The encoder of a model folder. A fine-tuned folder (agront_finetuned.json) holds the base encoder's weights plus
+    /// IA3 or LoRA adapters; its embeddings are the adapted encoder's, so the adapters are folded into a copy.
+    /// </summary>
+    internal static AgroNTModel LoadEncoder(string folder, AgroNTModelOptions options)
+    {
+        if (!File.Exists(Path.Combine(folder, "agront_finetuned.json")))
+        {
+            return AgroNTModel.Load(folder, options);
+        }
+        using var fineTuned = FineTunedModel.Load(folder, options.Device);
+        return AdapterMerging.ToMergedModel(fineTuned, options);
     }
 
     private static Engine OnnxEmbedder(ParsedArguments args)

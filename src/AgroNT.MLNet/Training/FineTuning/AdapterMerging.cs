@@ -91,20 +91,23 @@ public static class AdapterMerging
     }
 
     /// <summary>
-    /// A new model (no adapters) whose encoder holds <paramref name="model"/>'s weights with the adapters folded in, on
-    /// the same device and in the same precision, with the same tokenizer settings. It computes the fine-tuned encoder's
+    /// A new model (no adapters) whose encoder holds <paramref name="model"/>'s weights with the adapters folded in (on
+    /// the same device, in the same precision and with the same tokenizer settings unless <paramref name="options"/>
+    /// says otherwise). It computes the fine-tuned encoder's
     /// hidden states; save it with <see cref="AgroNTModel.Save"/> for a plain Hugging Face folder.
     /// </summary>
     /// <param name="model">The fine-tuned model (unchanged).</param>
+    /// <param name="options">Device, precision and tokenizer settings of the new model; by default those of
+    /// <paramref name="model"/>. The checkpoint format is not used.</param>
     /// <returns>The merged model, owned by the caller.</returns>
-    public static AgroNTModel ToMergedModel(FineTunedModel model)
+    public static AgroNTModel ToMergedModel(FineTunedModel model, AgroNTModelOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var source = model.Model;
         var merged = MergedWeights(model);
         try
         {
-            var copy = AgroNTModel.CreateRandom(source.Config, source.Tokenizer.Vocabulary, seed: 0, new AgroNTModelOptions
+            var copy = AgroNTModel.CreateRandom(source.Config, source.Tokenizer.Vocabulary, seed: 0, options ?? new AgroNTModelOptions
             {
                 Device = source.Device.ToString(),
                 Precision = source.Precision,
