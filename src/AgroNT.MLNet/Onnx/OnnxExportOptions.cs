@@ -15,6 +15,17 @@ public enum OnnxExternalData
     Never,
 }
 
+/// <summary>How the exported graph computes self-attention.</summary>
+public enum OnnxAttention
+{
+    /// <summary>ONNX Runtime's fused <c>com.microsoft</c> <c>Attention</c> operator (one packed QKV GEMM, fused mask and
+    /// softmax; CPU and CUDA providers). Runs on ONNX Runtime only. The default.</summary>
+    OnnxRuntime,
+
+    /// <summary>Standard ONNX operators only (MatMul, Softmax, Transpose...), for any ONNX runtime.</summary>
+    Standard,
+}
+
 /// <summary>What <see cref="OnnxExporter"/> writes.</summary>
 public sealed record OnnxExportOptions
 {
@@ -44,6 +55,9 @@ public sealed record OnnxExportOptions
     /// head and with <see cref="OnlyLayers"/>.
     /// </summary>
     public bool IncludeHead { get; init; } = true;
+
+    /// <summary>Self-attention as ONNX Runtime's fused operator (the default) or as standard ONNX operators.</summary>
+    public OnnxAttention Attention { get; init; } = OnnxAttention.OnnxRuntime;
 
     /// <summary>Inline or external weights.</summary>
     public OnnxExternalData ExternalData { get; init; } = OnnxExternalData.Auto;

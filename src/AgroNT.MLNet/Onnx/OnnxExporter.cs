@@ -170,7 +170,7 @@ public static class OnnxExporter
             using (var writer = new OnnxWeightWriter(external ? tempData : null, ExternalDataFileName))
             {
                 var builder = new OnnxGraphBuilder("agront_esm", writer);
-                outputs = BuildGraph(builder, config, weights, layers, top, logits, head);
+                outputs = BuildGraph(builder, config, weights, layers, top, logits, head, options.Attention);
                 writer.Complete();
                 written = writer.Bytes;
                 model = new ModelProto
@@ -183,6 +183,10 @@ public static class OnnxExporter
                 };
             }
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+            if (options.Attention == OnnxAttention.OnnxRuntime)
+            {
+                model.OpsetImport.Add(new OperatorSetIdProto { Domain = OnnxGraphBuilder.MicrosoftDomain, Version = 1 });
+            }
             model.MetadataProps.Add(new StringStringEntryProto { Key = "agront.num_hidden_layers", Value = depth.ToString(CultureInfo.InvariantCulture) });
             model.MetadataProps.Add(new StringStringEntryProto { Key = "agront.hidden_size", Value = config.HiddenSize.ToString(CultureInfo.InvariantCulture) });
             if (head is not null)
@@ -226,7 +230,8 @@ public static class OnnxExporter
         return 4 * (embeddings + c.NumHiddenLayers * layer + 2 * h + head);
     }
 
-    private static List<string> BuildGraph(OnnxGraphBuilder g, EsmConfig config, WeightSource weights, int[] layers, int top, bool includeLogits, TaskHeadSpec? head)
+    private static List<string> BuildGraph(
+        OnnxGraphBuilder g, EsmConfig config, WeightSource weights, int[] layers, int top, bool includeLogits, TaskHeadSpec? head, OnnxAttention attention)
     {
         int depth = config.NumHiddenLayers, hidden = config.HiddenSize, heads = config.NumAttentionHeads, headSize = config.HeadSize;
         float eps = (float)config.LayerNormEps;
@@ -257,6 +262,18 @@ public static class OnnxExporter
             return g.Weight(name, data.shape, data.data<float>().ToArray());
         }
 
+        // Q, K and V projections packed side by side ([in, 3 x out] and [3 x out]), as ONNX Runtime's Attention takes them.
+        (string Weight, string Bias) PackedQkv(string prefix)
+        {
+            using var scope = NewDisposeScope();
+            Tensor Part(string name) =>
+                (weights.Fetch(name) ?? throw new CheckpointFormatException(weights.Source, $"the weights have no tensor '{name}', which the ESM graph needs.")).to(ScalarType.Float32, CPU);
+            string[] parts = ["query", "key", "value"];
+            Tensor weight = cat([.. parts.Select(q => Part($"{prefix}.{q}.weight").t())], 1).contiguous();
+            Tensor bias = cat([.. parts.Select(q => Part($"{prefix}.{q}.bias"))], 0).contiguous();
+            return (g.Weight($"{prefix}.qkv.weight", weight.shape, weight.data<float>().ToArray()), g.Weight($"{prefix}.qkv.bias", bias.shape, bias.data<float>().ToArray()));
+        }
+
         string LayerNorm(string x, string prefix) =>
             g.Node("LayerNormalization", [x, Weight(prefix + ".weight"), Weight(prefix + ".bias")], null,
                 IntAttribute("axis", -1), FloatAttribute("epsilon", eps));
@@ -282,8 +299,11 @@ public static class OnnxExporter
         }
         string maskFloat = g.Node("Cast", [mask], null, IntAttribute("to", (long)DataType.Float));
         string state = g.Node("Mul", [embedded, g.Node("Unsqueeze", [maskFloat, g.Int64([-1])])], "embedding_output");
-        // (1 - mask) * float.MinValue, broadcast over heads and query positions: [batch, 1, 1, sequence].
-        string additiveMask = g.Node("Unsqueeze", [g.Node("Mul", [g.Node("Sub", [g.Float(1f), maskFloat]), g.Float(float.MinValue)]), g.Int64([1, 2])], "additive_mask");
+        bool fused = attention == OnnxAttention.OnnxRuntime;
+        // (1 - mask) * float.MinValue, broadcast over heads and query positions: [batch, 1, 1, sequence]; the fused
+        // operator takes the 0/1 mask itself, as int32.
+        string additiveMask = fused ? "" : g.Node("Unsqueeze", [g.Node("Mul", [g.Node("Sub", [g.Float(1f), maskFloat]), g.Float(float.MinValue)]), g.Int64([1, 2])], "additive_mask");
+        string maskIndex = fused ? g.Node("Cast", [mask], "mask_index", IntAttribute("to", (long)DataType.Int32)) : "";
 
         string headShape = g.Int64([0, 0, heads, headSize]);
         string mergedShape = g.Int64([0, 0, hidden]);
@@ -303,12 +323,24 @@ public static class OnnxExporter
             string Heads(string x, long[] perm) =>
                 g.Node("Transpose", [g.Node("Reshape", [x, headShape])], null, IntsAttribute("perm", perm));
             // HF ESM scales the query by head_size^-0.5 before QK^T.
-            string query = Heads(g.Node("Mul", [Linear(normed, $"{p}.attention.self.query"), scale]), [0, 2, 1, 3]);
-            string keyT = Heads(Linear(normed, $"{p}.attention.self.key"), [0, 2, 3, 1]);
-            string value = Heads(Linear(normed, $"{p}.attention.self.value"), [0, 2, 1, 3]);
-            string scores = g.Node("Add", [g.Node("MatMul", [query, keyT]), additiveMask]);
-            string probabilities = g.Node("Softmax", [scores], null, IntAttribute("axis", -1));
-            string context = g.Node("Reshape", [g.Node("Transpose", [g.Node("MatMul", [probabilities, value])], null, IntsAttribute("perm", 0, 2, 1, 3)), mergedShape]);
+            string context;
+            if (fused)
+            {
+                // com.microsoft Attention: one packed QKV GEMM, scores scaled by 1/sqrt(head) (HF scales the query
+                // instead: the same product), masked keys at -10000 before the softmax (exp gives exactly 0 there).
+                var (qkv, qkvBias) = PackedQkv($"{p}.attention.self");
+                context = g.Node("Attention", [normed, qkv, qkvBias, maskIndex], null, OnnxGraphBuilder.MicrosoftDomain,
+                    IntAttribute("num_heads", heads), FloatAttribute("scale", (float)(1.0 / Math.Sqrt(headSize))), FloatAttribute("mask_filter_value", -10000f));
+            }
+            else
+            {
+                string query = Heads(g.Node("Mul", [Linear(normed, $"{p}.attention.self.query"), scale]), [0, 2, 1, 3]);
+                string keyT = Heads(Linear(normed, $"{p}.attention.self.key"), [0, 2, 3, 1]);
+                string value = Heads(Linear(normed, $"{p}.attention.self.value"), [0, 2, 1, 3]);
+                string scores = g.Node("Add", [g.Node("MatMul", [query, keyT]), additiveMask]);
+                string probabilities = g.Node("Softmax", [scores], null, IntAttribute("axis", -1));
+                context = g.Node("Reshape", [g.Node("Transpose", [g.Node("MatMul", [probabilities, value])], null, IntsAttribute("perm", 0, 2, 1, 3)), mergedShape]);
+            }
             state = g.Node("Add", [state, Linear(context, $"{p}.attention.output.dense")]);
             string intermediate = Gelu(Linear(LayerNorm(state, $"{p}.LayerNorm"), $"{p}.intermediate.dense"));
             state = g.Node("Add", [state, Linear(intermediate, $"{p}.output.dense")], $"layer_{i}_output");
