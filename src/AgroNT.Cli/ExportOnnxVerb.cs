@@ -14,7 +14,7 @@ internal sealed class ExportOnnxVerb : IVerb
 
     public string Summary => "export a model folder to ONNX (model.onnx + config.json + vocab.txt) for ONNX Runtime";
 
-    public string Usage => "agront export-onnx [--model DIR] -o OUTDIR [--layers 11,21 [--only-layers]] [--no-logits] [--no-head] [--external-data auto|always|never]";
+    public string Usage => "agront export-onnx [--model DIR] -o OUTDIR [--layers 11,21 [--only-layers]] [--no-logits] [--no-head] [--attention onnxruntime|standard] [--external-data auto|always|never]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
@@ -24,6 +24,7 @@ internal sealed class ExportOnnxVerb : IVerb
         new("only-layers", null, false, "export only the --layers hidden states: the graph stops at the highest one (for featurizing an intermediate layer)"),
         new("no-logits", null, false, "leave the masked-language-model head out (an encoder-only graph)"),
         new("no-head", null, false, "for a fine-tuned model folder: leave the task head's 'score' output out (adapters are merged either way)"),
+        new("attention", null, true, "onnxruntime (default: ONNX Runtime's fused com.microsoft Attention operator) or standard (plain ONNX operators, for other runtimes)"),
         new("external-data", null, true, "weights in model.onnx.data: auto (default: when over 1.8 GB), always, or never"),
     ];
 
@@ -36,6 +37,7 @@ internal sealed class ExportOnnxVerb : IVerb
             IncludeLogits = !args.Has("no-logits"),
             OnlyLayers = args.Has("only-layers"),
             IncludeHead = !args.Has("no-head"),
+            Attention = args.GetEnum("attention", OnnxAttention.OnnxRuntime),
             ExternalData = args.GetEnum("external-data", OnnxExternalData.Auto),
         };
         var result = OnnxExporter.Export(CommonOptions.ModelFolder(args), output, options);

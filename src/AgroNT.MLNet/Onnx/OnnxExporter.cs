@@ -305,9 +305,10 @@ public static class OnnxExporter
         string additiveMask = fused ? "" : g.Node("Unsqueeze", [g.Node("Mul", [g.Node("Sub", [g.Float(1f), maskFloat]), g.Float(float.MinValue)]), g.Int64([1, 2])], "additive_mask");
         string maskIndex = fused ? g.Node("Cast", [mask], "mask_index", IntAttribute("to", (long)DataType.Int32)) : "";
 
-        string headShape = g.Int64([0, 0, heads, headSize]);
-        string mergedShape = g.Int64([0, 0, hidden]);
-        string scale = g.Float((float)(1.0 / Math.Sqrt(headSize)));
+        // Constants of the standard-op attention only: ONNX Runtime warns about unused initializers.
+        string headShape = fused ? "" : g.Int64([0, 0, heads, headSize]);
+        string mergedShape = fused ? "" : g.Int64([0, 0, hidden]);
+        string scale = fused ? "" : g.Float((float)(1.0 / Math.Sqrt(headSize)));
         for (int i = 0; i <= Math.Min(top, depth); i++)
         {
             if (layers.Contains(i) && i < depth)
