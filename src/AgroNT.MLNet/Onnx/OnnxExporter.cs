@@ -23,7 +23,8 @@ namespace AgroNT.MLNet.Onnx;
 /// The graph takes int64 <c>input_ids</c> and <c>attention_mask</c> <c>[batch, sequence]</c> (both axes dynamic) and
 /// computes exactly what Hugging Face's <c>EsmForMaskedLM</c> does: position ids <c>cumsum(ids != pad) * (ids != pad)
 /// + pad</c>; word + position embeddings multiplied by the mask; pre-LayerNorm layers with the query scaled by
-/// <c>1/sqrt(head)</c>, the additive mask <c>(1 - mask) * float.MinValue</c>, softmax and exact erf GELU; the final
+/// <c>1/sqrt(head)</c>, the additive mask <c>(1 - mask) * float.MinValue</c>, softmax (or all of that as ONNX Runtime's
+/// fused <c>com.microsoft</c> <c>Attention</c>, see <see cref="OnnxExportOptions.Attention"/>) and exact erf GELU; the final
 /// LayerNorm; the LM head (dense, GELU, LayerNorm, decoder + bias). Outputs: <c>last_hidden_state</c>, <c>logits</c>
 /// (unless left out) and <c>hidden_state_L</c> for each requested layer. The graph is built with OnnxSharp's protobuf
 /// classes; weights are streamed one tensor at a time, so a model folder is exported without loading it whole.
@@ -91,7 +92,9 @@ public static class OnnxExporter
 
     /// <summary>
     /// Exports a Hugging Face model folder (or a Hub id in the local cache) that <see cref="AgroNTModel.Load"/> reads:
-    /// pretrained, fine-tuned or saved by us. Weights are read one tensor at a time from the checkpoint.
+    /// pretrained, fine-tuned or saved by us. Weights are read one tensor at a time from the checkpoint. A folder saved by
+    /// <see cref="FineTunedModel.Save"/> (it has <c>agront_finetuned.json</c>) is loaded whole and exported as
+    /// <see cref="Export(FineTunedModel, string, OnnxExportOptions?)"/> does: adapters merged, task head as <c>score</c>.
     /// </summary>
     /// <param name="modelFolder">The folder with config.json, vocab.txt and the weights.</param>
     /// <param name="outputFolder">The folder to write.</param>
