@@ -94,7 +94,7 @@ internal sealed class EmbedVerb : IVerb
             Precision = precision,
             Tokenizer = CommonOptions.TokenizerOptions(args),
         };
-        var model = LoadEncoder(CommonOptions.ModelFolder(args), modelOptions);
+        var model = AdapterMerging.LoadEncoder(CommonOptions.ModelFolder(args), modelOptions);
         try
         {
             var embedder = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions
@@ -110,20 +110,6 @@ internal sealed class EmbedVerb : IVerb
             model.Dispose();
             throw;
         }
-    }
-
-    /// <summary>
-    /// The encoder of a model folder. A fine-tuned folder (agront_finetuned.json) holds the base encoder's weights plus
-    /// IA3 or LoRA adapters; its embeddings are the adapted encoder's, so the adapters are folded into a copy.
-    /// </summary>
-    internal static AgroNTModel LoadEncoder(string folder, AgroNTModelOptions options)
-    {
-        if (!File.Exists(Path.Combine(folder, "agront_finetuned.json")))
-        {
-            return AgroNTModel.Load(folder, options);
-        }
-        using var fineTuned = FineTunedModel.Load(folder, options.Device);
-        return AdapterMerging.ToMergedModel(fineTuned, options);
     }
 
     private static Engine OnnxEmbedder(ParsedArguments args)

@@ -2,6 +2,8 @@ using AgroNT.MLNet.Featurization;
 using AgroNT.MLNet.Training.FineTuning;
 using AgroNT.Tests.Common;
 using AgroNT.Transforms.Embeddings;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -32,6 +34,33 @@ public sealed class AdapterMergingTests(ITestOutputHelper output)
         Assert.True(adapterEffect > 0.1, $"the adapters should change the hidden states; they moved them by {adapterEffect}");
         Assert.True(difference < 1e-5, $"max difference {difference}");
         Assert.DoesNotContain(merged.Network.named_parameters(), p => p.name.Contains("ia3", StringComparison.Ordinal) || p.name.Contains("lora", StringComparison.Ordinal));
+    }
+
+    private sealed class DnaRow
+    {
+        public string Sequence { get; set; } = "";
+    }
+
+    [Fact]
+    public void LoadEncoderAndFeaturizeAgroNT_SavedFineTunedFolder_GiveTheFineTunedEmbeddings()
+    {
+        var dna = AdaptedModels.RealDna().Take(4).ToList();
+        using var fineTuned = AdaptedModels.Create(FineTuningMethod.Lora);
+        using var folder = new Checkpoints.Support.TempFolder();
+        fineTuned.Save(folder.Path);
+        var expected = new AgroNTEmbedder(fineTuned.Model, new AgroNTEmbeddingOptions()).Embed(dna);
+        using var baseModel = AgroNTModel.Load(folder.Path);
+        var unadapted = new AgroNTEmbedder(baseModel, new AgroNTEmbeddingOptions()).Embed(dna);
+
+        using var loaded = AdapterMerging.LoadEncoder(folder.Path);
+        var context = new MLContext(seed: 1);
+        var data = context.Data.LoadFromEnumerable(dna.Select(s => new DnaRow { Sequence = s }));
+        using var featurizer = context.Transforms.FeaturizeAgroNT("Features", "Sequence", folder.Path).Fit(data);
+        var featurized = featurizer.Transform(data).GetColumn<float[]>("Features").ToList();
+
+        Assert.True(MaxDifference(expected, unadapted) > 0.1, "the saved folder's model.safetensors is the base encoder");
+        Assert.True(MaxDifference(expected, new AgroNTEmbedder(loaded, new AgroNTEmbeddingOptions()).Embed(dna)) < 1e-5);
+        Assert.True(MaxDifference(expected, featurized) < 1e-5);
     }
 
     [Fact]
