@@ -1,6 +1,7 @@
 using AgroNT.MLNet;
 using AgroNT.MLNet.Analysis;
 using AgroNT.MLNet.Featurization;
+using AgroNT.MLNet.Training.FineTuning;
 using AgroNT.Transforms.Embeddings;
 using AgroNT.Transforms.Onnx;
 using AgroNT.Transforms.Sequences;
@@ -97,12 +98,13 @@ internal sealed class EmbedVerb : IVerb
         {
             TorchSharp.torch.set_num_threads(args.GetInt("threads", 0, 1, 1024));
         }
-        var model = AgroNTModel.Load(CommonOptions.ModelFolder(args), new AgroNTModelOptions
+        var modelOptions = new AgroNTModelOptions
         {
             Device = args.Get("device") ?? "cpu",
             Precision = precision,
             Tokenizer = CommonOptions.TokenizerOptions(args),
-        });
+        };
+        var model = AdapterMerging.LoadEncoder(CommonOptions.ModelFolder(args), modelOptions);
         try
         {
             var embedder = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions

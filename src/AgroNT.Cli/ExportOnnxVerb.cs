@@ -3,14 +3,18 @@ using AgroNT.MLNet.Onnx;
 
 namespace AgroNT.Cli;
 
-/// <summary><c>agront export-onnx</c>: a Hugging Face model folder to an ONNX model folder for ONNX Runtime.</summary>
+/// <summary>
+/// <c>agront export-onnx</c>: a Hugging Face model folder to an ONNX model folder for ONNX Runtime. A fine-tuned folder
+/// (<c>agront finetune</c>'s) is exported with its IA3 or LoRA adapters merged into the encoder and its task head as
+/// the output <c>score</c>.
+/// </summary>
 internal sealed class ExportOnnxVerb : IVerb
 {
     public string Name => "export-onnx";
 
     public string Summary => "export a model folder to ONNX (model.onnx + config.json + vocab.txt) for ONNX Runtime";
 
-    public string Usage => "agront export-onnx [--model DIR] -o OUTDIR [--layers 11,21 [--only-layers]] [--no-logits] [--external-data auto|always|never]";
+    public string Usage => "agront export-onnx [--model DIR] -o OUTDIR [--layers 11,21 [--only-layers]] [--no-logits] [--no-head] [--attention onnxruntime|standard] [--external-data auto|always|never]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
@@ -19,6 +23,8 @@ internal sealed class ExportOnnxVerb : IVerb
         new("layers", null, true, "hidden states to expose as outputs hidden_state_L (comma-separated; 0 = embeddings, N = last layer)"),
         new("only-layers", null, false, "export only the --layers hidden states: the graph stops at the highest one (for featurizing an intermediate layer)"),
         new("no-logits", null, false, "leave the masked-language-model head out (an encoder-only graph)"),
+        new("no-head", null, false, "for a fine-tuned model folder: leave the task head's 'score' output out (adapters are merged either way)"),
+        new("attention", null, true, "onnxruntime (default: ONNX Runtime's fused com.microsoft Attention operator) or standard (plain ONNX operators, for other runtimes)"),
         new("external-data", null, true, "weights in model.onnx.data: auto (default: when over 1.8 GB), always, or never"),
     ];
 
@@ -30,6 +36,8 @@ internal sealed class ExportOnnxVerb : IVerb
             Layers = ParseLayers(args.Get("layers")),
             IncludeLogits = !args.Has("no-logits"),
             OnlyLayers = args.Has("only-layers"),
+            IncludeHead = !args.Has("no-head"),
+            Attention = args.GetEnum("attention", OnnxAttention.OnnxRuntime),
             ExternalData = args.GetEnum("external-data", OnnxExternalData.Auto),
         };
         var result = OnnxExporter.Export(CommonOptions.ModelFolder(args), output, options);

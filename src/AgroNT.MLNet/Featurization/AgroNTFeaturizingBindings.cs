@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgroNT.Transforms.Featurizing;
 using AgroNT.Transforms.Tokenization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -18,110 +19,50 @@ internal enum FeaturizingInputKind
     Int64Ids,
 }
 
+/// <summary>One row's input to the TorchSharp featurizer: DNA text, or a model input of token ids.</summary>
+internal readonly record struct FeaturizingInput(string? Text, int[]? Ids);
+
 /// <summary>
-/// How one input schema maps through an <see cref="AgroNTFeaturizingTransformer"/>: the input columns keep their indices
-/// (an output named like an input column hides it, as in ML.NET) and the feature column is appended.
+/// How one input schema maps through an <see cref="AgroNTFeaturizingTransformer"/>: the shared
+/// <see cref="FeaturizingSchema"/> and read-ahead <see cref="BlockFeaturizer{TInput}"/>, with this featurizer's input
+/// reader and its <see cref="AgroNTEmbedder"/> as the embedding function.
 /// </summary>
 internal sealed class AgroNTFeaturizingBindings
 {
     public AgroNTFeaturizingBindings(AgroNTFeaturizingTransformer transformer, DataViewSchema inputSchema)
     {
         Transformer = transformer;
-        InputSchema = inputSchema;
-        InputColumn = AgroNTFeaturizingTransformer.CheckInputColumn(inputSchema, transformer.InputColumnName);
-        InputKind = InputColumn.Type is TextDataViewType ? FeaturizingInputKind.Text
-            : ((VectorDataViewType)InputColumn.Type).ItemType.RawType == typeof(int) ? FeaturizingInputKind.Int32Ids
+        var inputColumn = AgroNTFeaturizingTransformer.CheckInputColumn(inputSchema, transformer.InputColumnName);
+        InputKind = inputColumn.Type is TextDataViewType ? FeaturizingInputKind.Text
+            : ((VectorDataViewType)inputColumn.Type).ItemType.RawType == typeof(int) ? FeaturizingInputKind.Int32Ids
             : FeaturizingInputKind.Int64Ids;
-        var builder = new DataViewSchema.Builder();
-        builder.AddColumns(inputSchema);
-        builder.AddColumn(transformer.OutputColumnName, transformer.OutputType);
-        OutputSchema = builder.ToSchema();
-        OutputIndex = inputSchema.Count;
+        Schema = new FeaturizingSchema(inputSchema, inputColumn, transformer.OutputColumnName, transformer.OutputType);
+        Featurizer = new BlockFeaturizer<FeaturizingInput>(Schema, transformer.ReadAheadRows, row => new FeaturizingInputReader(this, row).Read, Embed);
     }
 
     public AgroNTFeaturizingTransformer Transformer { get; }
 
-    public DataViewSchema InputSchema { get; }
+    public FeaturizingSchema Schema { get; }
 
-    public DataViewSchema OutputSchema { get; }
-
-    public DataViewSchema.Column InputColumn { get; }
+    public BlockFeaturizer<FeaturizingInput> Featurizer { get; }
 
     public FeaturizingInputKind InputKind { get; }
 
-    public int OutputIndex { get; }
-
-    /// <summary>Whether <paramref name="columns"/> asks for the feature column.</summary>
-    public bool IsOutputRequested(IEnumerable<DataViewSchema.Column> columns) => columns.Any(c => c.Index == OutputIndex);
-
-    /// <summary>The input columns a pass-through cursor needs for <paramref name="outputColumns"/> (never the input column for the features' sake).</summary>
-    public IEnumerable<DataViewSchema.Column> PassThrough(IEnumerable<DataViewSchema.Column> outputColumns) =>
-        outputColumns.Where(c => c.Index < InputSchema.Count).Select(c => c.Index).Distinct().Order().Select(i => InputSchema[i]);
-
-    /// <summary>The input columns needed to produce <paramref name="outputColumns"/> from one input row.</summary>
-    public IEnumerable<DataViewSchema.Column> Dependencies(IEnumerable<DataViewSchema.Column> outputColumns)
+    /// <summary>Embeds consecutive rows in one embedder call (sorted by length into batches there); results in input order.</summary>
+    private IReadOnlyList<float[]> Embed(IReadOnlyList<FeaturizingInput> inputs, long firstRow)
     {
-        var needed = new SortedSet<int>();
-        foreach (DataViewSchema.Column column in outputColumns)
+        var embedder = Transformer.Embedder;
+        if (InputKind != FeaturizingInputKind.Text)
         {
-            needed.Add(column.Index < InputSchema.Count ? column.Index : InputColumn.Index);
+            return embedder.EmbedTokenIds([.. inputs.Select(i => i.Ids!)]);
         }
 
-        return needed.Select(i => InputSchema[i]);
-    }
-
-    /// <summary>Checks a getter request for the feature column and casts <paramref name="getter"/> to it.</summary>
-    public ValueGetter<TValue> OutputGetter<TValue>(DataViewSchema.Column column, bool active, ValueGetter<VBuffer<float>> getter)
-    {
-        if (!active)
-        {
-            throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor or row was created; include it in the active columns.");
-        }
-
-        if (typeof(TValue) != typeof(VBuffer<float>))
-        {
-            throw new InvalidOperationException(
-                $"Column '{column.Name}' holds {Transformer.OutputType}; a getter for {typeof(TValue).Name} was requested. Read it as VBuffer<float> (or float[] in a class).");
-        }
-
-        return (ValueGetter<TValue>)(Delegate)getter;
-    }
-
-    /// <summary>How a row is named in errors.</summary>
-    public string RowName(long position) => string.Create(CultureInfo.InvariantCulture, $"row {position} of column {InputColumn.Name}");
-}
-
-/// <summary>The inputs of one block of rows, embedded together.</summary>
-internal sealed class FeaturizingInputs
-{
-    private readonly List<string> _texts = [];
-    private readonly List<string> _names = [];
-    private readonly List<int[]> _ids = [];
-
-    public int Count => _texts.Count + _ids.Count;
-
-    public void AddText(string text, string name)
-    {
-        _texts.Add(text);
-        _names.Add(name);
-    }
-
-    public void AddIds(int[] ids) => _ids.Add(ids);
-
-    /// <summary>Embeds every input in one embedder call (sorted by length into batches there); results in input order.</summary>
-    public IReadOnlyList<float[]> Embed(AgroNTEmbedder embedder) =>
-        _ids.Count > 0 ? embedder.EmbedTokenIds(_ids) : embedder.Embed(_texts, _names);
-
-    public void Clear()
-    {
-        _texts.Clear();
-        _names.Clear();
-        _ids.Clear();
+        return embedder.Embed([.. inputs.Select(i => i.Text!)], [.. Enumerable.Range(0, inputs.Count).Select(i => Schema.RowName(firstRow + i))]);
     }
 }
 
 /// <summary>
-/// Reads the input column of one row or cursor into <see cref="FeaturizingInputs"/>: text as it is, token ids as a model
+/// Reads the input column of one row or cursor: text as it is, token ids as a model
 /// input (trailing <c>&lt;pad&gt;</c> removed, then checked against the model's window and vocabulary).
 /// </summary>
 internal sealed class FeaturizingInputReader
@@ -140,7 +81,7 @@ internal sealed class FeaturizingInputReader
     public FeaturizingInputReader(AgroNTFeaturizingBindings bindings, DataViewRow row)
     {
         _bindings = bindings;
-        DataViewSchema.Column column = row.Schema[bindings.InputColumn.Index];
+        DataViewSchema.Column column = row.Schema[bindings.Schema.InputColumn.Index];
         switch (bindings.InputKind)
         {
             case FeaturizingInputKind.Text:
@@ -160,20 +101,19 @@ internal sealed class FeaturizingInputReader
         _addsCls = tokenizer.Options.AddClsToken;
     }
 
-    /// <summary>Reads the row's input and adds it to <paramref name="inputs"/>.</summary>
-    /// <param name="inputs">The block being filled.</param>
+    /// <summary>Reads the row's input.</summary>
     /// <param name="position">The row's position, for error messages.</param>
-    public void ReadInto(FeaturizingInputs inputs, long position)
+    public FeaturizingInput Read(long position)
     {
         if (_text is not null)
         {
             _text(ref _textValue);
-            inputs.AddText(_textValue.ToString(), _bindings.RowName(position));
+            return new FeaturizingInput(_textValue.ToString(), null);
         }
         else if (_int32 is not null)
         {
             _int32(ref _int32Value);
-            inputs.AddIds(ToModelInput(_int32Value.IsDense ? _int32Value.GetValues() : _int32Value.DenseValues().ToArray(), position));
+            return new FeaturizingInput(null, ToModelInput(_int32Value.IsDense ? _int32Value.GetValues() : _int32Value.DenseValues().ToArray(), position));
         }
         else
         {
@@ -190,7 +130,7 @@ internal sealed class FeaturizingInputReader
                 ids[i] = (int)values[i];
             }
 
-            inputs.AddIds(ToModelInput(ids, position));
+            return new FeaturizingInput(null, ToModelInput(ids, position));
         }
     }
 
@@ -203,7 +143,7 @@ internal sealed class FeaturizingInputReader
             length--;
         }
 
-        string name = _bindings.RowName(position);
+        string name = _bindings.Schema.RowName(position);
         if (length == 0)
         {
             throw new InvalidDataException($"{name} holds no token ids{(values.Length > 0 ? " (only <pad>)" : "")}; a model input starts with <cls> (tokenize with TokenizeDna).");
@@ -241,5 +181,5 @@ internal sealed class FeaturizingInputReader
 
     private void ThrowOutsideVocabulary(long position, int index, long id) =>
         throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-            $"{_bindings.RowName(position)} holds the token id {id} at index {index}, outside the model's vocabulary (0 to {_vocabulary.Count - 1}). Were the ids made with another model's vocabulary?"));
+            $"{_bindings.Schema.RowName(position)} holds the token id {id} at index {index}, outside the model's vocabulary (0 to {_vocabulary.Count - 1}). Were the ids made with another model's vocabulary?"));
 }

@@ -1,5 +1,6 @@
 using AgroNT.MLNet.Checkpoints;
 using AgroNT.MLNet.Modeling;
+using AgroNT.MLNet.Training.FineTuning;
 using AgroNT.Transforms;
 using AgroNT.Transforms.Embeddings;
 using Microsoft.ML;
@@ -133,7 +134,8 @@ public sealed class AgroNTFeaturizingEstimator : IEstimator<AgroNTFeaturizingTra
         }
 
         AgroNTModelOptions modelOptions = Options.ModelOptions ?? new AgroNTModelOptions();
-        AgroNTModel model = AgroNTModel.Load(_folder!, modelOptions);
+        // A fine-tuned folder featurizes with its adapters folded in.
+        AgroNTModel model = AdapterMerging.LoadEncoder(_folder!, modelOptions);
         try
         {
             return new AgroNTFeaturizingTransformer(model, ownsModel: true, _folder, modelOptions,

@@ -154,7 +154,7 @@ public sealed class AgroNTFeaturizingTransformer : ITransformer, IDisposable
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        return new AgroNTFeaturizingBindings(this, inputSchema).OutputSchema;
+        return new AgroNTFeaturizingBindings(this, inputSchema).Schema.OutputSchema;
     }
 
     /// <inheritdoc/>
@@ -162,7 +162,7 @@ public sealed class AgroNTFeaturizingTransformer : ITransformer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return new AgroNTFeaturizingMapper(new AgroNTFeaturizingBindings(this, inputSchema));
+        return new AgroNTFeaturizingBindings(this, inputSchema).Featurizer.CreateMapper();
     }
 
     /// <inheritdoc/>
@@ -170,7 +170,7 @@ public sealed class AgroNTFeaturizingTransformer : ITransformer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(input);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return new AgroNTFeaturizingDataView(input, new AgroNTFeaturizingBindings(this, input.Schema));
+        return new AgroNTFeaturizingBindings(this, input.Schema).Featurizer.Transform(input);
     }
 
     /// <summary>Disposes the model if this transformer owns it (fitted from a folder, or loaded from a file).</summary>

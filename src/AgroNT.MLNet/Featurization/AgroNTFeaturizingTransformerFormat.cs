@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgroNT.MLNet.Checkpoints;
+using AgroNT.MLNet.Training.FineTuning;
 using AgroNT.Transforms.Embeddings;
 using AgroNT.Transforms.Tokenization;
 
@@ -124,7 +125,7 @@ internal static class AgroNTFeaturizingTransformerFormat
             WindowAggregation = e.WindowAggregation,
         };
 
-        AgroNTModel model = AgroNTModel.Load(folder, modelOptions);
+        AgroNTModel model = AdapterMerging.LoadEncoder(folder, modelOptions);
         try
         {
             ArchitectureManifest a = m.Architecture;

@@ -15,6 +15,17 @@ public enum OnnxExternalData
     Never,
 }
 
+/// <summary>How the exported graph computes self-attention.</summary>
+public enum OnnxAttention
+{
+    /// <summary>ONNX Runtime's fused <c>com.microsoft</c> <c>Attention</c> operator (one packed QKV GEMM, fused mask and
+    /// softmax; CPU and CUDA providers). Runs on ONNX Runtime only. The default.</summary>
+    OnnxRuntime,
+
+    /// <summary>Standard ONNX operators only (MatMul, Softmax, Transpose...), for any ONNX runtime.</summary>
+    Standard,
+}
+
 /// <summary>What <see cref="OnnxExporter"/> writes.</summary>
 public sealed record OnnxExportOptions
 {
@@ -36,6 +47,17 @@ public sealed record OnnxExportOptions
     /// paper's layers 11, 21, 31 of 40 cost about a quarter, half and three quarters of a full pass).
     /// </summary>
     public bool OnlyLayers { get; init; }
+
+    /// <summary>
+    /// For a fine-tuned model, whether the graph also computes its task head: an output <c>score</c> <c>[batch, K]</c>
+    /// holding what <c>FineTunedModel</c>'s ML.NET transformer calls the score (logits for classification, whose sigmoid
+    /// is the probability; values in the labels' units for regression). True by default; ignored for a model without a
+    /// head and with <see cref="OnlyLayers"/>.
+    /// </summary>
+    public bool IncludeHead { get; init; } = true;
+
+    /// <summary>Self-attention as ONNX Runtime's fused operator (the default) or as standard ONNX operators.</summary>
+    public OnnxAttention Attention { get; init; } = OnnxAttention.OnnxRuntime;
 
     /// <summary>Inline or external weights.</summary>
     public OnnxExternalData ExternalData { get; init; } = OnnxExternalData.Auto;

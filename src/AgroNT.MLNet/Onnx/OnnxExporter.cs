@@ -1,6 +1,8 @@
 using System.Globalization;
 using AgroNT.MLNet.Checkpoints;
 using AgroNT.MLNet.Modeling;
+using AgroNT.MLNet.Training.FineTuning;
+using AgroNT.Transforms.Benchmarks;
 using AgroNT.Transforms.Onnx;
 using AgroNT.Transforms.Tokenization;
 using Google.Protobuf;
@@ -21,7 +23,8 @@ namespace AgroNT.MLNet.Onnx;
 /// The graph takes int64 <c>input_ids</c> and <c>attention_mask</c> <c>[batch, sequence]</c> (both axes dynamic) and
 /// computes exactly what Hugging Face's <c>EsmForMaskedLM</c> does: position ids <c>cumsum(ids != pad) * (ids != pad)
 /// + pad</c>; word + position embeddings multiplied by the mask; pre-LayerNorm layers with the query scaled by
-/// <c>1/sqrt(head)</c>, the additive mask <c>(1 - mask) * float.MinValue</c>, softmax and exact erf GELU; the final
+/// <c>1/sqrt(head)</c>, the additive mask <c>(1 - mask) * float.MinValue</c>, softmax (or all of that as ONNX Runtime's
+/// fused <c>com.microsoft</c> <c>Attention</c>, see <see cref="OnnxExportOptions.Attention"/>) and exact erf GELU; the final
 /// LayerNorm; the LM head (dense, GELU, LayerNorm, decoder + bias). Outputs: <c>last_hidden_state</c>, <c>logits</c>
 /// (unless left out) and <c>hidden_state_L</c> for each requested layer. The graph is built with OnnxSharp's protobuf
 /// classes; weights are streamed one tensor at a time, so a model folder is exported without loading it whole.
@@ -37,6 +40,9 @@ public static class OnnxExporter
     /// <summary>Weights above this many bytes go to external data under <see cref="OnnxExternalData.Auto"/> (protobuf refuses messages of 2 GiB).</summary>
     public const long InlineLimitBytes = 1_800_000_000;
 
+    /// <summary>The graph output holding a fine-tuned model's task-head score, <c>[batch, K]</c>.</summary>
+    public const string ScoreOutputName = "score";
+
     /// <summary>Exports a loaded model (its weights are written as float32 whatever its precision).</summary>
     /// <param name="model">The model.</param>
     /// <param name="outputFolder">The folder to write; created if needed, its model files replaced.</param>
@@ -48,12 +54,47 @@ public static class OnnxExporter
         using var scope = NewDisposeScope();
         var parameters = model.Network.state_dict();
         Tensor? Fetch(string name) => parameters.TryGetValue(name, out var tensor) ? tensor : null;
-        return Export(model.Config, model.Tokenizer.Vocabulary, new WeightSource(model.Folder ?? "the model", Fetch, parameters.ContainsKey), outputFolder, options ?? new OnnxExportOptions());
+        return Export(model.Config, model.Tokenizer.Vocabulary, new WeightSource(model.Folder ?? "the model", Fetch, parameters.ContainsKey), outputFolder, options ?? new OnnxExportOptions(), head: null);
+    }
+
+    /// <summary>
+    /// Exports a fine-tuned model: its encoder with the IA3 or LoRA adapters folded into the Linear weights
+    /// (<see cref="AdapterMerging"/>), so the graph needs no adapter operators, and, unless
+    /// <see cref="OnnxExportOptions.IncludeHead"/> is false, its task head as the output <see cref="ScoreOutputName"/>.
+    /// The <c>last_hidden_state</c> and <c>hidden_state_L</c> outputs are the fine-tuned encoder's, so
+    /// <c>FeaturizeAgroNTOnnx</c> on the folder gives the fine-tuned embeddings.
+    /// </summary>
+    /// <param name="model">The fine-tuned model (unchanged).</param>
+    /// <param name="outputFolder">The folder to write; created if needed, its model files replaced.</param>
+    /// <param name="options">Extra layers, logits, head, external data.</param>
+    /// <returns>What was written.</returns>
+    public static OnnxExportResult Export(FineTunedModel model, string outputFolder, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new OnnxExportOptions();
+        using var scope = NewDisposeScope();
+        var parameters = model.Model.Network.state_dict();
+        var merged = AdapterMerging.MergedWeights(model);
+        var head = model.Head.named_parameters().ToDictionary(p => $"classifier.{p.name}", p => (Tensor)p.parameter, StringComparer.Ordinal);
+        Tensor? Fetch(string name) =>
+            merged.TryGetValue(name, out var adapted) ? adapted
+            : parameters.TryGetValue(name, out var own) ? own
+            : head.TryGetValue(name, out var task) ? task
+            : null;
+        var (mean, scale) = model.TargetScaling;
+        var spec = options.IncludeHead && !options.OnlyLayers
+            ? new TaskHeadSpec(model.Pooling, model.Model.Tokenizer.Options.AddClsToken, model.OutputCount, model.ProblemType,
+                model.ProblemType.IsClassification() ? null : [.. mean], model.ProblemType.IsClassification() ? null : [.. scale], model.Method)
+            : null;
+        var source = new WeightSource(model.Model.Folder ?? "the fine-tuned model", Fetch, name => Fetch(name) is not null);
+        return Export(model.Model.Config, model.Model.Tokenizer.Vocabulary, source, outputFolder, options, spec);
     }
 
     /// <summary>
     /// Exports a Hugging Face model folder (or a Hub id in the local cache) that <see cref="AgroNTModel.Load"/> reads:
-    /// pretrained, fine-tuned or saved by us. Weights are read one tensor at a time from the checkpoint.
+    /// pretrained, fine-tuned or saved by us. Weights are read one tensor at a time from the checkpoint. A folder saved by
+    /// <see cref="FineTunedModel.Save"/> (it has <c>agront_finetuned.json</c>) is loaded whole and exported as
+    /// <see cref="Export(FineTunedModel, string, OnnxExportOptions?)"/> does: adapters merged, task head as <c>score</c>.
     /// </summary>
     /// <param name="modelFolder">The folder with config.json, vocab.txt and the weights.</param>
     /// <param name="outputFolder">The folder to write.</param>
@@ -64,6 +105,12 @@ public static class OnnxExporter
         options ??= new OnnxExportOptions();
         Native.TorchRuntime.Initialize();
         string folder = HuggingFaceModelLocator.Resolve(modelFolder);
+        if (File.Exists(Path.Combine(folder, FineTunedModelManifest.FileName)))
+        {
+            // The folder's model.safetensors is the base encoder; the adapters and the head live beside it.
+            using var fineTuned = FineTunedModel.Load(folder);
+            return Export(fineTuned, outputFolder, options);
+        }
         var config = EsmConfig.FromFile(folder);
         var vocabulary = KmerVocabulary.FromModelFolder(folder);
         using var reader = CheckpointReader.Open(folder, options.CheckpointFormat);
@@ -74,10 +121,10 @@ public static class OnnxExporter
             : name.StartsWith("esm.", StringComparison.Ordinal) && reader.Contains(name[4..]) ? name[4..]
             : null;
         Tensor? Fetch(string name) => Key(name) is { } key ? reader.ReadTensor(key, ScalarType.Float32) : null;
-        return Export(config, vocabulary, new WeightSource(reader.Location, Fetch, name => Key(name) is not null), outputFolder, options);
+        return Export(config, vocabulary, new WeightSource(reader.Location, Fetch, name => Key(name) is not null), outputFolder, options, head: null);
     }
 
-    private static OnnxExportResult Export(EsmConfig config, KmerVocabulary vocabulary, WeightSource weights, string outputFolder, OnnxExportOptions options)
+    private static OnnxExportResult Export(EsmConfig config, KmerVocabulary vocabulary, WeightSource weights, string outputFolder, OnnxExportOptions options, TaskHeadSpec? head)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
         config.Validate();
@@ -126,7 +173,7 @@ public static class OnnxExporter
             using (var writer = new OnnxWeightWriter(external ? tempData : null, ExternalDataFileName))
             {
                 var builder = new OnnxGraphBuilder("agront_esm", writer);
-                outputs = BuildGraph(builder, config, weights, layers, top, logits);
+                outputs = BuildGraph(builder, config, weights, layers, top, logits, head, options.Attention);
                 writer.Complete();
                 written = writer.Bytes;
                 model = new ModelProto
@@ -139,8 +186,18 @@ public static class OnnxExporter
                 };
             }
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+            if (options.Attention == OnnxAttention.OnnxRuntime)
+            {
+                model.OpsetImport.Add(new OperatorSetIdProto { Domain = OnnxGraphBuilder.MicrosoftDomain, Version = 1 });
+            }
             model.MetadataProps.Add(new StringStringEntryProto { Key = "agront.num_hidden_layers", Value = depth.ToString(CultureInfo.InvariantCulture) });
             model.MetadataProps.Add(new StringStringEntryProto { Key = "agront.hidden_size", Value = config.HiddenSize.ToString(CultureInfo.InvariantCulture) });
+            if (head is not null)
+            {
+                model.MetadataProps.Add(new StringStringEntryProto { Key = "agront.finetuning_method", Value = head.Method.ToString() });
+                model.MetadataProps.Add(new StringStringEntryProto { Key = "agront.problem_type", Value = head.ProblemType.ToString() });
+                model.MetadataProps.Add(new StringStringEntryProto { Key = "agront.head_pooling", Value = head.Pooling.ToString() });
+            }
             using (var stream = new FileStream(tempModel, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
             {
                 model.WriteTo(stream);
@@ -176,20 +233,21 @@ public static class OnnxExporter
         return 4 * (embeddings + c.NumHiddenLayers * layer + 2 * h + head);
     }
 
-    private static List<string> BuildGraph(OnnxGraphBuilder g, EsmConfig config, WeightSource weights, int[] layers, int top, bool includeLogits)
+    private static List<string> BuildGraph(
+        OnnxGraphBuilder g, EsmConfig config, WeightSource weights, int[] layers, int top, bool includeLogits, TaskHeadSpec? head, OnnxAttention attention)
     {
         int depth = config.NumHiddenLayers, hidden = config.HiddenSize, heads = config.NumAttentionHeads, headSize = config.HeadSize;
         float eps = (float)config.LayerNormEps;
         g.Graph.Input.Add(Value(AgroNTOnnxEmbedder.InputIdsName, DataType.Int64, "batch", "sequence"));
         g.Graph.Input.Add(Value(AgroNTOnnxEmbedder.AttentionMaskName, DataType.Int64, "batch", "sequence"));
         var outputs = new List<string>();
-        void Output(string value, string name, int width)
+        void Output(string value, string name, int width, bool perPosition = true)
         {
             if (value != name)
             {
                 g.Node("Identity", [value], name);
             }
-            g.Graph.Output.Add(Value(name, DataType.Float, "batch", "sequence", width));
+            g.Graph.Output.Add(perPosition ? Value(name, DataType.Float, "batch", "sequence", width) : Value(name, DataType.Float, "batch", width));
             outputs.Add(name);
         }
 
@@ -205,6 +263,18 @@ public static class OnnxExporter
             }
             data = data.contiguous();
             return g.Weight(name, data.shape, data.data<float>().ToArray());
+        }
+
+        // Q, K and V projections packed side by side ([in, 3 x out] and [3 x out]), as ONNX Runtime's Attention takes them.
+        (string Weight, string Bias) PackedQkv(string prefix)
+        {
+            using var scope = NewDisposeScope();
+            Tensor Part(string name) =>
+                (weights.Fetch(name) ?? throw new CheckpointFormatException(weights.Source, $"the weights have no tensor '{name}', which the ESM graph needs.")).to(ScalarType.Float32, CPU);
+            string[] parts = ["query", "key", "value"];
+            Tensor weight = cat([.. parts.Select(q => Part($"{prefix}.{q}.weight").t())], 1).contiguous();
+            Tensor bias = cat([.. parts.Select(q => Part($"{prefix}.{q}.bias"))], 0).contiguous();
+            return (g.Weight($"{prefix}.qkv.weight", weight.shape, weight.data<float>().ToArray()), g.Weight($"{prefix}.qkv.bias", bias.shape, bias.data<float>().ToArray()));
         }
 
         string LayerNorm(string x, string prefix) =>
@@ -232,12 +302,16 @@ public static class OnnxExporter
         }
         string maskFloat = g.Node("Cast", [mask], null, IntAttribute("to", (long)DataType.Float));
         string state = g.Node("Mul", [embedded, g.Node("Unsqueeze", [maskFloat, g.Int64([-1])])], "embedding_output");
-        // (1 - mask) * float.MinValue, broadcast over heads and query positions: [batch, 1, 1, sequence].
-        string additiveMask = g.Node("Unsqueeze", [g.Node("Mul", [g.Node("Sub", [g.Float(1f), maskFloat]), g.Float(float.MinValue)]), g.Int64([1, 2])], "additive_mask");
+        bool fused = attention == OnnxAttention.OnnxRuntime;
+        // (1 - mask) * float.MinValue, broadcast over heads and query positions: [batch, 1, 1, sequence]; the fused
+        // operator takes the 0/1 mask itself, as int32.
+        string additiveMask = fused ? "" : g.Node("Unsqueeze", [g.Node("Mul", [g.Node("Sub", [g.Float(1f), maskFloat]), g.Float(float.MinValue)]), g.Int64([1, 2])], "additive_mask");
+        string maskIndex = fused ? g.Node("Cast", [mask], "mask_index", IntAttribute("to", (long)DataType.Int32)) : "";
 
-        string headShape = g.Int64([0, 0, heads, headSize]);
-        string mergedShape = g.Int64([0, 0, hidden]);
-        string scale = g.Float((float)(1.0 / Math.Sqrt(headSize)));
+        // Constants of the standard-op attention only: ONNX Runtime warns about unused initializers.
+        string headShape = fused ? "" : g.Int64([0, 0, heads, headSize]);
+        string mergedShape = fused ? "" : g.Int64([0, 0, hidden]);
+        string scale = fused ? "" : g.Float((float)(1.0 / Math.Sqrt(headSize)));
         for (int i = 0; i <= Math.Min(top, depth); i++)
         {
             if (layers.Contains(i) && i < depth)
@@ -253,12 +327,24 @@ public static class OnnxExporter
             string Heads(string x, long[] perm) =>
                 g.Node("Transpose", [g.Node("Reshape", [x, headShape])], null, IntsAttribute("perm", perm));
             // HF ESM scales the query by head_size^-0.5 before QK^T.
-            string query = Heads(g.Node("Mul", [Linear(normed, $"{p}.attention.self.query"), scale]), [0, 2, 1, 3]);
-            string keyT = Heads(Linear(normed, $"{p}.attention.self.key"), [0, 2, 3, 1]);
-            string value = Heads(Linear(normed, $"{p}.attention.self.value"), [0, 2, 1, 3]);
-            string scores = g.Node("Add", [g.Node("MatMul", [query, keyT]), additiveMask]);
-            string probabilities = g.Node("Softmax", [scores], null, IntAttribute("axis", -1));
-            string context = g.Node("Reshape", [g.Node("Transpose", [g.Node("MatMul", [probabilities, value])], null, IntsAttribute("perm", 0, 2, 1, 3)), mergedShape]);
+            string context;
+            if (fused)
+            {
+                // com.microsoft Attention: one packed QKV GEMM, scores scaled by 1/sqrt(head) (HF scales the query
+                // instead: the same product), masked keys at -10000 before the softmax (exp gives exactly 0 there).
+                var (qkv, qkvBias) = PackedQkv($"{p}.attention.self");
+                context = g.Node("Attention", [normed, qkv, qkvBias, maskIndex], null, OnnxGraphBuilder.MicrosoftDomain,
+                    IntAttribute("num_heads", heads), FloatAttribute("scale", (float)(1.0 / Math.Sqrt(headSize))), FloatAttribute("mask_filter_value", -10000f));
+            }
+            else
+            {
+                string query = Heads(g.Node("Mul", [Linear(normed, $"{p}.attention.self.query"), scale]), [0, 2, 1, 3]);
+                string keyT = Heads(Linear(normed, $"{p}.attention.self.key"), [0, 2, 3, 1]);
+                string value = Heads(Linear(normed, $"{p}.attention.self.value"), [0, 2, 1, 3]);
+                string scores = g.Node("Add", [g.Node("MatMul", [query, keyT]), additiveMask]);
+                string probabilities = g.Node("Softmax", [scores], null, IntAttribute("axis", -1));
+                context = g.Node("Reshape", [g.Node("Transpose", [g.Node("MatMul", [probabilities, value])], null, IntsAttribute("perm", 0, 2, 1, 3)), mergedShape]);
+            }
             state = g.Node("Add", [state, Linear(context, $"{p}.attention.output.dense")]);
             string intermediate = Gelu(Linear(LayerNorm(state, $"{p}.LayerNorm"), $"{p}.intermediate.dense"));
             state = g.Node("Add", [state, Linear(intermediate, $"{p}.output.dense")], $"layer_{i}_output");
@@ -280,12 +366,53 @@ public static class OnnxExporter
             {
                 throw new CheckpointFormatException(weights.Source, "the weights have no masked-language-model head (a bare encoder checkpoint); export with IncludeLogits = false (--no-logits).");
             }
-            string head = LayerNorm(Gelu(Linear(last, "lm_head.dense")), "lm_head.layer_norm");
-            string logits = g.Node("Add", [g.Node("MatMul", [head, Weight("lm_head.decoder.weight", transpose: true)]), Weight("lm_head.bias")]);
+            string lmHead = LayerNorm(Gelu(Linear(last, "lm_head.dense")), "lm_head.layer_norm");
+            string logits = g.Node("Add", [g.Node("MatMul", [lmHead, Weight("lm_head.decoder.weight", transpose: true)]), Weight("lm_head.bias")]);
             Output(logits, "logits", config.VocabSize);
         }
+        if (head is not null)
+        {
+            Output(TaskHead(last, head), ScoreOutputName, head.OutputCount, perPosition: false);
+        }
         return outputs;
+
+        // FineTunedModel.Forward and ToPredictions: pooled [batch, hidden] -> dense, tanh, out_proj -> [batch, K].
+        string TaskHead(string hiddenStates, TaskHeadSpec spec)
+        {
+            string pooled;
+            if (spec.Pooling == HeadPooling.Cls)
+            {
+                pooled = g.Node("Gather", [hiddenStates, g.Int64([0], scalar: true)], null, IntAttribute("axis", 1));
+            }
+            else
+            {
+                string weightsMask = maskFloat;
+                if (spec.ExcludeCls)
+                {
+                    // Position 0 (<cls>) is left out whatever the mask says: a running count of ones is 1 there only.
+                    string ones = g.Node("Add", [g.Node("Mul", [mask, g.Int64([0], scalar: true)]), g.Int64([1], scalar: true)]);
+                    string notFirst = g.Node("Greater", [g.Node("CumSum", [ones, g.Int64([1], scalar: true)]), g.Int64([1], scalar: true)]);
+                    weightsMask = g.Node("Mul", [maskFloat, g.Node("Cast", [notFirst], null, IntAttribute("to", (long)DataType.Float))]);
+                }
+                string sum = g.Node("ReduceSum", [g.Node("Mul", [hiddenStates, g.Node("Unsqueeze", [weightsMask, g.Int64([-1])])]), g.Int64([1])], null, IntAttribute("keepdims", 0));
+                string count = g.Node("Max", [g.Node("ReduceSum", [weightsMask, g.Int64([1])], null, IntAttribute("keepdims", 1)), g.Float(1f)]);
+                pooled = g.Node("Div", [sum, count]);
+            }
+            string score = Linear(g.Node("Tanh", [Linear(pooled, "classifier.dense")]), "classifier.out_proj");
+            if (spec.TargetMean is { } mean && spec.TargetScale is { } scale)
+            {
+                // Regression heads predict standardized targets; the score is in the labels' units.
+                score = g.Node("Add", [
+                    g.Node("Mul", [score, g.Weight("score.target_scale", [scale.Length], scale)]),
+                    g.Weight("score.target_mean", [mean.Length], mean)]);
+            }
+            return score;
+        }
     }
+
+    /// <summary>A fine-tuned model's task head as the graph computes it.</summary>
+    private sealed record TaskHeadSpec(
+        HeadPooling Pooling, bool ExcludeCls, int OutputCount, BenchmarkProblemType ProblemType, float[]? TargetMean, float[]? TargetScale, FineTuningMethod Method);
 
     /// <summary>Where the weights come from: a name for messages, a reader of one float32 tensor, a presence test.</summary>
     private sealed record WeightSource(string Source, Func<string, Tensor?> Fetch, Func<string, bool> Contains);

@@ -23,11 +23,18 @@ internal sealed class OnnxGraphBuilder
 
     public GraphProto Graph { get; }
 
-    /// <summary>Adds a node and returns the name of its (single) output.</summary>
-    public string Node(string opType, string[] inputs, string? output = null, params AttributeProto[] attributes)
+    /// <summary>ONNX Runtime's contrib operator domain.</summary>
+    public const string MicrosoftDomain = "com.microsoft";
+
+    /// <summary>Adds a node of the default ONNX domain and returns the name of its (single) output.</summary>
+    public string Node(string opType, string[] inputs, string? output = null, params AttributeProto[] attributes) =>
+        Node(opType, inputs, output, "", attributes);
+
+    /// <summary>Adds a node of <paramref name="domain"/> and returns the name of its (single) output.</summary>
+    public string Node(string opType, string[] inputs, string? output, string domain, params AttributeProto[] attributes)
     {
         output ??= $"{opType.ToLowerInvariant()}_{_counter}";
-        var node = new NodeProto { OpType = opType, Name = $"{opType}_{_counter++}" };
+        var node = new NodeProto { OpType = opType, Name = $"{opType}_{_counter++}", Domain = domain };
         node.Input.AddRange(inputs);
         node.Output.Add(output);
         node.Attribute.AddRange(attributes);

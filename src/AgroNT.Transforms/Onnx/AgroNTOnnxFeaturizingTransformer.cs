@@ -61,21 +61,21 @@ public sealed class AgroNTOnnxFeaturizingTransformer : ITransformer, IDisposable
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        return new OnnxFeaturizingBindings(this, inputSchema).OutputSchema;
+        return new OnnxFeaturizingBindings(this, inputSchema).Schema.OutputSchema;
     }
 
     /// <inheritdoc/>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        return new OnnxFeaturizingMapper(new OnnxFeaturizingBindings(this, inputSchema));
+        return new OnnxFeaturizingBindings(this, inputSchema).Featurizer.CreateMapper();
     }
 
     /// <inheritdoc/>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new OnnxFeaturizingDataView(input, new OnnxFeaturizingBindings(this, input.Schema));
+        return new OnnxFeaturizingBindings(this, input.Schema).Featurizer.Transform(input);
     }
 
     /// <summary>Releases the ONNX Runtime session when the transformer created it (from a model folder).</summary>

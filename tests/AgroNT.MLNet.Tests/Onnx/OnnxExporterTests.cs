@@ -185,6 +185,39 @@ public sealed class OnnxExporterTests(ExportedTinyModel exported, ITestOutputHel
         Assert.Contains("layer(s) 1", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(OnnxAttention.Standard, 0)]
+    [InlineData(OnnxAttention.OnnxRuntime, 2)]
+    public void Export_AttentionChoice_ReproducesPyTorchOnThePaddedBatchWithin1e4(OnnxAttention attention, int fusedNodes)
+    {
+        using var folder = new TempFolder();
+        var result = OnnxExporter.Export(SharedData.TinyModel, folder.Path, new OnnxExportOptions { Attention = attention, Layers = [1] });
+        var graph = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(result.ModelPath)).Graph;
+        Assert.Equal(fusedNodes, graph.Node.Count(n => n.Domain == "com.microsoft" && n.OpType == "Attention"));
+        // Each of the 2 layers has either a fused Attention node or a standard Softmax.
+        Assert.Equal(2 - fusedNodes, graph.Node.Count(n => n.OpType == "Softmax"));
+        // ONNX Runtime warns on stderr about initializers no node reads.
+        var read = graph.Node.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
+        Assert.DoesNotContain(graph.Initializer, i => !read.Contains(i.Name));
+
+        var files = s_index["fixtures"]!["batches"]!["mixed"]!["files"]!;
+        NpyArray Fixture(string key) => Npy.Read(Path.Combine(SharedData.HfReference, (string)files[key]!));
+        var ids = Fixture("input_ids");
+        var mask = Fixture("attention_mask");
+        int rows = ids.Shape[0], length = ids.Shape[1];
+        Assert.Contains(0L, mask.Longs);
+        var actual = Run(result.ModelPath, ids.Longs, mask.Longs, rows, length, "logits", "last_hidden_state", "hidden_state_1");
+        var logits = Fixture("logits");
+        var last = Fixture("last_hidden_state");
+        var states = Fixture("hidden_states");
+        int hidden = last.Shape[2], stateSize = rows * length * hidden;
+        double logitsDiff = MaxDiffValid(actual["logits"], logits.Doubles, mask.Longs, logits.Shape[2]);
+        double lastDiff = MaxDiffValid(actual["last_hidden_state"], last.Doubles, mask.Longs, hidden);
+        double layerDiff = MaxDiffValid(actual["hidden_state_1"], states.Doubles[stateSize..(2 * stateSize)], mask.Longs, hidden);
+        output.WriteLine($"{attention}: vs PyTorch logits {logitsDiff:E2}, last_hidden_state {lastDiff:E2}, hidden_state_1 {layerDiff:E2}");
+        Assert.True(Math.Max(logitsDiff, Math.Max(lastDiff, layerDiff)) < 1e-4, $"{logitsDiff} {lastDiff} {layerDiff}");
+    }
+
     [Fact]
     public void Export_LayerOutOfRange_Throws()
     {

@@ -82,6 +82,9 @@ public sealed class FineTunedModel : IDisposable
     /// <summary>The adapter parameters by name (empty for full fine-tuning).</summary>
     internal IReadOnlyList<(string Name, Parameter Parameter)> AdapterParameters => _adapters.NamedParameters;
 
+    /// <summary>Regression targets' means and scales (predictions are <c>output * scale + mean</c>); empty for classification.</summary>
+    internal (IReadOnlyList<float> Mean, IReadOnlyList<float> Scale) TargetScaling => (_targetMean, _targetScale);
+
     /// <summary>
     /// Predicts sequences, in order: per sequence <see cref="OutputCount"/> values, probabilities (sigmoid of the
     /// head's logits) for classification and values in the labels' units for regression.

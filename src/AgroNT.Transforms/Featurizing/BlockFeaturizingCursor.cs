@@ -1,0 +1,162 @@
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace AgroNT.Transforms.Featurizing;
+
+/// <summary>
+/// A cursor that passes the input columns through from one source cursor and, when the features are requested, embeds
+/// them a block at a time: on the first feature request beyond the current block, a second cursor over the same source
+/// (reading the input column only) skips to the current row, reads the next <see cref="BlockFeaturizer{TInput}.RowsPerBlock"/>
+/// rows, and the block is embedded in one call. The row ids of the two cursors are compared for every row served, so a
+/// source that changes order between passes fails loudly instead of mislabelling rows.
+/// </summary>
+internal sealed class BlockFeaturizingCursor<TInput> : DataViewRowCursor
+{
+    private readonly BlockFeaturizer<TInput> _featurizer;
+    private readonly DataViewRowCursor _input;
+    private readonly IDataView? _readAheadSource;
+    private DataViewRowCursor? _readAhead;
+    private Func<long, TInput>? _read;
+    private ValueGetter<DataViewRowId>? _readAheadId;
+    private ValueGetter<DataViewRowId>? _inputId;
+    private IReadOnlyList<float[]> _block = [];
+    private DataViewRowId[] _blockIds = [];
+    private long _blockStart;
+    private long _readAheadRow;
+    private long _row = -1;
+
+    /// <param name="featurizer">The schema mapping, reader and embedding function.</param>
+    /// <param name="input">The pass-through cursor (it owns it).</param>
+    /// <param name="readAheadSource">The source to read ahead in when the features are active; <see langword="null"/> otherwise.</param>
+    public BlockFeaturizingCursor(BlockFeaturizer<TInput> featurizer, DataViewRowCursor input, IDataView? readAheadSource)
+    {
+        _featurizer = featurizer;
+        _input = input;
+        _readAheadSource = readAheadSource;
+    }
+
+    public override long Position => _input.Position;
+
+    public override long Batch => _input.Batch;
+
+    public override DataViewSchema Schema => _featurizer.Schema.OutputSchema;
+
+    public override bool MoveNext()
+    {
+        if (!_input.MoveNext())
+        {
+            return false;
+        }
+
+        _row++;
+        return true;
+    }
+
+    public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
+
+    public override bool IsColumnActive(DataViewSchema.Column column) =>
+        column.Index < _featurizer.Schema.InputSchema.Count ? _input.IsColumnActive(_input.Schema[column.Index]) : _readAheadSource is not null;
+
+    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
+        column.Index < _featurizer.Schema.InputSchema.Count
+            ? _input.GetGetter<TValue>(_input.Schema[column.Index])
+            : _featurizer.Schema.OutputGetter<TValue>(column, _readAheadSource is not null, GetFeatures);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _readAhead?.Dispose();
+            _input.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void GetFeatures(ref VBuffer<float> value)
+    {
+        if (_row < 0)
+        {
+            ThrowHelper.ThrowInvalidOperation("The cursor is not on a row: call MoveNext before reading a value.");
+        }
+
+        if (_row >= _blockStart + _block.Count)
+        {
+            ReadBlock();
+        }
+
+        int index = (int)(_row - _blockStart);
+        _inputId ??= _input.GetIdGetter();
+        DataViewRowId id = default;
+        _inputId(ref id);
+        if (!id.Equals(_blockIds[index]))
+        {
+            ThrowOrderChanged(_row);
+        }
+
+        float[] features = _block[index];
+        VBufferEditor<float> editor = VBufferEditor.Create(ref value, features.Length);
+        features.CopyTo(editor.Values);
+        value = editor.Commit();
+    }
+
+    /// <summary>Reads the block of rows starting at the current row through the read-ahead cursor and embeds it.</summary>
+    private void ReadBlock()
+    {
+        if (_readAhead is null)
+        {
+            _readAhead = _readAheadSource!.GetRowCursor([_readAheadSource.Schema[_featurizer.Schema.InputColumn.Index]]);
+            _read = _featurizer.CreateReader(_readAhead);
+            _readAheadId = _readAhead.GetIdGetter();
+        }
+
+        // Rows whose features nobody asked for are skipped without reading them.
+        for (; _readAheadRow < _row; _readAheadRow++)
+        {
+            if (!_readAhead.MoveNext())
+            {
+                ThrowOrderChanged(_row);
+            }
+        }
+
+        int capacity = _featurizer.RowsPerBlock;
+        var inputs = new List<TInput>(capacity);
+        var ids = new List<DataViewRowId>(capacity);
+        _block = [];
+        _blockStart = _row;
+        try
+        {
+            while (ids.Count < capacity && _readAhead.MoveNext())
+            {
+                inputs.Add(_read!(_readAheadRow));
+                DataViewRowId id = default;
+                _readAheadId!(ref id);
+                ids.Add(id);
+                _readAheadRow++;
+            }
+
+            if (ids.Count == 0)
+            {
+                ThrowOrderChanged(_row);
+            }
+
+            _block = _featurizer.Embed(inputs, _blockStart);
+        }
+        catch
+        {
+            // Start the read-ahead afresh, so that reading this row again reports the same error, not a misalignment.
+            _readAhead.Dispose();
+            _readAhead = null;
+            _readAheadRow = 0;
+            throw;
+        }
+
+        _blockIds = [.. ids];
+    }
+
+    private static void ThrowOrderChanged(long row) =>
+        ThrowHelper.ThrowInvalidOperation(string.Create(CultureInfo.InvariantCulture,
+            $"The source gave two cursors different rows at row {row}: featurization reads the input column ahead with a second cursor and needs every cursor of the source to return the same rows in the same order.")
+            + " Make the source deterministic, for example with mlContext.Data.Cache(data) before featurizing.");
+}
