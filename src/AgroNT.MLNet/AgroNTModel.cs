@@ -1,3 +1,4 @@
+using AgroNT.MLNet.Native;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgroNT.MLNet.Checkpoints;
@@ -125,7 +126,7 @@ public sealed class AgroNTModel : IDisposable
                 bool isLayerNorm = name.Contains("LayerNorm", StringComparison.Ordinal) || name.Contains("layer_norm", StringComparison.Ordinal);
                 if (isLayerNorm && name.EndsWith(".weight", StringComparison.Ordinal))
                 {
-                    parameter.fill_(1.0);
+                    parameter.fill_(TorchScalars.Real(1.0));
                 }
                 else if (name.EndsWith(".bias", StringComparison.Ordinal) || name == "lm_head.bias")
                 {

@@ -1,3 +1,4 @@
+using AgroNT.MLNet.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -37,7 +38,7 @@ public sealed class EsmEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     {
         // ESM position ids start at pad_token_id + 1 and pads keep pad_token_id (HF create_position_ids_from_input_ids).
         var notPad = inputIds.ne(_config.PadTokenId).to(ScalarType.Int64);
-        var positions = notPad.cumsum(1).mul(notPad).add(_config.PadTokenId);
+        var positions = notPad.cumsum(1).mul(notPad).add(TorchScalars.Integer(_config.PadTokenId), TorchScalars.One);
 
         var embeddings = _wordEmbeddings.forward(inputIds);
         if (_config.TokenDropout)
@@ -45,11 +46,11 @@ public sealed class EsmEmbeddings : nn.Module<Tensor, Tensor, Tensor>
             // ESM-1b token dropout at inference: <mask> rows are zeroed, the rest rescaled for the observed mask ratio.
             const double maskRatioTrain = 0.15 * 0.8;
             var isMask = inputIds.eq(_config.MaskTokenId);
-            embeddings = embeddings.masked_fill(isMask.unsqueeze(-1), 0.0);
+            embeddings = embeddings.masked_fill(isMask.unsqueeze(-1), TorchScalars.Real(0.0));
             var observed = isMask.sum(-1).to(ScalarType.Float32).div(attentionMask.sum(-1).to(ScalarType.Float32));
-            embeddings = embeddings.mul(observed.neg().add(1).reciprocal().mul(1 - maskRatioTrain).view(-1, 1, 1).to(embeddings.dtype));
+            embeddings = embeddings.mul(observed.neg().add(TorchScalars.Real(1.0), TorchScalars.One).reciprocal().mul(TorchScalars.Real(1 - maskRatioTrain)).view(-1, 1, 1).to(embeddings.dtype));
         }
-        embeddings = embeddings.add(_positionEmbeddings.forward(positions));
+        embeddings = embeddings.add(_positionEmbeddings.forward(positions), TorchScalars.One);
         if (_layerNorm is not null)
         {
             embeddings = _layerNorm.forward(embeddings);

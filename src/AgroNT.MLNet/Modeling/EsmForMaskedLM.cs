@@ -1,3 +1,4 @@
+using AgroNT.MLNet.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -35,7 +36,7 @@ public sealed class EsmLMHead : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x = _layerNorm.forward(nn.functional.gelu(_dense.forward(hidden)));
-        return _decoder.forward(x).add(_bias).MoveToOuterDisposeScope();
+        return _decoder.forward(x).add(_bias, TorchScalars.One).MoveToOuterDisposeScope();
     }
 }
 

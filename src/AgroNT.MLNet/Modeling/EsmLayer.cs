@@ -1,3 +1,4 @@
+using AgroNT.MLNet.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -57,7 +58,7 @@ public sealed class EsmAttention : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor additiveMask)
     {
         var attended = _self.forward(_layerNorm.forward(hidden), additiveMask);
-        return hidden.add(nn.functional.dropout(_output.forward(attended), _dropout, training));
+        return hidden.add(nn.functional.dropout(_output.forward(attended), _dropout, training), TorchScalars.One);
     }
 }
 
@@ -98,6 +99,6 @@ public sealed class EsmLayer : nn.Module<Tensor, Tensor, Tensor>
         var attended = _attention.forward(hidden, additiveMask);
         // GELU is the exact erf form in ESM.
         var activated = nn.functional.gelu(_intermediate.forward(_layerNorm.forward(attended)));
-        return attended.add(nn.functional.dropout(_output.forward(activated), _dropout, training));
+        return attended.add(nn.functional.dropout(_output.forward(activated), _dropout, training), TorchScalars.One);
     }
 }

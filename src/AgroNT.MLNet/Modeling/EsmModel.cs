@@ -1,3 +1,4 @@
+using AgroNT.MLNet.Native;
 using TorchSharp;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -115,7 +116,7 @@ public sealed class EsmModel : nn.Module
         };
         // (1 - mask) * finfo.min, as Hugging Face builds its extended attention mask.
         var inverted = ones(attentionMask.shape, dtype: dtype, device: attentionMask.device).sub(attentionMask.to(dtype));
-        return inverted.mul(minimum).unsqueeze(1).unsqueeze(1).MoveToOuterDisposeScope();
+        return inverted.mul(TorchScalars.Real(minimum)).unsqueeze(1).unsqueeze(1).MoveToOuterDisposeScope();
     }
 
     private void CheckInputs(Tensor inputIds)

@@ -1,3 +1,4 @@
+using AgroNT.MLNet.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -65,7 +66,7 @@ public sealed class EsmSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         else
         {
             // HF ESM scales the query by head_size^-0.5 before QK^T.
-            var scores = q.mul(1.0 / Math.Sqrt(_headSize)).matmul(k.transpose(-1, -2)).add(additiveMask);
+            var scores = q.mul(TorchScalars.Real(1.0 / Math.Sqrt(_headSize))).matmul(k.transpose(-1, -2)).add(additiveMask, TorchScalars.One);
             var probabilities = nn.functional.dropout(scores.softmax(-1), dropout, training);
             context = probabilities.matmul(v);
         }

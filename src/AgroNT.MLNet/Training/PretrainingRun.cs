@@ -244,7 +244,10 @@ internal sealed class PretrainingRun : IDisposable
             using var scope = NewDisposeScope();
             var lossSum = ScoredLoss(_compute, batch, out _);
             // Dividing each micro-batch's sum by the update's total makes accumulation equal one large batch.
-            lossSum.div(selected).backward();
+            using (Scalar denominator = (double)selected)
+            {
+                lossSum.div(denominator).backward();
+            }
             lossTotal += lossSum.item<float>();
         }
         using (var scope = NewDisposeScope())

@@ -1,3 +1,4 @@
+using AgroNT.MLNet.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -79,7 +80,7 @@ public static class AdapterMerging
                 var b = adapters[module + ".lora_B.weight"].detach().to(ScalarType.Float64, CPU);
                 double factor = model.Lora.Alpha / model.Lora.Rank;
                 var weight = Current(module + ".weight");
-                merged[module + ".weight"] = weight.to(ScalarType.Float64).add(b.matmul(a).mul(factor)).to(ScalarType.Float32);
+                merged[module + ".weight"] = weight.to(ScalarType.Float64).add(b.matmul(a).mul(TorchScalars.Real(factor)), TorchScalars.One).to(ScalarType.Float32);
                 weight.Dispose();
             }
             else if (!name.EndsWith(".lora_B.weight", StringComparison.Ordinal))

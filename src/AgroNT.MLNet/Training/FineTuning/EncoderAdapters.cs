@@ -1,3 +1,4 @@
+using AgroNT.MLNet.Native;
 using AgroNT.MLNet.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -122,10 +123,10 @@ internal sealed class EncoderAdapters : IDisposable
             // update starts at exactly zero.
             nn.init.kaiming_uniform_(a, Math.Sqrt(5));
         }
-        double scale = options.Alpha / options.Rank;
+        Scalar scale = TorchScalars.Real(options.Alpha / options.Rank);
         _parameters.Add(($"esm.{name}.lora_A.weight", a));
         _parameters.Add(($"esm.{name}.lora_B.weight", b));
-        var hook = linear.register_forward_hook((_, input, output) => output.add(input.matmul(a.t()).matmul(b.t()).mul(scale)));
+        var hook = linear.register_forward_hook((_, input, output) => output.add(input.matmul(a.t()).matmul(b.t()).mul(scale), TorchScalars.One));
         _detach.Add(hook.remove);
     }
 }

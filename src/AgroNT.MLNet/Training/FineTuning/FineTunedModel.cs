@@ -1,3 +1,4 @@
+using AgroNT.MLNet.Native;
 using AgroNT.MLNet.Checkpoints;
 using AgroNT.Transforms.Benchmarks;
 using TorchSharp;
@@ -242,7 +243,7 @@ public sealed class FineTunedModel : IDisposable
                 // Mean over the real sequence tokens: <cls> and padding are left out, as in AgroNT's embeddings.
                 weights = weights.index_fill(1, tensor(new long[] { 0 }, device: weights.device), 0);
             }
-            pooled = hidden.mul(weights.unsqueeze(-1)).sum(1).div(weights.sum(1, keepdim: true).clamp_min(1));
+            pooled = hidden.mul(weights.unsqueeze(-1)).sum(1).div(weights.sum(1, keepdim: true).clamp_min(TorchScalars.Real(1.0)));
         }
         return Head.forward(pooled);
     }
@@ -256,7 +257,7 @@ public sealed class FineTunedModel : IDisposable
         }
         var mean = tensor(_targetMean, device: outputs.device).to(outputs.dtype);
         var scale = tensor(_targetScale, device: outputs.device).to(outputs.dtype);
-        return outputs.mul(scale).add(mean);
+        return outputs.mul(scale).add(mean, TorchScalars.One);
     }
 
     /// <summary>Maps labels in their units to the head's training targets (standardized for regression).</summary>
