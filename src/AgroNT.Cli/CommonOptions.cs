@@ -64,4 +64,20 @@ internal static class CommonOptions
             stderr.WriteLine($"agront {verb}: {records:N0} records, {bases:N0} bp ({records / seconds:N1} records/s, {bases / seconds / 1000:N1} kb/s)");
         }
     }
+
+    /// <summary>
+    /// Refuses a fine-tuned folder for a verb that scores masked tokens: its adapters and head predict a task, and the
+    /// masked-LM head in it is the base model's, so the answer would silently ignore the fine-tuning.
+    /// </summary>
+    public static string MaskedLanguageModelFolder(ParsedArguments args, string verb)
+    {
+        string folder = ModelFolder(args);
+        if (File.Exists(Path.Combine(folder, AgroNT.MLNet.Training.FineTuning.FineTunedModelManifest.FileName)))
+        {
+            throw new UsageException(
+                $"{folder} is a fine-tuned folder ({AgroNT.MLNet.Training.FineTuning.FineTunedModelManifest.FileName}): its adapters and head predict a task, not masked tokens, " +
+                $"so {verb} would read only the base weights in it. Give the pretrained model folder it was fine-tuned from, or use 'agront ism --model {folder}' for the fine-tuned head's effect of every substitution.");
+        }
+        return folder;
+    }
 }

@@ -27,7 +27,7 @@ internal sealed class FillMaskVerb : IVerb
             throw new UsageException($"give exactly one DNA text containing <mask>, e.g. agront fill-mask \"ACCTGA<mask>TTCTGAGTC\" (got {args.Positional.Count}).");
         }
         int topK = args.GetInt("top-k", 5, 1, 100_000);
-        using var model = AgroNTModel.Load(CommonOptions.ModelFolder(args), new AgroNTModelOptions { Tokenizer = CommonOptions.TokenizerOptions(args) });
+        using var model = AgroNTModel.Load(CommonOptions.MaskedLanguageModelFolder(args, "fill-mask"), new AgroNTModelOptions { Tokenizer = CommonOptions.TokenizerOptions(args) });
         var predictions = new MaskFiller(model).Predict(args.Positional[0], topK);
         if (args.Has("json"))
         {

@@ -25,10 +25,11 @@ internal sealed class ScoreVariantsVerb : IVerb
     {
         string output = args.Require("output");
         string vcf = args.Require("vcf");
+        string modelFolder = CommonOptions.MaskedLanguageModelFolder(args, "score-variants");
         IReadOnlyList<int>? layers = ParseLayers(args);
         using var reference = FastaReference.Open(args.Require("reference"));
         var alleles = VcfReader.Read(vcf);
-        using var model = AgroNTModel.Load(CommonOptions.ModelFolder(args));
+        using var model = AgroNTModel.Load(modelFolder);
         var scorer = new VariantScorer(model, new VariantScoringOptions
         {
             WindowBases = VariantOptions.GetWindow(args),

@@ -54,6 +54,34 @@ public sealed class FinetuneVerbTests : IDisposable
     }
 
     [Fact]
+    public void MaskedTokenVerbs_OnAFineTunedFolder_AreUsageErrorsPointingToTheBaseModelOrIsm()
+    {
+        string output = _cli.PathOf("ft");
+        var (code, _, stderr) = _cli.Run("finetune", "--model", SharedData.TinyModel,
+            "--train", Subset("chloroplast_coding", "train", 12), "--test", Subset("chloroplast_coding", "test", 6),
+            "--task", "binary", "--method", "ia3", "--out", output, "--max-steps", "1");
+        Assert.True(code == 0, stderr);
+        string folder = Path.Combine(output, "model");
+
+        var fill = _cli.Run("fill-mask", "--model", folder, "ACGTAC<mask>ACGTAC");
+        var vcf = _cli.PathOf("v.vcf");
+        File.WriteAllLines(vcf, ["##fileformat=VCFv4.2", "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]);
+        string reference = _cli.PathOf("ref.fa");
+        File.Copy(Path.Combine(SharedData.Data, "arabidopsis_chloroplast_NC_000932.fa"), reference);
+        var score = _cli.Run("score-variants", "--model", folder, "--reference", reference,
+            "--vcf", vcf, "-o", _cli.PathOf("s.tsv"));
+
+        foreach (var (verb, result) in new[] { ("fill-mask", fill), ("score-variants", score) })
+        {
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains("is a fine-tuned folder", result.Stderr, StringComparison.Ordinal);
+            Assert.Contains($"so {verb} would read only the base weights", result.Stderr, StringComparison.Ordinal);
+            Assert.Contains("agront ism --model", result.Stderr, StringComparison.Ordinal);
+        }
+        Assert.False(File.Exists(_cli.PathOf("s.tsv")));
+    }
+
+    [Fact]
     public void Finetune_LoraMultiLabel_ReportsPerLabelAndSkippedLabels()
     {
         string output = _cli.PathOf("lora");
