@@ -88,8 +88,12 @@ public sealed record ShardLease
     [Id(9)]
     public required TimeSpan Timeout { get; init; }
 
+    /// <summary>Byte offset of its first record in a plain FASTA input (see <see cref="ShardEntry.ByteOffset"/>).</summary>
+    [Id(10)]
+    public long? ByteOffset { get; init; }
+
     /// <summary>The shard as a manifest entry, for <see cref="ShardProcessor"/>.</summary>
-    public ShardEntry ToEntry() => new() { Index = ShardIndex, FirstRecord = FirstRecord, RecordCount = RecordCount, File = File };
+    public ShardEntry ToEntry() => new() { Index = ShardIndex, FirstRecord = FirstRecord, RecordCount = RecordCount, File = File, ByteOffset = ByteOffset };
 }
 
 /// <summary>A worker's report of a finished shard.</summary>

@@ -82,6 +82,7 @@ internal sealed class EmbeddingJobGrain(ILogger<EmbeddingJobGrain> logger) : Gra
             RecordCount = shard.RecordCount,
             File = shard.File,
             Timeout = _submission.LeaseTimeout,
+            ByteOffset = shard.ByteOffset,
         });
     }
 

@@ -29,6 +29,12 @@ public sealed record ShardEntry
     /// <summary>Its Parquet file's name inside the output folder.</summary>
     public required string File { get; init; }
 
+    /// <summary>
+    /// Byte offset of its first record's header line when the input is plain (uncompressed) FASTA, so a worker seeks
+    /// there instead of reading the file from the top; null for gzip, FASTQ and text inputs (read from the top).
+    /// </summary>
+    public long? ByteOffset { get; init; }
+
     /// <summary>Pending or done.</summary>
     public ShardStatus Status { get; init; }
 

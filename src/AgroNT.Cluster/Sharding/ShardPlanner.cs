@@ -68,8 +68,10 @@ public static class ShardPlanner
         long bytes = new FileInfo(full).Length;
         string sha = FileSha256(full);
         long records = SequenceReader.ReadFile(full).LongCount();
-        var shards = SplitRanges(records, shardCount, ShardProcessor.RecordsPerChunk)
-            .Select((r, i) => new ShardEntry { Index = i, FirstRecord = r.FirstRecord, RecordCount = r.RecordCount, File = ShardFileName(i) })
+        var ranges = SplitRanges(records, shardCount, ShardProcessor.RecordsPerChunk);
+        long[]? offsets = FastaRecordOffsets(full, ranges.Select(r => r.FirstRecord).ToArray(), records);
+        var shards = ranges
+            .Select((r, i) => new ShardEntry { Index = i, FirstRecord = r.FirstRecord, RecordCount = r.RecordCount, File = ShardFileName(i), ByteOffset = offsets?[i] })
             .ToArray();
         return new ShardManifest
         {
@@ -143,4 +145,49 @@ public static class ShardPlanner
     private static string Fingerprint(string inputSha, long inputBytes, EmbeddingJobSpec spec, int shardCount) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
             $"{ShardManifest.FormatName}/{ShardManifest.CurrentVersion}|input={inputSha}:{inputBytes}|{spec.CanonicalText()}|shards={shardCount}|block={ShardProcessor.RecordsPerChunk}"))));
+
+    /// <summary>
+    /// Byte offsets of the header lines of records <paramref name="firstRecords"/> (ascending) in a plain FASTA file, found
+    /// by one scan for <c>&gt;</c> at the start of a line; null for gzip, non-FASTA inputs, or when the scan does not see
+    /// exactly <paramref name="expectedRecords"/> headers (the reader's count is the authority; workers then read from
+    /// the top).
+    /// </summary>
+    internal static long[]? FastaRecordOffsets(string path, IReadOnlyList<long> firstRecords, long expectedRecords)
+    {
+        if (SequenceReader.DetectFormat(path) != SequenceFileFormat.Fasta)
+        {
+            return null;
+        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var buffer = new byte[1 << 20];
+        var offsets = new long[firstRecords.Count];
+        int next = 0;
+        long record = 0, position = 0;
+        bool lineStart = true;
+        int read;
+        bool first = true;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            if (first && read >= 2 && buffer[0] == 0x1F && buffer[1] == 0x8B)
+            {
+                return null; // gzip: no random access
+            }
+            first = false;
+            for (int j = 0; j < read; j++)
+            {
+                byte b = buffer[j];
+                if (lineStart && b == (byte)'>')
+                {
+                    while (next < offsets.Length && firstRecords[next] == record)
+                    {
+                        offsets[next++] = position + j;
+                    }
+                    record++;
+                }
+                lineStart = b == (byte)'\n';
+            }
+            position += read;
+        }
+        return record == expectedRecords && next == offsets.Length ? offsets : null;
+    }
 }

@@ -46,9 +46,10 @@ public static class ShardProcessor
                 }
                 chunk.Clear();
             }
-            long index = -1, end = shard.FirstRecord + shard.RecordCount;
-            // Every worker reads the input from the top: record ranges, unlike byte ranges, need no index of the file.
-            foreach (var record in SequenceReader.ReadFile(inputPath))
+            long end = shard.FirstRecord + shard.RecordCount;
+            // Plain FASTA: seek to the shard's first header (found at planning). Otherwise read from the top and skip.
+            long index = shard.ByteOffset is null ? -1 : shard.FirstRecord - 1;
+            foreach (var record in ReadFrom(inputPath, shard.ByteOffset))
             {
                 if (++index < shard.FirstRecord)
                 {
@@ -77,5 +78,29 @@ public static class ShardProcessor
             writer.Complete();
         }
         return new ShardOutcome(shard.RecordCount, ShardPlanner.FileSha256(path), clock.Elapsed.TotalSeconds);
+    }
+
+    private static IEnumerable<SequenceRecord> ReadFrom(string inputPath, long? byteOffset)
+    {
+        if (byteOffset is not { } offset)
+        {
+            foreach (var record in SequenceReader.ReadFile(inputPath))
+            {
+                yield return record;
+            }
+            yield break;
+        }
+        using var stream = new FileStream(inputPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        stream.Seek(offset, SeekOrigin.Begin);
+        if (stream.ReadByte() != '>')
+        {
+            throw new InvalidDataException($"'{inputPath}' has no FASTA header at byte {offset}, where the job's plan put one: the input changed since the job was planned. Delete the output folder and rerun.");
+        }
+        stream.Seek(offset, SeekOrigin.Begin);
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: false);
+        foreach (var record in SequenceReader.Read(reader, SequenceFileFormat.Fasta, inputPath))
+        {
+            yield return record;
+        }
     }
 }

@@ -64,6 +64,44 @@ public sealed class ShardPlannerTests : IDisposable
     }
 
     [Fact]
+    public void Plan_PlainFasta_RecordsTheHeaderOffsetOfEachShardsFirstRecord()
+    {
+        string input = ClusterTestData.Chloroplast("train");
+        var plan = ShardPlanner.Plan(input, new EmbeddingJobSpec { ModelFolder = ClusterTestData.TinyModel }, 5);
+        var names = AgroNT.Transforms.Sequences.SequenceReader.ReadFile(input).Select(r => r.Name).ToList();
+        byte[] bytes = File.ReadAllBytes(input);
+
+        foreach (var shard in plan.Shards)
+        {
+            // The line that starts at the offset is the header of the shard's first record (a second code path: the reader).
+            int offset = checked((int)shard.ByteOffset!.Value);
+            int lineEnd = Array.IndexOf(bytes, (byte)'\n', offset);
+            string header = System.Text.Encoding.ASCII.GetString(bytes, offset, lineEnd - offset);
+            Assert.StartsWith(">" + names[(int)shard.FirstRecord], header, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Plan_GzipOrTextInput_HasNoOffsets_SoWorkersReadFromTheTop()
+    {
+        string gz = _temp.Sub("train.fa.gz");
+        using (var target = File.Create(gz))
+        using (var zip = new System.IO.Compression.GZipStream(target, System.IO.Compression.CompressionLevel.Fastest))
+        using (var source = File.OpenRead(ClusterTestData.Chloroplast("train")))
+        {
+            source.CopyTo(zip);
+        }
+        string text = _temp.Sub("seqs.txt");
+        File.WriteAllLines(text, ["ACGTACGTAC", "GGGCCCAAAT"]);
+        var spec = new EmbeddingJobSpec { ModelFolder = ClusterTestData.TinyModel };
+
+        var zipped = ShardPlanner.Plan(gz, spec, 3);
+        Assert.Equal(1204, zipped.TotalRecords);
+        Assert.All(zipped.Shards, s => Assert.Null(s.ByteOffset));
+        Assert.All(ShardPlanner.Plan(text, spec, 1).Shards, s => Assert.Null(s.ByteOffset));
+    }
+
+    [Fact]
     public void Prepare_FolderOfAnotherJob_ThrowsNamingWhatDiffers()
     {
         string folder = _temp.Sub("job");
