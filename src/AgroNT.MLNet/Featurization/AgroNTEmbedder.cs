@@ -89,27 +89,9 @@ public sealed class AgroNTEmbedder
 
     private void RunBatch(IReadOnlyList<int[]> inputs, ReadOnlySpan<int> batch, float[][] results)
     {
-        int rows = batch.Length;
-        int length = 0;
-        foreach (int i in batch)
-        {
-            length = Math.Max(length, inputs[i].Length);
-        }
-        int pad = _model.Config.PadTokenId;
-        Interlocked.Add(ref _computedTokens, (long)rows * length);
-        var ids = new long[rows * length];
-        var mask = new long[rows * length];
-        Array.Fill(ids, pad);
-        for (int r = 0; r < rows; r++)
-        {
-            int[] input = inputs[batch[r]];
-            Interlocked.Add(ref _realTokens, input.Length);
-            for (int t = 0; t < input.Length; t++)
-            {
-                ids[r * length + t] = input[t];
-                mask[r * length + t] = 1;
-            }
-        }
+        var padded = PaddedBatch.Create(inputs, batch, _model.Config.PadTokenId);
+        Interlocked.Add(ref _computedTokens, padded.ComputedTokens);
+        Interlocked.Add(ref _realTokens, padded.RealTokens);
 
         float[] hidden;
         int hiddenSize = _model.Config.HiddenSize;
@@ -117,20 +99,12 @@ public sealed class AgroNTEmbedder
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var idsTensor = tensor(ids, [rows, length], device: _model.Device);
-            var maskTensor = tensor(mask, [rows, length], device: _model.Device);
+            var idsTensor = tensor(padded.Ids, [padded.Rows, padded.Length], device: _model.Device);
+            var maskTensor = tensor(padded.Mask, [padded.Rows, padded.Length], device: _model.Device);
             var output = _model.Network.Esm.Forward(idsTensor, maskTensor, upToLayer: _layer);
             hidden = output.LastHiddenState.to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
         }
 
-        for (int r = 0; r < rows; r++)
-        {
-            int[] input = inputs[batch[r]];
-            var rowHidden = hidden.AsSpan(r * length * hiddenSize, input.Length * hiddenSize);
-            int[]? bases = Options.Pooling == Pooling.PerNucleotide ? input.Select(id => _basesPerId[id]).ToArray() : null;
-            var result = new float[EmbeddingPooler.OutputLength(Options.Pooling, input.Length, hiddenSize, _hasCls, bases)];
-            EmbeddingPooler.Pool(Options.Pooling, rowHidden, input.Length, hiddenSize, _hasCls, result, bases);
-            results[batch[r]] = result;
-        }
+        padded.PoolRows(inputs, batch, hidden, hiddenSize, Options.Pooling, _hasCls, _basesPerId, results);
     }
 }

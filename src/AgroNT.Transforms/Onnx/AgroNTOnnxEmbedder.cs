@@ -226,26 +226,14 @@ public sealed class AgroNTOnnxEmbedder : IDisposable
 
     private void RunBatch(IReadOnlyList<int[]> inputs, int[] batch, float[][] results)
     {
-        int rows = batch.Length;
-        int length = batch.Max(i => inputs[i].Length);
-        Interlocked.Add(ref _computedTokens, (long)rows * length);
-        var ids = new long[rows * length];
-        var mask = new long[rows * length];
-        Array.Fill(ids, _padId);
-        for (int r = 0; r < rows; r++)
-        {
-            int[] input = inputs[batch[r]];
-            Interlocked.Add(ref _realTokens, input.Length);
-            for (int t = 0; t < input.Length; t++)
-            {
-                ids[r * length + t] = input[t];
-                mask[r * length + t] = 1;
-            }
-        }
+        var padded = PaddedBatch.Create(inputs, batch, _padId);
+        int rows = padded.Rows, length = padded.Length;
+        Interlocked.Add(ref _computedTokens, padded.ComputedTokens);
+        Interlocked.Add(ref _realTokens, padded.RealTokens);
 
         long[] shape = [rows, length];
-        using var idsValue = CreateInput(ids, shape);
-        using var maskValue = CreateInput(mask, shape);
+        using var idsValue = CreateInput(padded.Ids, shape);
+        using var maskValue = CreateInput(padded.Mask, shape);
         OrtValue[] feeds = _inputNames.Length == 2 ? [idsValue, maskValue] : [idsValue];
         using var outputs = _session.Run(_runOptions, _inputNames, feeds, _outputNames);
         ReadOnlySpan<float> hidden = outputs[0].GetTensorDataAsSpan<float>();
@@ -255,15 +243,7 @@ public sealed class AgroNTOnnxEmbedder : IDisposable
             ThrowHelper.ThrowInvalidData($"The graph output '{OutputName}' has shape [{string.Join(", ", outputShape)}]; expected [{rows}, {length}, {HiddenSize}].");
         }
 
-        for (int r = 0; r < rows; r++)
-        {
-            int[] input = inputs[batch[r]];
-            var rowHidden = hidden.Slice(r * length * HiddenSize, input.Length * HiddenSize);
-            int[]? bases = Options.Pooling == Pooling.PerNucleotide ? input.Select(id => _basesPerId[id]).ToArray() : null;
-            var result = new float[EmbeddingPooler.OutputLength(Options.Pooling, input.Length, HiddenSize, _hasCls, bases)];
-            EmbeddingPooler.Pool(Options.Pooling, rowHidden, input.Length, HiddenSize, _hasCls, result, bases);
-            results[batch[r]] = result;
-        }
+        padded.PoolRows(inputs, batch, hidden, HiddenSize, Options.Pooling, _hasCls, _basesPerId, results);
     }
 
     private OrtValue CreateInput(long[] values, long[] shape) =>
