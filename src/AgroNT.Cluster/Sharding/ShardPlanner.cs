@@ -66,12 +66,21 @@ public static class ShardPlanner
             throw new FileNotFoundException($"Input file not found: {full}.", full);
         }
         long bytes = new FileInfo(full).Length;
-        string sha = FileSha256(full);
+        // One byte pass hashes the file and notes where every chunk's first FASTA header starts; shards start on chunks.
+        var (sha, chunkOffsets) = HashAndChunkOffsets(full, ShardProcessor.RecordsPerChunk);
         long records = SequenceReader.ReadFile(full).LongCount();
         var ranges = SplitRanges(records, shardCount, ShardProcessor.RecordsPerChunk);
-        long[]? offsets = FastaRecordOffsets(full, ranges.Select(r => r.FirstRecord).ToArray(), records);
+        // Offsets are kept only when the byte scan saw exactly the records the reader counted (the reader is the authority).
+        bool seekable = chunkOffsets is { } o && o.Headers == records;
         var shards = ranges
-            .Select((r, i) => new ShardEntry { Index = i, FirstRecord = r.FirstRecord, RecordCount = r.RecordCount, File = ShardFileName(i), ByteOffset = offsets?[i] })
+            .Select((r, i) => new ShardEntry
+            {
+                Index = i,
+                FirstRecord = r.FirstRecord,
+                RecordCount = r.RecordCount,
+                File = ShardFileName(i),
+                ByteOffset = seekable && r.RecordCount > 0 ? chunkOffsets!.Value.Offsets[(int)(r.FirstRecord / ShardProcessor.RecordsPerChunk)] : null,
+            })
             .ToArray();
         return new ShardManifest
         {
@@ -147,47 +156,45 @@ public static class ShardPlanner
             $"{ShardManifest.FormatName}/{ShardManifest.CurrentVersion}|input={inputSha}:{inputBytes}|{spec.CanonicalText()}|shards={shardCount}|block={ShardProcessor.RecordsPerChunk}"))));
 
     /// <summary>
-    /// Byte offsets of the header lines of records <paramref name="firstRecords"/> (ascending) in a plain FASTA file, found
-    /// by one scan for <c>&gt;</c> at the start of a line; null for gzip, non-FASTA inputs, or when the scan does not see
-    /// exactly <paramref name="expectedRecords"/> headers (the reader's count is the authority; workers then read from
-    /// the top).
+    /// The file's SHA-256 and, for a plain FASTA file, the byte offset of every <paramref name="recordsPerChunk"/>-th
+    /// header line (records 0, k, 2k, ...) with the number of headers seen (<c>&gt;</c> at the start of a line); the
+    /// offsets are null for gzip and non-FASTA inputs.
     /// </summary>
-    internal static long[]? FastaRecordOffsets(string path, IReadOnlyList<long> firstRecords, long expectedRecords)
+    internal static (string Sha256, (List<long> Offsets, long Headers)? ChunkOffsets) HashAndChunkOffsets(string path, int recordsPerChunk)
     {
-        if (SequenceReader.DetectFormat(path) != SequenceFileFormat.Fasta)
-        {
-            return null;
-        }
+        bool scan = SequenceReader.DetectFormat(path) == SequenceFileFormat.Fasta;
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1 << 20];
-        var offsets = new long[firstRecords.Count];
-        int next = 0;
-        long record = 0, position = 0;
+        var offsets = new List<long>();
+        long headers = 0, position = 0;
         bool lineStart = true;
         int read;
-        bool first = true;
         while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
         {
-            if (first && read >= 2 && buffer[0] == 0x1F && buffer[1] == 0x8B)
+            if (position == 0 && read >= 2 && buffer[0] == 0x1F && buffer[1] == 0x8B)
             {
-                return null; // gzip: no random access
+                scan = false; // gzip: no random access
             }
-            first = false;
-            for (int j = 0; j < read; j++)
+            hash.AppendData(buffer, 0, read);
+            if (scan)
             {
-                byte b = buffer[j];
-                if (lineStart && b == (byte)'>')
+                for (int j = 0; j < read; j++)
                 {
-                    while (next < offsets.Length && firstRecords[next] == record)
+                    byte b = buffer[j];
+                    if (lineStart && b == (byte)'>')
                     {
-                        offsets[next++] = position + j;
+                        if (headers % recordsPerChunk == 0)
+                        {
+                            offsets.Add(position + j);
+                        }
+                        headers++;
                     }
-                    record++;
+                    lineStart = b == (byte)'\n';
                 }
-                lineStart = b == (byte)'\n';
             }
             position += read;
         }
-        return record == expectedRecords && next == offsets.Length ? offsets : null;
+        return (Convert.ToHexStringLower(hash.GetHashAndReset()), scan ? (offsets, headers) : null);
     }
 }
