@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AgroNT.Transforms.Embeddings;
 using AgroNT.MLNet;
 using AgroNT.MLNet.Featurization;
 using AgroNT.MLNet.Modeling;
@@ -29,7 +30,7 @@ internal sealed class BenchVerb : IVerb
         new("heads", null, true, "attention heads (default 20)"),
         new("intermediate", null, true, "feed-forward width (default 5120)"),
         new("precision", null, true, "fp32, bf16 or both (default both)"),
-        new("genome", null, true, "FASTA to cut the DNA windows from (default: ../shared/data/arabidopsis_genome2.fa if present)"),
+        new("genome", null, true, "FASTA to cut the DNA windows from (default: 1 Mb of seeded random A/C/G/T, which runs at the same speed as real DNA)"),
         new("repeats", null, true, "timed repetitions of each measurement, best kept (default 3)"),
         new("onnx", null, false, "fp32 only: also export the model to ONNX and time ONNX Runtime (session batches, and ML.NET's ApplyOnnxModel one row per run) on the same inputs"),
         new("train", null, false, "measure pretraining updates (forward + backward + AdamW) instead of inference, on this architecture and on the default model's"),
@@ -79,12 +80,14 @@ internal sealed class BenchVerb : IVerb
             "both" => [Precision.Float32, Precision.BFloat16],
             _ => throw new UsageException($"--precision must be fp32, bf16 or both, got '{precisionArg}'."),
         };
-        string genome = args.Get("genome") ?? FindDefaultGenome();
-        string dna = string.Concat(SequenceReader.ReadFile(genome).Select(r => r.Sequence.ToUpperInvariant())).Replace("N", "", StringComparison.Ordinal);
+        string? genome = args.Get("genome");
+        string dna = genome is null
+            ? RandomDna(1_000_000, seed: 1)
+            : string.Concat(SequenceReader.ReadFile(genome).Select(r => r.Sequence.ToUpperInvariant())).Replace("N", "", StringComparison.Ordinal);
 
         var runtime = MLNet.Native.TorchRuntime.Initialize();
         stdout.WriteLine($"# native runtime: huge pages {(runtime.HugePagesRequested ? "on" : "off")}; MKL AVX-512 switch: {runtime.MklNote}");
-        stdout.WriteLine($"# agront bench: {config.NumHiddenLayers} layers x hidden {config.HiddenSize}, {config.NumAttentionHeads} heads, FFN {config.IntermediateSize}; libtorch threads {get_num_threads()}; DNA from {Path.GetFileName(genome)}");
+        stdout.WriteLine($"# agront bench: {config.NumHiddenLayers} layers x hidden {config.HiddenSize}, {config.NumAttentionHeads} heads, FFN {config.IntermediateSize}; libtorch threads {get_num_threads()}; DNA from {(genome is null ? "seeded random bases" : Path.GetFileName(genome))}");
         if (args.Has("train"))
         {
             var defaultConfig = EsmConfig.FromFile(CommonOptions.ModelFolder(new ParsedArguments(Name, Options, [])));
@@ -124,8 +127,8 @@ internal sealed class BenchVerb : IVerb
             }
             var torchFull = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 2, MaxBatchTokens = null });
             var torchMixed = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 8, MaxBatchTokens = null });
-            Measure(stdout, config, peak, "full 1024-token windows", fullWindows, repeats, model.Tokenizer, (Label(precision), Engine(torchFull)));
-            embeddings[precision] = Measure(stdout, config, peak, "mixed 100-6000 bp windows", mixed, repeats, model.Tokenizer, (Label(precision), Engine(torchMixed)))[0].Embeddings;
+            Measure(stdout, config, peak, "full 1024-token windows", fullWindows, repeats, model.Tokenizer, (Label(precision), (IDnaEmbedder)torchFull));
+            embeddings[precision] = Measure(stdout, config, peak, "mixed 100-6000 bp windows", mixed, repeats, model.Tokenizer, (Label(precision), (IDnaEmbedder)torchMixed))[0].Embeddings;
         }
         if (embeddings.Count == 2)
         {
@@ -138,18 +141,13 @@ internal sealed class BenchVerb : IVerb
     }
 
     /// <summary>One embedder as the benchmark drives it: embed a list, and the real and computed token counters.</summary>
-    internal sealed record BenchEngine(Func<IReadOnlyList<string>, IReadOnlyList<float[]>> Embed, Func<long> RealTokens, Func<long> ComputedTokens);
-
-    internal static BenchEngine Engine(AgroNTEmbedder embedder) =>
-        new(sequences => embedder.Embed(sequences), () => embedder.RealTokens, () => embedder.ComputedTokens);
-
     /// <summary>
     /// Times the best of <paramref name="repeats"/> passes of each engine over the same inputs and prints tokens/s and the
     /// share of the matmul peak. Engines take turns within each repeat, so a machine whose load drifts during the run
     /// favours none of them. Returns each engine's embeddings and tokens/s, in order.
     /// </summary>
     internal static List<(IReadOnlyList<float[]> Embeddings, double TokensPerSecond)> Measure(
-        TextWriter stdout, EsmConfig config, double peak, string set, List<string> sequences, int repeats, KmerTokenizer tokenizer, params (string Label, BenchEngine Engine)[] engines)
+        TextWriter stdout, EsmConfig config, double peak, string set, List<string> sequences, int repeats, KmerTokenizer tokenizer, params (string Label, IDnaEmbedder Engine)[] engines)
     {
         foreach (var (_, engine) in engines)
         {
@@ -164,12 +162,12 @@ internal sealed class BenchVerb : IVerb
             for (int e = 0; e < engines.Length; e++)
             {
                 var engine = engines[e].Engine;
-                long realBefore = engine.RealTokens(), computedBefore = engine.ComputedTokens();
+                long realBefore = engine.RealTokens, computedBefore = engine.ComputedTokens;
                 var clock = Stopwatch.StartNew();
                 results[e] = engine.Embed(sequences);
                 best[e] = Math.Min(best[e], clock.Elapsed.TotalSeconds);
-                real[e] = engine.RealTokens() - realBefore;
-                computed[e] = engine.ComputedTokens() - computedBefore;
+                real[e] = engine.RealTokens - realBefore;
+                computed[e] = engine.ComputedTokens - computedBefore;
             }
         }
         // FLOPs per token = 2 x linear-layer parameters + 4 x layers x hidden x sequence length (scores and weighted sum).
@@ -206,16 +204,16 @@ internal sealed class BenchVerb : IVerb
 
     private static string Label(Precision precision) => precision == Precision.BFloat16 ? "bf16" : "fp32";
 
-    private static string FindDefaultGenome()
+    // The encoder's cost depends on token counts, not on which 6-mers they are, so random bases measure the same speed.
+    private static string RandomDna(int length, int seed)
     {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir != null; dir = dir.Parent)
+        var random = new Random(seed);
+        return string.Create(length, random, static (span, r) =>
         {
-            string candidate = Path.Combine(dir.FullName, "..", "shared", "data", "arabidopsis_genome2.fa");
-            if (File.Exists(candidate))
+            for (int i = 0; i < span.Length; i++)
             {
-                return Path.GetFullPath(candidate);
+                span[i] = "ACGT"[r.Next(4)];
             }
-        }
-        throw new UsageException("no --genome given and ../shared/data/arabidopsis_genome2.fa was not found; pass --genome FILE.fa.");
+        });
     }
 }

@@ -72,7 +72,7 @@ internal static class CommonOptions
     public static string MaskedLanguageModelFolder(ParsedArguments args, string verb)
     {
         string folder = ModelFolder(args);
-        if (File.Exists(Path.Combine(folder, AgroNT.MLNet.Training.FineTuning.FineTunedModelManifest.FileName)))
+        if (Transforms.ModelFolders.ModelFolder.Open(folder).Kind == Transforms.ModelFolders.ModelFolderKind.FineTuned)
         {
             throw new UsageException(
                 $"{folder} is a fine-tuned folder ({AgroNT.MLNet.Training.FineTuning.FineTunedModelManifest.FileName}): its adapters and head predict a task, not masked tokens, " +

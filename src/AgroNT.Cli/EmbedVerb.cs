@@ -1,7 +1,7 @@
 using AgroNT.MLNet;
 using AgroNT.MLNet.Analysis;
 using AgroNT.MLNet.Featurization;
-using AgroNT.MLNet.Training.FineTuning;
+using AgroNT.Transforms.ModelFolders;
 using AgroNT.Transforms.Embeddings;
 using AgroNT.Transforms.Onnx;
 using AgroNT.Transforms.Sequences;
@@ -46,13 +46,7 @@ internal sealed class EmbedVerb : IVerb
         string output = args.Require("output");
         var format = EmbeddingFileFormats.FromPath(output);
         var records = CommonOptions.ReadInput(args);
-        var engine = args.Get("engine") ?? "torch";
-        using var embedder = engine switch
-        {
-            "torch" => TorchEmbedder(args),
-            "onnx" => OnnxEmbedder(args),
-            _ => throw new UsageException($"--engine must be torch or onnx, got '{engine}'."),
-        };
+        using var embedder = OpenEmbedder(args);
 
         var progress = new CommonOptions.ProgressLine(stderr, Name);
         long count = 0, bases = 0;
@@ -86,7 +80,7 @@ internal sealed class EmbedVerb : IVerb
         return 0;
     }
 
-    private static Engine TorchEmbedder(ParsedArguments args)
+    private static IDnaEmbedder OpenEmbedder(ParsedArguments args)
     {
         var precision = args.Get("precision") switch
         {
@@ -94,71 +88,54 @@ internal sealed class EmbedVerb : IVerb
             "bf16" or "bfloat16" => Precision.BFloat16,
             var other => throw new UsageException($"--precision must be fp32 or bf16, got '{other}'."),
         };
-        if (args.Has("threads"))
-        {
-            TorchSharp.torch.set_num_threads(args.GetInt("threads", 0, 1, 1024));
-        }
-        var modelOptions = new AgroNTModelOptions
-        {
-            Device = args.Get("device") ?? "cpu",
-            Precision = precision,
-            Tokenizer = CommonOptions.TokenizerOptions(args),
-        };
-        var model = AdapterMerging.LoadEncoder(CommonOptions.ModelFolder(args), modelOptions);
+        string device = args.Get("device") ?? "cpu";
         try
         {
-            var embedder = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions
-            {
-                Layer = args.Has("layer") ? args.GetInt("layer", 0, 0, model.Config.NumHiddenLayers) : null,
-                Pooling = args.GetEnum("pooling", Pooling.Mean),
-                BatchSize = args.GetInt("batch-size", 8, 1, 4096),
-            });
-            return new Engine(embedder.Embed, model);
+            _ = ComputeDevice.Parse(device);
         }
-        catch
+        catch (FormatException e)
         {
-            model.Dispose();
-            throw;
+            throw new UsageException("--device: " + e.Message);
         }
-    }
-
-    private static Engine OnnxEmbedder(ParsedArguments args)
-    {
-        if (!args.Has("model"))
+        var folder = ModelFolder.Open(CommonOptions.ModelFolder(args));
+        switch (args.Get("engine"))
         {
-            throw new UsageException("--engine onnx needs --model OUTDIR, an ONNX model folder written by 'agront export-onnx'.");
+            case null:
+                break;
+            case "onnx" when folder.Kind != ModelFolderKind.Onnx:
+                throw new UsageException($"--engine onnx needs --model OUTDIR, an ONNX model folder written by 'agront export-onnx'; {folder.Source} has no {ModelFolder.OnnxModelFileName}.");
+            case "torch" when folder.Kind == ModelFolderKind.Onnx:
+                throw new UsageException($"{folder.Source} is an ONNX export: use --engine onnx (or leave --engine out), or give a Hugging Face folder for --engine torch.");
+            case "onnx" or "torch":
+                break;
+            case var other:
+                throw new UsageException($"--engine must be torch or onnx, got '{other}'.");
         }
-        if (args.Get("precision") is { } precision && precision is not ("fp32" or "float32"))
+        if (folder.Kind == ModelFolderKind.Onnx && precision != Precision.Float32)
         {
-            throw new UsageException($"--engine onnx runs the exported float32 graph; --precision {precision} applies to --engine torch only.");
+            throw new UsageException($"--engine onnx runs the exported float32 graph; --precision {args.Get("precision")} applies to --engine torch only.");
         }
-        var provider = args.Get("device") switch
+        int? threads = args.Has("threads") ? args.GetInt("threads", 0, 1, 1024) : null;
+        if (threads is { } count && folder.Kind != ModelFolderKind.Onnx)
         {
-            null or "cpu" => OnnxExecutionProvider.Cpu,
-            var cuda when cuda.StartsWith("cuda", StringComparison.Ordinal) => OnnxExecutionProvider.Cuda,
-            var other => throw new UsageException($"--device must be cpu or cuda[:N], got '{other}'."),
-        };
-        string device = args.Get("device") ?? "cpu";
-        int deviceId = device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), out int id) ? id : 0;
-        var embedder = new AgroNTOnnxEmbedder(args.Require("model"), new AgroNTOnnxEmbedderOptions
+            TorchSharp.torch.set_num_threads(count);
+        }
+        try
+        {
+            return DnaEmbedders.Open(folder.Path, new DnaEmbedderOptions
         {
             Layer = args.Has("layer") ? args.GetInt("layer", 0, 0) : null,
             Pooling = args.GetEnum("pooling", Pooling.Mean),
-            BatchSize = args.GetInt("batch-size", 8, 1, 4096),
+            BatchSize = args.GetInt("batch-size", DnaEmbeddingOptions.DefaultBatchSize, 1, 4096),
+            Precision = precision,
+            Device = device,
             Tokenizer = CommonOptions.TokenizerOptions(args),
-            ExecutionProvider = provider,
-            CudaDeviceId = deviceId,
-            IntraOpThreads = args.Has("threads") ? args.GetInt("threads", 0, 1, 1024) : null,
+            IntraOpThreads = folder.Kind == ModelFolderKind.Onnx ? threads : null,
         });
-        return new Engine(embedder.Embed, embedder);
-    }
-
-    /// <summary>The embedding call of either engine, and what to dispose after it.</summary>
-    private sealed class Engine(Func<IReadOnlyList<string>, IReadOnlyList<string>?, CancellationToken, IReadOnlyList<float[]>> embed, IDisposable owner) : IDisposable
-    {
-        public IReadOnlyList<float[]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<string> names, CancellationToken cancellationToken) =>
-            embed(sequences, names, cancellationToken);
-
-        public void Dispose() => owner.Dispose();
+        }
+        catch (ArgumentOutOfRangeException e) when (args.Has("layer") && e.Message.StartsWith("Layer", StringComparison.Ordinal))
+        {
+            throw new UsageException("--layer: " + e.Message.Split(" (Parameter", 2)[0]);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using AgroNT.Transforms.ModelFolders;
 using System.Diagnostics;
 using AgroNT.MLNet;
 using AgroNT.MLNet.Analysis.Variants;
@@ -35,21 +36,21 @@ internal sealed class IsmVerb : IVerb
             throw new UsageException(e.Message);
         }
         using var reference = FastaReference.Open(args.Require("reference"));
-        string folder = CommonOptions.ModelFolder(args);
+        var folder = ModelFolder.Open(CommonOptions.ModelFolder(args));
         var clock = Stopwatch.StartNew();
         MutagenesisResult result;
         string passes;
-        if (File.Exists(Path.Combine(folder, FineTunedModelManifest.FileName)))
+        if (folder.Kind == ModelFolderKind.FineTuned)
         {
             // A fine-tuned folder: the paper's log2(prediction_mutant / prediction_reference) over the region's sequence.
-            using var fineTuned = FineTunedModel.Load(folder);
+            using var fineTuned = FineTunedModel.Load(folder.Path);
             var ism = new FineTunedMutagenesis(fineTuned, args.GetInt("output-index", 0, 0, fineTuned.OutputCount - 1), args.GetInt("batch-size", 16, 1, 4096));
             result = ism.Run(reference, region, cancellationToken);
             passes = $"{ism.Predictions:N0} sequences predicted";
         }
         else
         {
-            using var model = AgroNTModel.Load(folder);
+            using var model = AgroNTModel.Load(folder.Path);
             var ism = new SaturationMutagenesis(model, VariantOptions.GetWindow(args), args.GetInt("batch-size", 8, 1, 4096));
             result = ism.Run(reference, region, new VariantOptions.PassProgress(stderr, Name), cancellationToken);
             passes = $"{ism.Scorer.MaskedPasses:N0} masked windows";

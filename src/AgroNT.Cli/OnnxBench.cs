@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using AgroNT.Transforms.Embeddings;
+using AgroNT.Transforms.Tokenization;
 using AgroNT.MLNet;
 using AgroNT.MLNet.Featurization;
 using AgroNT.MLNet.Modeling;
@@ -45,9 +47,9 @@ internal static class OnnxBench
                     Tokenizer = model.Tokenizer.Options,
                 });
                 var results = BenchVerb.Measure(stdout, config, peak, set, sequences, repeats, model.Tokenizer,
-                    ("fp32 torch", BenchVerb.Engine(torch)),
-                    ("fp32 onnx session batches", new BenchVerb.BenchEngine(s => session.Embed(s), () => session.RealTokens, () => session.ComputedTokens)),
-                    ("fp32 onnx OnnxTransformer, one row per run", rowAtATime.Engine));
+                    ("fp32 torch", torch),
+                    ("fp32 onnx session batches", session),
+                    ("fp32 onnx OnnxTransformer, one row per run", rowAtATime));
                 double sessionVsTorch = MaxDifference(results[0].Embeddings, results[1].Embeddings);
                 double rowsVsTorch = MaxDifference(results[0].Embeddings, results[2].Embeddings);
                 stdout.WriteLine($"[ratios] {set}: onnx session / torch {results[1].TokensPerSecond / results[0].TokensPerSecond:F2}x, "
@@ -68,7 +70,7 @@ internal static class OnnxBench
     /// infers at most one unknown dimension, so the batch axis is pinned to 1), pool after. Includes tokenizing and
     /// pooling, as the session engine does.
     /// </summary>
-    private sealed class OnnxTransformerEngine : IDisposable
+    private sealed class OnnxTransformerEngine : IDnaEmbedder
     {
         private readonly MLContext _context = new(seed: 1);
         private readonly AgroNTModel _model;
@@ -86,16 +88,27 @@ internal static class OnnxBench
                 ShapeDictionary = new Dictionary<string, int[]> { ["input_ids"] = [1, -1], ["attention_mask"] = [1, -1] },
                 IntraOpNumThreads = threads,
             }).Fit(_context.Data.LoadFromEnumerable(new List<OnnxTransformerRow>()));
-            Engine = new BenchVerb.BenchEngine(Embed, () => _tokens, () => _tokens);
         }
 
-        public BenchVerb.BenchEngine Engine { get; }
+        public KmerTokenizer Tokenizer => _model.Tokenizer;
+
+        public int Layer => _model.Config.NumHiddenLayers;
+
+        public int HiddenSize => _model.Config.HiddenSize;
+
+        public long RealTokens => _tokens;
+
+        // One row per run: no padding is ever computed.
+        public long ComputedTokens => _tokens;
 
         public void Dispose() => _transformer.Dispose();
 
-        private IReadOnlyList<float[]> Embed(IReadOnlyList<string> sequences)
+        public IReadOnlyList<float[]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<string>? names = null, CancellationToken cancellationToken = default) =>
+            EmbedTokenIds([.. sequences.Select((s, i) => _model.Tokenizer.EncodeToIds(s, names?[i]))], cancellationToken);
+
+        public IReadOnlyList<float[]> EmbedTokenIds(IReadOnlyList<int[]> inputs, CancellationToken cancellationToken = default)
         {
-            var rows = sequences.Select(s => _model.Tokenizer.EncodeToIds(s, null)).Select(ids => new OnnxTransformerRow
+            var rows = inputs.Select(ids => new OnnxTransformerRow
             {
                 InputIds = [.. ids.Select(i => (long)i)],
                 AttentionMask = [.. ids.Select(_ => 1L)],

@@ -1,8 +1,10 @@
+using AgroNT.Transforms.ModelFolders;
 using AgroNT.MLNet.Native;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgroNT.MLNet.Checkpoints;
 using AgroNT.MLNet.Modeling;
+using AgroNT.MLNet.Training.FineTuning;
 using AgroNT.Transforms.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -62,7 +64,10 @@ public sealed class AgroNTModel : IDisposable
     public EsmForMaskedLM Network { get; }
 
     /// <summary>The folder the weights came from, or null for a model created in memory.</summary>
-    public string? Folder { get; }
+    public string? Folder { get; private set; }
+
+    /// <summary>The kind of folder it was loaded from (<see cref="ModelFolderKind.FineTuned"/>: adapters merged into the encoder), or null for a model created in memory.</summary>
+    public ModelFolderKind? FolderKind { get; private set; }
 
     /// <summary>Where the network lives.</summary>
     public Device Device { get; }
@@ -73,15 +78,37 @@ public sealed class AgroNTModel : IDisposable
     /// <summary>The torch dtype matching <see cref="Precision"/>.</summary>
     public ScalarType DType => Precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
 
-    /// <summary>Loads a Hugging Face model folder (config.json, vocab.txt and model.safetensors or pytorch_model.bin) or a cached Hub id.</summary>
+    /// <summary>
+    /// Loads the encoder a model folder or cached Hub id stands for, deciding once what the folder is
+    /// (<see cref="ModelFolder.Open(string)"/>): a Hugging Face folder (config.json, vocab.txt and model.safetensors or
+    /// pytorch_model.bin) loads as saved; a fine-tuned folder (written by <c>agront finetune</c> or
+    /// <see cref="FineTunedModel.Save"/>) loads as its base encoder with the adapters folded in
+    /// (<see cref="AdapterMerging.ToMergedModel"/>), never silently the base weights; an ONNX export folder is refused
+    /// with a message naming the ONNX Runtime entry points. Every loader in the library goes through here.
+    /// </summary>
     /// <param name="folderOrHubId">A folder, or <c>ORG/NAME[@revision]</c> present in the Hugging Face cache.</param>
     /// <param name="options">Device, precision and tokenizer settings.</param>
     /// <param name="progress">Optional load progress.</param>
+    /// <exception cref="InvalidOperationException">The folder is an ONNX export.</exception>
     public static AgroNTModel Load(string folderOrHubId, AgroNTModelOptions? options = null, IProgress<CheckpointLoadProgress>? progress = null)
     {
         options ??= new AgroNTModelOptions();
+        var folder = ModelFolder.Open(folderOrHubId).Require("the TorchSharp model", ModelFolderKind.HuggingFace, ModelFolderKind.FineTuned);
+        if (folder.Kind == ModelFolderKind.FineTuned)
+        {
+            using var fineTuned = FineTunedModel.Load(folder.Path, options.Device);
+            var merged = AdapterMerging.ToMergedModel(fineTuned, options);
+            merged.Folder = folder.Path;
+            merged.FolderKind = ModelFolderKind.FineTuned;
+            return merged;
+        }
+        return LoadHuggingFaceFolder(folder.Path, options, progress);
+    }
+
+    /// <summary>Loads the Hugging Face files of <paramref name="folder"/> as they are (for a fine-tuned folder: its base encoder).</summary>
+    internal static AgroNTModel LoadHuggingFaceFolder(string folder, AgroNTModelOptions options, IProgress<CheckpointLoadProgress>? progress = null)
+    {
         Native.TorchRuntime.Initialize();
-        string folder = HuggingFaceModelLocator.Resolve(folderOrHubId);
         var config = EsmConfig.FromFile(folder);
         var tokenizer = KmerTokenizer.Create(folder, options.Tokenizer);
         if (tokenizer.Vocabulary.Count != config.VocabSize)
@@ -101,7 +128,7 @@ public sealed class AgroNTModel : IDisposable
             throw;
         }
         network.eval();
-        return new AgroNTModel(config, tokenizer, network, folder, device, options.Precision);
+        return new AgroNTModel(config, tokenizer, network, folder, device, options.Precision) { FolderKind = ModelFolderKind.HuggingFace };
     }
 
     /// <summary>

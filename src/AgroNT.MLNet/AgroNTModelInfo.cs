@@ -1,3 +1,4 @@
+using AgroNT.Transforms.ModelFolders;
 using AgroNT.MLNet.Checkpoints;
 using AgroNT.MLNet.Modeling;
 using AgroNT.Transforms.Tokenization;

@@ -31,11 +31,14 @@ internal static class ClusterTestData
     }
 
     /// <summary>The output of plain <c>agront embed</c> (one process, no shards) for the same input and model.</summary>
-    public static string SingleProcessEmbed(string input, string folder, params string[] extra)
+    public static string SingleProcessEmbed(string input, string folder, params string[] extra) => SingleProcessEmbedOf(TinyModel, input, folder, extra);
+
+    /// <summary>The output of plain <c>agront embed --model <paramref name="model"/></c> (one process, no shards).</summary>
+    public static string SingleProcessEmbedOf(string model, string input, string folder, params string[] extra)
     {
         string output = Path.Combine(folder, "single-" + Guid.NewGuid().ToString("N")[..8] + ".parquet");
         var stderr = new StringWriter();
-        int code = CliApp.Run(["embed", "--model", TinyModel, "-i", input, "-o", output, .. extra], new StringWriter(), stderr);
+        int code = CliApp.Run(["embed", "--model", model, "-i", input, "-o", output, .. extra], new StringWriter(), stderr);
         Assert.True(code == 0, stderr.ToString());
         return output;
     }
@@ -52,6 +55,31 @@ internal static class ClusterTestData
             Assert.True(MemoryMarshal.AsBytes(expected[i].Embedding.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(actual[i].Embedding.AsSpan())),
                 $"row {i} ({expected[i].Id}) differs");
         }
+    }
+
+    /// <summary>Largest absolute difference between two embedding files' vectors (same ids in the same order).</summary>
+    public static double MaxDifference(string expectedPath, string actualPath)
+    {
+        var expected = EmbeddingFileReader.Read(expectedPath).ToList();
+        var actual = EmbeddingFileReader.Read(actualPath).ToList();
+        Assert.Equal(expected.Select(r => r.Id), actual.Select(r => r.Id));
+        return expected.Zip(actual, (a, b) => a.Embedding.Zip(b.Embedding, (x, y) => Math.Abs((double)x - y)).Max()).Max();
+    }
+
+    /// <summary>
+    /// Fine-tunes the tiny model with IA3 through <c>agront finetune</c> (32 real chloroplast records, a learning rate
+    /// high enough that four steps move the adapters visibly) and returns the fine-tuned model folder.
+    /// </summary>
+    public static string FineTuneTiny(string folder, string method = "ia3")
+    {
+        string train = Path.Combine(folder, "train32.fa");
+        File.WriteAllLines(train, File.ReadLines(Chloroplast("train")).Take(64));
+        string output = Path.Combine(folder, "ft-" + method);
+        var stderr = new StringWriter();
+        int code = CliApp.Run(["finetune", "--model", TinyModel, "--train", train, "--test", train, "--task", "binary", "--method", method,
+            "--out", output, "--max-steps", "4", "--learning-rate", "0.05"], new StringWriter(), stderr);
+        Assert.True(code == 0, stderr.ToString());
+        return Path.Combine(output, "model");
     }
 
     public static List<string> InputNames(string input) => SequenceReader.ReadFile(input).Select(r => r.Name).ToList();

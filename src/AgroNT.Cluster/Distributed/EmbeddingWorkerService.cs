@@ -1,3 +1,4 @@
+using AgroNT.Transforms.Embeddings;
 using System.Diagnostics;
 using AgroNT.Cluster.Sharding;
 using Microsoft.Extensions.Hosting;
@@ -29,7 +30,8 @@ public sealed record EmbeddingWorkerOptions
 internal sealed class EmbeddingWorkerService(IGrainFactory grains, ILocalSiloDetails silo, IOptions<EmbeddingWorkerOptions> options, ILogger<EmbeddingWorkerService> logger) : BackgroundService
 {
     private readonly EmbeddingWorkerOptions _options = options.Value;
-    private EmbeddingEngine? _engine;
+    private IDnaEmbedder? _engine;
+    private EmbeddingJobSpec? _engineSpec;
 
     private string WorkerName => $"{silo.SiloAddress}/{_options.Device}";
 
@@ -86,11 +88,12 @@ internal sealed class EmbeddingWorkerService(IGrainFactory grains, ILocalSiloDet
         {
             var outcome = await Task.Run(() =>
             {
-                if (_engine is null || _engine.Spec != lease.Spec)
+                if (_engine is null || _engineSpec != lease.Spec)
                 {
                     _engine?.Dispose();
                     _engine = null;
-                    _engine = EmbeddingEngine.Create(lease.Spec, _options.Device, _options.OnnxThreads);
+                    _engine = lease.Spec.OpenEmbedder(_options.Device, _options.OnnxThreads);
+                    _engineSpec = lease.Spec;
                 }
                 return ShardProcessor.Process(lease.InputPath, lease.ToEntry(), lease.OutputFolder, _engine, leaseLost.Token);
             }, CancellationToken.None);

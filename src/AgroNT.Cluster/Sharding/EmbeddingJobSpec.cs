@@ -1,3 +1,4 @@
+using AgroNT.MLNet.Featurization;
 using System.Globalization;
 using AgroNT.MLNet;
 using AgroNT.Transforms.Embeddings;
@@ -80,6 +81,36 @@ public sealed record EmbeddingJobSpec
         {
             throw new ArgumentException($"The onnx engine runs the exported float32 graph; precision {Precision} applies to the torch engine only.", nameof(Precision));
         }
+    }
+
+    /// <summary>
+    /// Opens the embedder this spec describes on <paramref name="device"/>, through the one factory every route uses
+    /// (<see cref="DnaEmbedders.Open"/>), so a shard's numbers equal a plain <c>agront embed</c>'s, fine-tuned folders included.
+    /// </summary>
+    /// <param name="device"><c>cpu</c>, or <c>cuda[:N]</c> with a CUDA runtime.</param>
+    /// <param name="intraOpThreads">ONNX Runtime intra-op threads; null for its default.</param>
+    /// <returns>An embedder that owns its model; dispose it. Not shared between workers.</returns>
+    /// <exception cref="ArgumentException">A field is invalid, the engine does not match the folder, or the layer is beyond the model's depth.</exception>
+    public IDnaEmbedder OpenEmbedder(string device = "cpu", int? intraOpThreads = null)
+    {
+        Validate();
+        var kind = Transforms.ModelFolders.ModelFolder.Open(ModelFolder).Kind;
+        if ((Engine == "onnx") != (kind == Transforms.ModelFolders.ModelFolderKind.Onnx))
+        {
+            throw new ArgumentException(Engine == "onnx"
+                ? $"Engine onnx needs an agront export-onnx folder; '{ModelFolder}' is a {kind} folder (use engine torch)."
+                : $"'{ModelFolder}' is an ONNX export folder; embed it with engine onnx.", nameof(Engine));
+        }
+        return DnaEmbedders.Open(ModelFolder, new DnaEmbedderOptions
+        {
+            Layer = Layer,
+            Pooling = ParsedPooling,
+            BatchSize = BatchSize,
+            Precision = ParsedPrecision,
+            Tokenizer = TokenizerOptions,
+            Device = device,
+            IntraOpThreads = intraOpThreads,
+        });
     }
 
     internal Pooling ParsedPooling => ParseEnum<Pooling>(Pooling, nameof(Pooling));

@@ -1,3 +1,4 @@
+using AgroNT.Transforms.Embeddings;
 using System.Diagnostics;
 using AgroNT.MLNet.Analysis;
 using AgroNT.Transforms.Sequences;
@@ -24,11 +25,11 @@ public static class ShardProcessor
     /// <param name="inputPath">The job's input file.</param>
     /// <param name="shard">The shard to compute.</param>
     /// <param name="outputFolder">The job's folder.</param>
-    /// <param name="engine">A loaded engine for the job's spec.</param>
+    /// <param name="engine">An embedder opened from the job's spec (<see cref="EmbeddingJobSpec.OpenEmbedder"/>).</param>
     /// <param name="cancellationToken">Stops between chunks; the partial file is then deleted.</param>
     /// <returns>Rows, checksum and time.</returns>
     /// <exception cref="InvalidDataException">The input holds fewer records than the shard expects (it changed since planning).</exception>
-    public static ShardOutcome Process(string inputPath, ShardEntry shard, string outputFolder, EmbeddingEngine engine, CancellationToken cancellationToken = default)
+    public static ShardOutcome Process(string inputPath, ShardEntry shard, string outputFolder, IDnaEmbedder engine, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shard);
         ArgumentNullException.ThrowIfNull(engine);

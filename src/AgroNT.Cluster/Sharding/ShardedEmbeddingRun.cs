@@ -1,3 +1,4 @@
+using AgroNT.Transforms.Embeddings;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
@@ -64,13 +65,13 @@ public static class ShardedEmbeddingRun
 
         void Work(string device, int slot)
         {
-            EmbeddingEngine? engine = null;
+            IDnaEmbedder? engine = null;
             try
             {
                 string worker = $"{Environment.MachineName}/pid{Environment.ProcessId}/{device}#{slot}";
                 while (!failed.IsCancellationRequested && pending.TryDequeue(out var shard))
                 {
-                    engine ??= EmbeddingEngine.Create(manifest.Spec, device, options.OnnxThreads);
+                    engine ??= manifest.Spec.OpenEmbedder(device, options.OnnxThreads);
                     var outcome = ShardProcessor.Process(manifest.InputPath, shard, outputFolder, engine, failed.Token);
                     var done = shard with { Status = ShardStatus.Done, Rows = outcome.Rows, Sha256 = outcome.Sha256, Worker = worker, Seconds = outcome.Seconds, CompletedUtc = DateTimeOffset.UtcNow };
                     lock (gate)

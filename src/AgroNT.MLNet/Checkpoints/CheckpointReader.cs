@@ -1,3 +1,4 @@
+using AgroNT.Transforms.ModelFolders;
 using System.Diagnostics.CodeAnalysis;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -10,10 +10,13 @@ namespace AgroNT.MLNet.Featurization;
 /// batches so little padding is computed, runs the encoder only up to the requested layer, and pools each sequence's
 /// real positions. A sequence's embedding does not depend on what else is in its batch (padding is masked out).
 /// Calls are serialised on the model: one forward pass at a time, each using libtorch's intra-op threads.
+/// Disposing it disposes the model only when the embedder owns it (<see cref="DnaEmbedders.Open"/>); a model passed to
+/// the constructor stays the caller's.
 /// </summary>
-public sealed class AgroNTEmbedder
+public sealed class AgroNTEmbedder : IDnaEmbedder
 {
     private readonly AgroNTModel _model;
+    private readonly bool _ownsModel;
     private readonly int _layer;
     private readonly int[] _basesPerId;
     private readonly bool _hasCls;
@@ -21,22 +24,27 @@ public sealed class AgroNTEmbedder
     private long _realTokens;
     private long _computedTokens;
 
-    /// <summary>Creates an embedder over a loaded model.</summary>
+    /// <summary>Creates an embedder over a loaded model, which stays the caller's to dispose.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="options">What to compute; the defaults of <see cref="DnaEmbeddingOptions"/> when null.</param>
     /// <exception cref="ArgumentOutOfRangeException">The layer is outside 0..N or the batch sizes are not positive.</exception>
     public AgroNTEmbedder(AgroNTModel model, AgroNTEmbeddingOptions? options = null)
+        : this(model, options, ownsModel: false)
+    {
+    }
+
+    internal AgroNTEmbedder(AgroNTModel model, AgroNTEmbeddingOptions? options, bool ownsModel)
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
+        _ownsModel = ownsModel;
         Options = options ?? new AgroNTEmbeddingOptions();
+        Options.Validate();
         int depth = model.Config.NumHiddenLayers;
         _layer = Options.Layer ?? depth;
         if (_layer < 0 || _layer > depth)
         {
             throw new ArgumentOutOfRangeException(nameof(options), Options.Layer, $"Layer must be between 0 (embedding output) and {depth} (the last layer); this model has {depth} layers.");
-        }
-        if (Options.BatchSize <= 0 || Options.MaxBatchTokens is <= 0 || Options.MaxPaddingFraction is < 0 or >= 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), "BatchSize and MaxBatchTokens must be positive and MaxPaddingFraction in [0, 1).");
         }
         _hasCls = model.Tokenizer.Options.AddClsToken;
         _basesPerId = ModelInputs.BasesPerId(model.Tokenizer.Vocabulary);
@@ -50,6 +58,21 @@ public sealed class AgroNTEmbedder
 
     /// <summary>Hidden size: the length of <see cref="Pooling.Mean"/> and <see cref="Pooling.Cls"/> vectors.</summary>
     public int HiddenSize => _model.Config.HiddenSize;
+
+    /// <summary>The model's tokenizer.</summary>
+    public KmerTokenizer Tokenizer => _model.Tokenizer;
+
+    /// <summary>The model embedded with.</summary>
+    public AgroNTModel Model => _model;
+
+    /// <summary>Disposes the model when this embedder owns it (made by <see cref="DnaEmbedders.Open"/>); otherwise nothing.</summary>
+    public void Dispose()
+    {
+        if (_ownsModel)
+        {
+            _model.Dispose();
+        }
+    }
 
     /// <summary>Tokens of real input embedded so far (all calls).</summary>
     public long RealTokens => Interlocked.Read(ref _realTokens);

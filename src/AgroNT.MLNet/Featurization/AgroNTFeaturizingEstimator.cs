@@ -1,3 +1,4 @@
+using AgroNT.Transforms.ModelFolders;
 using AgroNT.MLNet.Checkpoints;
 using AgroNT.MLNet.Modeling;
 using AgroNT.MLNet.Training.FineTuning;
@@ -135,7 +136,7 @@ public sealed class AgroNTFeaturizingEstimator : IEstimator<AgroNTFeaturizingTra
 
         AgroNTModelOptions modelOptions = Options.ModelOptions ?? new AgroNTModelOptions();
         // A fine-tuned folder featurizes with its adapters folded in.
-        AgroNTModel model = AdapterMerging.LoadEncoder(_folder!, modelOptions);
+        AgroNTModel model = AgroNTModel.Load(_folder!, modelOptions);
         try
         {
             return new AgroNTFeaturizingTransformer(model, ownsModel: true, _folder, modelOptions,

@@ -52,7 +52,7 @@ public sealed class AgroNTFeaturizingOptions
     /// <summary>
     /// How <see cref="ModelFolder"/> is loaded: device, precision, tokenizer mode and length policy
     /// (<see cref="Transforms.Tokenization.LengthPolicy.Windows"/> embeds a long text sequence window by window and combines
-    /// the windows per <see cref="AgroNTEmbeddingOptions.WindowAggregation"/>). Default <see langword="null"/>: a new
+    /// the windows per <see cref="DnaEmbeddingOptions.WindowAggregation"/>). Default <see langword="null"/>: a new
     /// <see cref="AgroNTModelOptions"/>. Not allowed beside a ready <see cref="Model"/>, which keeps its own settings.
     /// </summary>
     public AgroNTModelOptions? ModelOptions { get; init; }
@@ -62,8 +62,8 @@ public sealed class AgroNTFeaturizingOptions
 
     /// <summary>
     /// How many rows a cursor reads ahead and embeds in one call (the embedder then groups them by length into batches of
-    /// <see cref="AgroNTEmbeddingOptions.BatchSize"/>). Default <see langword="null"/>:
-    /// <see cref="AgroNTFeaturizingDefaults.ReadAheadBatches"/> x <see cref="AgroNTEmbeddingOptions.BatchSize"/>.
+    /// <see cref="DnaEmbeddingOptions.BatchSize"/>). Default <see langword="null"/>:
+    /// <see cref="AgroNTFeaturizingDefaults.ReadAheadBatches"/> x <see cref="DnaEmbeddingOptions.BatchSize"/>.
     /// </summary>
     public int? ReadAheadRows { get; init; }
 }

@@ -1,3 +1,4 @@
+using AgroNT.Transforms.ModelFolders;
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -125,7 +126,7 @@ internal static class AgroNTFeaturizingTransformerFormat
             WindowAggregation = e.WindowAggregation,
         };
 
-        AgroNTModel model = AdapterMerging.LoadEncoder(folder, modelOptions);
+        AgroNTModel model = AgroNTModel.Load(folder, modelOptions);
         try
         {
             ArchitectureManifest a = m.Architecture;

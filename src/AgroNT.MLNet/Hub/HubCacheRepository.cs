@@ -1,3 +1,4 @@
+using AgroNT.Transforms.ModelFolders;
 using System.Text.RegularExpressions;
 using AgroNT.MLNet.Checkpoints;
 

@@ -1,3 +1,4 @@
+using AgroNT.Transforms.ModelFolders;
 using AgroNT.MLNet.Checkpoints;
 
 namespace AgroNT.MLNet.Hub;

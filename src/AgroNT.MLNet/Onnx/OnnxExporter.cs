@@ -1,3 +1,4 @@
+using AgroNT.Transforms.ModelFolders;
 using System.Globalization;
 using AgroNT.MLNet.Checkpoints;
 using AgroNT.MLNet.Modeling;

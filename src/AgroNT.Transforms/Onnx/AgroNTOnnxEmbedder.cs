@@ -21,7 +21,7 @@ namespace AgroNT.Transforms.Onnx;
 /// <c>attention_mask</c> <c>[batch, sequence]</c> and exposes <c>last_hidden_state</c> and optionally
 /// <c>hidden_state_L</c> outputs. ONNX Runtime computes every node of the graph on each run, whichever output is read.
 /// </remarks>
-public sealed class AgroNTOnnxEmbedder : IDisposable
+public sealed class AgroNTOnnxEmbedder : IDnaEmbedder
 {
     /// <summary>The graph file in a model folder.</summary>
     public const string ModelFileName = "model.onnx";
@@ -61,8 +61,7 @@ public sealed class AgroNTOnnxEmbedder : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelFolder);
         Options = options ?? new AgroNTOnnxEmbedderOptions();
-        // Validates the bounds now rather than at the first batch.
-        LengthBuckets.Plan([], Options.BatchSize, Options.MaxBatchTokens, Options.MaxPaddingFraction);
+        Options.Validate();
 
         ModelFolder = Path.GetFullPath(modelFolder);
         string modelPath = Path.Combine(ModelFolder, ModelFileName);

@@ -18,36 +18,11 @@ public enum OnnxExecutionProvider
 }
 
 /// <summary>
-/// What <see cref="AgroNTOnnxEmbedder"/> computes and how it batches: the same settings, with the same defaults, as the
-/// TorchSharp embedder, plus the ONNX Runtime ones.
+/// What <see cref="AgroNTOnnxEmbedder"/> computes and how it batches: the shared <see cref="DnaEmbeddingOptions"/>
+/// (same settings and defaults as the TorchSharp embedder), plus the tokenizer and ONNX Runtime settings.
 /// </summary>
-public sealed record AgroNTOnnxEmbedderOptions
+public sealed record AgroNTOnnxEmbedderOptions : DnaEmbeddingOptions
 {
-    /// <summary>
-    /// Hidden state to pool, numbered like Hugging Face's <c>hidden_states</c>: 0 = embedding output, N = last layer after
-    /// the final LayerNorm (the default, <see langword="null"/>, read from the graph output <c>last_hidden_state</c>).
-    /// Another layer L must be a graph output <c>hidden_state_L</c> (<c>agront export-onnx --layers L</c> adds it).
-    /// </summary>
-    public int? Layer { get; init; }
-
-    /// <summary>Pooling rule; <see cref="Pooling.Mean"/> (real tokens, no <c>&lt;cls&gt;</c>, no padding) by default.</summary>
-    public Pooling Pooling { get; init; } = Pooling.Mean;
-
-    /// <summary>Most sequences (or windows) per forward pass.</summary>
-    public int BatchSize { get; init; } = 8;
-
-    /// <summary>Most tokens (rows x padded length) per forward pass, bounding memory for long inputs; null = no bound.</summary>
-    public int? MaxBatchTokens { get; init; } = 16384;
-
-    /// <summary>
-    /// Largest share of padding a batch may compute: inputs are sorted by length and a batch is closed before adding an
-    /// input would make more than this fraction of its positions padding (see <see cref="LengthBuckets"/>).
-    /// </summary>
-    public double MaxPaddingFraction { get; init; } = 0.05;
-
-    /// <summary>How the windows of one long sequence are combined (tokenizer length policy <c>Windows</c>).</summary>
-    public WindowAggregation WindowAggregation { get; init; } = WindowAggregation.TokenWeightedMean;
-
     /// <summary>Tokenizer settings (mode, length policy, window stride); <see cref="KmerTokenizerOptions.Default"/> when null.
     /// The vocabulary always comes from the model folder.</summary>
     public KmerTokenizerOptions? Tokenizer { get; init; }
@@ -60,4 +35,18 @@ public sealed record AgroNTOnnxEmbedderOptions
 
     /// <summary>Threads ONNX Runtime uses inside one operator; null = its default (one per physical core).</summary>
     public int? IntraOpThreads { get; init; }
+
+    /// <inheritdoc/>
+    public override void Validate()
+    {
+        base.Validate();
+        if (CudaDeviceId < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CudaDeviceId), CudaDeviceId, "CudaDeviceId must be 0 or more.");
+        }
+        if (IntraOpThreads is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(IntraOpThreads), IntraOpThreads, "IntraOpThreads must be positive, or null for ONNX Runtime's default.");
+        }
+    }
 }

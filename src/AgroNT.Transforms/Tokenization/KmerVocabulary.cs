@@ -178,10 +178,11 @@ public sealed class KmerVocabulary
 
     /// <summary>
     /// Reads <c>vocab.txt</c>, <c>tokenizer_config.json</c> and <c>special_tokens_map.json</c> from a Hugging Face model
-    /// folder. The folder may also be a Hugging Face cache entry (<c>models--org--name</c>), resolved through
-    /// <c>refs/main</c> or its only snapshot.
+    /// folder (any kind: Hugging Face, fine-tuned, ONNX export). The folder may also be a Hugging Face cache entry
+    /// (<c>models--org--name</c>), resolved through <c>refs/main</c> or its only snapshot, or a Hub id in the local cache
+    /// (<see cref="ModelFolders.ModelFolder.Open(string)"/>).
     /// </summary>
-    /// <param name="modelFolder">The folder.</param>
+    /// <param name="modelFolder">The folder or Hub id.</param>
     /// <returns>The vocabulary.</returns>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">The folder has no <c>vocab.txt</c>.</exception>
@@ -189,13 +190,15 @@ public sealed class KmerVocabulary
     public static KmerVocabulary FromModelFolder(string modelFolder)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelFolder);
-        string folder = Path.GetFullPath(modelFolder);
-        if (!Directory.Exists(folder))
+        string folder;
+        try
         {
-            throw new DirectoryNotFoundException($"The model folder '{folder}' does not exist. {ExpectedLayout}");
+            folder = ModelFolders.ModelFolder.Open(modelFolder).Path;
         }
-
-        folder = ResolveCacheEntry(folder);
+        catch (DirectoryNotFoundException e)
+        {
+            throw new DirectoryNotFoundException($"The model folder '{Path.GetFullPath(modelFolder)}' does not exist. {ExpectedLayout} ({e.Message})", e);
+        }
         string vocabPath = Path.Combine(folder, VocabFileName);
         if (!File.Exists(vocabPath))
         {
@@ -359,29 +362,6 @@ public sealed class KmerVocabulary
             ? string.Create(CultureInfo.InvariantCulture, $"Token {id}")
             : string.Create(CultureInfo.InvariantCulture, $"Line {id + 1} of '{SourcePath}'");
         return lower ? char.ToLowerInvariant(where[0]) + where[1..] : where;
-    }
-
-    private static string ResolveCacheEntry(string folder)
-    {
-        // A Hugging Face cache entry keeps each revision in snapshots/<commit>/ and the branch heads in refs/.
-        string snapshots = Path.Combine(folder, "snapshots");
-        if (File.Exists(Path.Combine(folder, VocabFileName)) || !Directory.Exists(snapshots))
-        {
-            return folder;
-        }
-
-        string refMain = Path.Combine(folder, "refs", "main");
-        if (File.Exists(refMain))
-        {
-            string revision = Path.Combine(snapshots, File.ReadAllText(refMain).Trim());
-            if (Directory.Exists(revision))
-            {
-                return revision;
-            }
-        }
-
-        string[] revisions = Directory.GetDirectories(snapshots);
-        return revisions.Length == 1 ? revisions[0] : folder;
     }
 
     private int RequireSpecial(string token, string role, string origin)

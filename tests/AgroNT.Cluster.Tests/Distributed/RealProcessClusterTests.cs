@@ -41,13 +41,41 @@ public sealed class RealProcessClusterTests(ITestOutputHelper output) : IDisposa
     [Fact]
     public void EmbedCluster_RedisTwoSiloProcessesAndAClient_MergedOutputEqualsSingleProcess()
     {
+        string input = ClusterTestData.Chloroplast("train");
+        if (RunOnCluster(ClusterTestData.TinyModel, input, shards: 5) is not var (merged, stdout))
+        {
+            return;
+        }
+
+        Assert.Contains("5 shards, 1,204 records done on the cluster", stdout);
+        ClusterTestData.AssertIdentical(ClusterTestData.SingleProcessEmbed(input, _temp.Path), merged);
+    }
+
+    [Fact]
+    public void EmbedCluster_FineTunedFolder_EqualsPlainEmbedOfThatFolderNotTheBaseModel()
+    {
+        string model = ClusterTestData.FineTuneTiny(_temp.Path);
+        string input = ClusterTestData.Chloroplast("test");
+        if (RunOnCluster(model, input, shards: 3) is not var (merged, _))
+        {
+            return;
+        }
+
+        ClusterTestData.AssertIdentical(ClusterTestData.SingleProcessEmbedOf(model, input, _temp.Path), merged);
+        double adapterEffect = ClusterTestData.MaxDifference(ClusterTestData.SingleProcessEmbed(input, _temp.Path), merged);
+        Assert.True(adapterEffect > 1e-3, $"the cluster embedded the base weights (difference from the base model {adapterEffect})");
+    }
+
+    // Redis, two real silo processes and an in-process client; null (after saying why) where redis-server is absent outside CI.
+    private (string Merged, string Stdout)? RunOnCluster(string model, string input, int shards)
+    {
         string? redisServer = FindOnPath("redis-server");
         if (redisServer is null)
         {
             Assert.False(Environment.GetEnvironmentVariable("CI") is { Length: > 0 },
                 "redis-server is not installed; install Debian's package (apt-get install -y redis-server) or let .ci/run do it.");
             output.WriteLine("SKIPPED: redis-server is not installed (apt-get install -y redis-server); this test runs under .ci/run.");
-            return;
+            return null;
         }
         int port = FreePort();
         var redis = Start(redisServer, $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no", "ready to accept connections", "redis");
@@ -57,19 +85,18 @@ public sealed class RealProcessClusterTests(ITestOutputHelper output) : IDisposa
         {
             Start("dotnet", $"\"{agront}\" cluster silo --redis 127.0.0.1:{port} --threads 1", "agront cluster silo: joined cluster", $"silo{i}");
         }
-        string input = ClusterTestData.Chloroplast("train");
         string folder = _temp.Sub("job");
+        string merged = _temp.Sub("merged.parquet");
         var stdout = new StringWriter();
         var stderr = new StringWriter();
 
-        int code = CliApp.Run(["embed", "--model", ClusterTestData.TinyModel, "-i", input, "-o", folder, "--cluster", $"127.0.0.1:{port}", "--shards", "5", "--merge", _temp.Sub("merged.parquet")], stdout, stderr);
+        int code = CliApp.Run(["embed", "--model", model, "-i", input, "-o", folder, "--cluster", $"127.0.0.1:{port}", "--shards", shards.ToString(System.Globalization.CultureInfo.InvariantCulture), "--merge", merged], stdout, stderr);
 
         output.WriteLine(stdout.ToString());
         Assert.True(code == 0, stderr.ToString());
-        Assert.Contains("5 shards, 1,204 records done on the cluster", stdout.ToString());
         Assert.All(ShardManifest.TryLoad(folder)!.Shards, s => Assert.StartsWith("S127.0.0.1:", s.Worker));
-        ClusterTestData.AssertIdentical(ClusterTestData.SingleProcessEmbed(input, _temp.Path), _temp.Sub("merged.parquet"));
         Assert.False(redis.HasExited);
+        return (merged, stdout.ToString());
     }
 
     private Process Start(string file, string arguments, string readyLine, string name)

@@ -1,3 +1,4 @@
+using AgroNT.Transforms.ModelFolders;
 using System.Security.Cryptography;
 using AgroNT.MLNet.Checkpoints;
 using AgroNT.MLNet.Hub;

@@ -4,7 +4,7 @@ namespace AgroNT.Transforms.Tests.Benchmarks;
 
 /// <summary>
 /// A temporary benchmark root in the Hub layout, filled at test time with symbolic links to the two labelled tasks in
-/// ../shared/data/tasks (the data is never copied into the repository).
+/// the repository's data/tasks.
 /// </summary>
 internal sealed class BenchmarkFolder : IDisposable
 {
@@ -17,7 +17,7 @@ internal sealed class BenchmarkFolder : IDisposable
 
     public static string SharedTask(string task, string split) => Path.Combine(SharedData.Data, "tasks", task, $"{split}.fa");
 
-    /// <summary>Links <c>../shared/data/tasks/&lt;sharedTask&gt;/{split}.fa</c> as <c>&lt;family&gt;/&lt;config&gt;_{split}.fa</c>.</summary>
+    /// <summary>Links <c>data/tasks/&lt;sharedTask&gt;/{split}.fa</c> as <c>&lt;family&gt;/&lt;config&gt;_{split}.fa</c>.</summary>
     public BenchmarkFolder Link(string sharedTask, string family, string config, params string[] splits)
     {
         Directory.CreateDirectory(Path.Combine(Root, family));

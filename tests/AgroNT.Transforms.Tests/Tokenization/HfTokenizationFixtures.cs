@@ -19,7 +19,7 @@ internal sealed record HfTokenizationRecord(
 /// <summary>A padded batch of <c>fixtures.batches</c>.</summary>
 internal sealed record HfBatchRecord(string Name, string[] SequenceNames, int[] Lengths, string[] BatchDecode, NpyArray InputIds, NpyArray AttentionMask);
 
-/// <summary>Reads the tokenization parts of <c>../shared/fixtures/hf-reference/index.json</c>.</summary>
+/// <summary>Reads the tokenization parts of <c>tests/fixtures/hf-reference/index.json</c>.</summary>
 internal static class HfTokenizationFixtures
 {
     private static readonly Lazy<IReadOnlyList<HfTokenizationRecord>> s_records = new(LoadRecords);

@@ -131,27 +131,6 @@ public static class AdapterMerging
         }
     }
 
-    /// <summary>
-    /// Loads the encoder a model folder stands for: <see cref="AgroNTModel.Load"/> for a Hugging Face folder or Hub id,
-    /// and for a folder saved by <see cref="FineTunedModel.Save"/> (its <c>model.safetensors</c> is the base encoder,
-    /// the adapters lie beside it) the fine-tuned encoder with its adapters folded in (<see cref="ToMergedModel"/>).
-    /// Embedding a fine-tuned folder therefore gives the fine-tuned embeddings, never silently the base model's.
-    /// </summary>
-    /// <param name="folderOrHubId">A model folder, fine-tuned or not, or a Hub id in the local cache.</param>
-    /// <param name="options">Device, precision, tokenizer and checkpoint format.</param>
-    /// <returns>The model, owned by the caller.</returns>
-    public static AgroNTModel LoadEncoder(string folderOrHubId, AgroNTModelOptions? options = null)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(folderOrHubId);
-        options ??= new AgroNTModelOptions();
-        if (!File.Exists(Path.Combine(folderOrHubId, FineTunedModelManifest.FileName)))
-        {
-            return AgroNTModel.Load(folderOrHubId, options);
-        }
-        using var fineTuned = FineTunedModel.Load(folderOrHubId, options.Device);
-        return ToMergedModel(fineTuned, options);
-    }
-
     // IA3 scales the input of the feed-forward output projection (the GELU activation) and the outputs of key and value.
     private static bool IsInputScaled(string module) => module.EndsWith(".output.dense", StringComparison.Ordinal) && !module.EndsWith(".attention.output.dense", StringComparison.Ordinal);
 }

@@ -183,7 +183,7 @@ public sealed class FineTunedModel : IDisposable
     {
         ArgumentNullException.ThrowIfNull(folder);
         var manifest = FineTunedModelManifest.Read(Path.Combine(folder, FineTunedModelManifest.FileName));
-        var model = AgroNTModel.Load(folder, new AgroNTModelOptions { Device = device, Tokenizer = manifest.Tokenizer });
+        var model = AgroNTModel.LoadHuggingFaceFolder(Path.GetFullPath(folder), new AgroNTModelOptions { Device = device, Tokenizer = manifest.Tokenizer });
         SequenceTaskHead? head = null;
         EncoderAdapters? adapters = null;
         try

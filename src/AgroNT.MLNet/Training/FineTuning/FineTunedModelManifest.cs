@@ -8,7 +8,7 @@ namespace AgroNT.MLNet.Training.FineTuning;
 /// <summary>The versioned <c>agront_finetuned.json</c> of a saved <see cref="FineTunedModel"/>.</summary>
 internal sealed record FineTunedModelManifest
 {
-    public const string FileName = "agront_finetuned.json";
+    public const string FileName = AgroNT.Transforms.ModelFolders.ModelFolder.FineTunedManifestFileName;
     public const string AdapterFileName = "adapter_model.safetensors";
     public const string HeadFileName = "head.safetensors";
     public const string FormatName = "AgroNT.FineTunedModel";

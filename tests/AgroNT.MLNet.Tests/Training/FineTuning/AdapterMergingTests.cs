@@ -49,10 +49,10 @@ public sealed class AdapterMergingTests(ITestOutputHelper output)
         using var folder = new Checkpoints.Support.TempFolder();
         fineTuned.Save(folder.Path);
         var expected = new AgroNTEmbedder(fineTuned.Model, new AgroNTEmbeddingOptions()).Embed(dna);
-        using var baseModel = AgroNTModel.Load(folder.Path);
+        using var baseModel = AgroNTModel.LoadHuggingFaceFolder(folder.Path, new AgroNTModelOptions());
         var unadapted = new AgroNTEmbedder(baseModel, new AgroNTEmbeddingOptions()).Embed(dna);
 
-        using var loaded = AdapterMerging.LoadEncoder(folder.Path);
+        using var loaded = AgroNTModel.Load(folder.Path);
         var context = new MLContext(seed: 1);
         var data = context.Data.LoadFromEnumerable(dna.Select(s => new DnaRow { Sequence = s }));
         using var featurizer = context.Transforms.FeaturizeAgroNT("Features", "Sequence", folder.Path).Fit(data);

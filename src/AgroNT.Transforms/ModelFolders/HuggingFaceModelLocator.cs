@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace AgroNT.MLNet.Checkpoints;
+namespace AgroNT.Transforms.ModelFolders;
 
 /// <summary>
 /// Turns what a user passes as a model (a folder, or a Hub id such as
@@ -67,6 +67,34 @@ public static partial class HuggingFaceModelLocator
             }
         }
         throw new DirectoryNotFoundException(NotFoundMessage(repoId, revision, cache, repoFolder, searched));
+    }
+
+    /// <summary>
+    /// A Hugging Face cache entry given as a folder (<c>models--ORG--NAME</c>, holding <c>refs/</c> and <c>snapshots/</c>)
+    /// becomes its <c>main</c> snapshot, or its only snapshot when it has no <c>main</c> ref; any other folder is returned as is.
+    /// </summary>
+    /// <param name="folder">An existing folder.</param>
+    /// <returns>The folder that holds the model files.</returns>
+    public static string ResolveCacheEntry(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        string snapshots = Path.Combine(folder, "snapshots");
+        if (File.Exists(Path.Combine(folder, "config.json")) || File.Exists(Path.Combine(folder, "vocab.txt")) || !Directory.Exists(snapshots))
+        {
+            return folder;
+        }
+        string refMain = Path.Combine(folder, "refs", "main");
+        if (File.Exists(refMain))
+        {
+            string commit = File.ReadAllText(refMain).Trim();
+            string revision = Path.Combine(snapshots, commit);
+            if (commit.Length > 0 && !commit.Contains('/') && !commit.Contains('\\') && Directory.Exists(revision))
+            {
+                return revision;
+            }
+        }
+        string[] revisions = Directory.GetDirectories(snapshots);
+        return revisions.Length == 1 ? revisions[0] : folder;
     }
 
     /// <summary>
