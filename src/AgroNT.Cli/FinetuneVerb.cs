@@ -1,3 +1,4 @@
+using AgroNT.MLNet.Evaluation;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -99,15 +100,15 @@ internal sealed class FinetuneVerb : IVerb
             writer.WriteLine(CsvHeader(problemType, train.LabelCount));
             if (method is "frozen-lightgbm" or "auto" or "kmer-lightgbm")
             {
-                using var model = method == "kmer-lightgbm" ? null : AgroNTModel.Load(CommonOptions.ModelFolder(args), new AgroNTModelOptions { Tokenizer = options.Tokenizer });
-                var featurizer = model is null ? Featurizer.SixMerCounts : Featurizer.Embeddings(new AgroNTEmbedder(model));
-                stderr.WriteLine("agront finetune: " + (model is null ? "counting 6-mers" : $"embedding with {model.Config.NumHiddenLayers}-layer AgroNT")
+                using var embedder = method == "kmer-lightgbm" ? null : DnaEmbedders.Open(CommonOptions.ModelFolder(args), new DnaEmbedderOptions { Tokenizer = options.Tokenizer });
+                var featurizer = embedder is null ? SequenceFeaturizer.SixMerFrequencies : SequenceFeaturizer.Embeddings(embedder);
+                stderr.WriteLine("agront finetune: " + (embedder is null ? "counting 6-mers" : $"embedding with {embedder.Layer}-layer AgroNT")
                     + " and fitting " + (method == "auto" ? "the model search" : "LightGBM"));
                 var examples = train.ReadExamples().ToList();
                 var frozen = method == "auto"
-                    ? FrozenLightGbm.FitSearch(featurizer, problemType, train.LabelCount, examples, seed,
-                        TimeSpan.FromSeconds(args.GetInt("time-budget", 60, 1)), stderr, cancellationToken)
-                    : FrozenLightGbm.Fit(featurizer, problemType, train.LabelCount, examples, seed, cancellationToken);
+                    ? FrozenEncoderLearner.FitSearch(featurizer, problemType, train.LabelCount, examples, seed,
+                        TimeSpan.FromSeconds(args.GetInt("time-budget", 60, 1)), new TrialLog(stderr), cancellationToken)
+                    : FrozenEncoderLearner.Fit(featurizer, problemType, train.LabelCount, examples, seed, cancellationToken);
                 foreach (string note in frozen.Notes)
                 {
                     stderr.WriteLine($"agront finetune: {note}");
@@ -294,5 +295,11 @@ internal sealed class FinetuneVerb : IVerb
                 stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agront {verb}: epoch {value.Epoch} step {value.Step}{total}: train loss {value.TrainLoss:0.####}"));
             }
         }
+    }
+
+    private sealed class TrialLog(TextWriter log) : IProgress<(int Output, MLNet.Analysis.ModelSearchTrial Trial)>
+    {
+        public void Report((int Output, MLNet.Analysis.ModelSearchTrial Trial) value) => log.WriteLine(
+            $"agront finetune: output {value.Output} trial {value.Trial.Index}: {value.Trial.Description}: {(value.Trial.Error is null ? value.Trial.Metric.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture) : "failed: " + value.Trial.Error)}");
     }
 }

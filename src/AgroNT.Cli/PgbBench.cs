@@ -1,3 +1,5 @@
+using AgroNT.Transforms.Embeddings;
+using AgroNT.MLNet.Evaluation;
 using System.Diagnostics;
 using System.Globalization;
 using AgroNT.MLNet;
@@ -55,20 +57,20 @@ internal static class PgbBench
 
         string modelFolder = CommonOptions.ModelFolder(args);
         // The frozen route embeds with one loaded model; fine-tuning loads a fresh copy per config (it changes or adapts it).
-        using var model = method == "frozen-lightgbm" ? AgroNTModel.Load(modelFolder) : null;
+        using var embedder = method == "frozen-lightgbm" ? DnaEmbedders.Open(modelFolder) : null;
         stderr.WriteLine($"agront bench: {tasks.Count} config(s) with {method}"
             + (method == "kmer-lightgbm" ? "" : $" on {modelFolder}")
             + (maxTrain is { } m ? $", at most {m} training rows" : "") + (maxTest is { } t ? $", at most {t} validation/test rows" : ""));
         var rows = new List<Row>();
         foreach (var task in tasks)
         {
-            rows.Add(RunTask(root, task, method, model, modelFolder, args, maxTrain, maxTest, stderr, cancellationToken));
+            rows.Add(RunTask(root, task, method, embedder, modelFolder, args, maxTrain, maxTest, stderr, cancellationToken));
         }
         WriteTable(stdout, method, rows);
         return 0;
     }
 
-    private static Row RunTask(string root, BenchmarkTask task, string method, AgroNTModel? model, string modelFolder, ParsedArguments args, int? maxTrain, int? maxTest,
+    private static Row RunTask(string root, BenchmarkTask task, string method, IDnaEmbedder? embedder, string modelFolder, ParsedArguments args, int? maxTrain, int? maxTest,
         TextWriter stderr, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -86,9 +88,9 @@ internal static class PgbBench
             {
                 var examples = train.ToList();
                 trainRows = examples.Count;
-                var featurizer = model is null ? Featurizer.SixMerCounts : Featurizer.Embeddings(new AgroNTEmbedder(model));
-                stderr.WriteLine($"agront bench: {task.Id}: {(model is null ? "counting 6-mers of" : "embedding")} {examples.Count} training rows and fitting LightGBM");
-                var frozen = FrozenLightGbm.Fit(featurizer, task.ProblemType, outputs, examples, seed, cancellationToken);
+                var featurizer = embedder is null ? SequenceFeaturizer.SixMerFrequencies : SequenceFeaturizer.Embeddings(embedder);
+                stderr.WriteLine($"agront bench: {task.Id}: {(embedder is null ? "counting 6-mers of" : "embedding")} {examples.Count} training rows and fitting LightGBM");
+                var frozen = FrozenEncoderLearner.Fit(featurizer, task.ProblemType, outputs, examples, seed, cancellationToken);
                 foreach (string note in frozen.Notes)
                 {
                     stderr.WriteLine($"agront bench: {task.Id}: {note}");

@@ -1,57 +1,76 @@
 using AgroNT.MLNet;
 using AgroNT.MLNet.Analysis;
 using AgroNT.MLNet.Featurization;
+using AgroNT.Transforms.Embeddings;
 using AgroNT.Transforms.Benchmarks;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.LightGbm;
 
-namespace AgroNT.Cli;
+namespace AgroNT.MLNet.Evaluation;
 
-/// <summary>Turns examples into fixed-length feature vectors.</summary>
+/// <summary>Turns labelled examples into fixed-length feature vectors for a <see cref="FrozenEncoderLearner"/>.</summary>
 /// <param name="Length">The vector length.</param>
 /// <param name="Compute">Computes one vector per example, in order.</param>
-internal sealed record Featurizer(int Length, Func<IReadOnlyList<BenchmarkExample>, CancellationToken, IReadOnlyList<float[]>> Compute)
+public sealed record SequenceFeaturizer(int Length, Func<IReadOnlyList<BenchmarkExample>, CancellationToken, IReadOnlyList<float[]>> Compute)
 {
-    /// <summary>Mean-pooled last-layer AgroNT embeddings.</summary>
-    public static Featurizer Embeddings(AgroNTEmbedder embedder) => new(embedder.HiddenSize,
-        (examples, cancellationToken) => embedder.Embed([.. examples.Select(e => e.Sequence)], [.. examples.Select(e => e.Name)], cancellationToken));
+    /// <summary>Pooled embeddings of a frozen encoder (TorchSharp or ONNX Runtime, any folder <see cref="DnaEmbedders.Open"/> takes).</summary>
+    /// <param name="embedder">The embedder; it must pool to one vector per sequence (mean or cls).</param>
+    /// <returns>The featurizer.</returns>
+    public static SequenceFeaturizer Embeddings(IDnaEmbedder embedder)
+    {
+        ArgumentNullException.ThrowIfNull(embedder);
+        return new(embedder.HiddenSize,
+            (examples, cancellationToken) => embedder.Embed([.. examples.Select(e => e.Sequence)], [.. examples.Select(e => e.Name)], cancellationToken));
+    }
 
     /// <summary>Overlapping 6-mer frequencies (4096 features), the alignment-free baseline.</summary>
-    public static Featurizer SixMerCounts { get; } = new(KmerCounts.FeatureCount(6),
+    public static SequenceFeaturizer SixMerFrequencies { get; } = new(KmerCounts.FeatureCount(6),
         (examples, _) => [.. examples.Select(e => KmerCounts.Frequencies(e.Sequence))]);
 }
 
 /// <summary>
-/// The frozen routes of <c>agront finetune</c>: mean-pooled last-layer AgroNT embeddings, then one ML.NET model per
-/// output (binary classifier or regressor): LightGBM with fixed settings (<c>frozen-lightgbm</c>), or the best
-/// candidate of an automatic model search (<c>auto</c>). The same learners on 6-mer frequencies instead of
-/// embeddings are the baseline <c>kmer-lightgbm</c>.
+/// A frozen encoder plus one ML.NET model per output, the library's first use case: features from a
+/// <see cref="SequenceFeaturizer"/> (pooled AgroNT embeddings, or 6-mer frequencies as the baseline), then per output a
+/// binary classifier or regressor: LightGBM with fixed settings (<see cref="Fit"/>; <c>agront finetune --method
+/// frozen-lightgbm</c>), or the best candidate of an automatic model search (<see cref="FitSearch"/>; <c>--method auto</c>).
+/// A classification output with one class in the training data predicts that class as a constant (see <see cref="Notes"/>).
 /// </summary>
-internal sealed class FrozenLightGbm
+public sealed class FrozenEncoderLearner
 {
     private readonly MLContext _ml;
     private readonly BenchmarkProblemType _problemType;
     private readonly List<(ITransformer? Model, float Constant)> _models = [];
     private readonly int _hiddenSize;
 
-    private FrozenLightGbm(MLContext ml, BenchmarkProblemType problemType, int hiddenSize)
+    private FrozenEncoderLearner(MLContext ml, BenchmarkProblemType problemType, int hiddenSize)
     {
         _ml = ml;
         _problemType = problemType;
         _hiddenSize = hiddenSize;
     }
 
+    /// <summary>What happened per output that a reader should know (constant outputs, each search's winner).</summary>
     public IReadOnlyList<string> Notes { get; private set; } = [];
 
+    /// <summary>The model searches, one per output, after <see cref="FitSearch"/>; empty after <see cref="Fit"/>.</summary>
     public IReadOnlyList<ModelSearchResult> Searches { get; private set; } = [];
 
     /// <summary>Fits one automatic model search per output, sharing <paramref name="budget"/> equally.</summary>
-    public static FrozenLightGbm FitSearch(Featurizer featurizer, BenchmarkProblemType problemType, int outputs, IReadOnlyList<BenchmarkExample> train,
-        int seed, TimeSpan budget, TextWriter log, CancellationToken cancellationToken)
+    /// <param name="featurizer">Features of each example.</param>
+    /// <param name="problemType">Classification (one probability per output) or regression.</param>
+    /// <param name="outputs">Outputs per example (labels per record).</param>
+    /// <param name="train">Training examples.</param>
+    /// <param name="seed">Seed of the search and the learners.</param>
+    /// <param name="budget">Total search time, shared equally by the outputs.</param>
+    /// <param name="progress">Receives each finished trial with its output number (1-based); null for none.</param>
+    /// <param name="cancellationToken">Stops the search.</param>
+    /// <returns>The fitted learner.</returns>
+    public static FrozenEncoderLearner FitSearch(SequenceFeaturizer featurizer, BenchmarkProblemType problemType, int outputs, IReadOnlyList<BenchmarkExample> train,
+        int seed, TimeSpan budget, IProgress<(int Output, ModelSearchTrial Trial)>? progress, CancellationToken cancellationToken)
     {
         var features = featurizer.Compute(train, cancellationToken);
-        var result = new FrozenLightGbm(new MLContext(seed), problemType, featurizer.Length);
+        var result = new FrozenEncoderLearner(new MLContext(seed), problemType, featurizer.Length);
         var notes = new List<string>();
         var searches = new List<ModelSearchResult>();
         var options = new ModelSearchOptions { MaxTime = budget / outputs, Seed = seed, Folds = Math.Clamp(train.Count / 20, 2, 5) };
@@ -66,7 +85,7 @@ internal sealed class FrozenLightGbm
             }
             var factory = result._ml.ModelSearch();
             var experiment = problemType.IsClassification() ? factory.CreateBinaryClassificationSearch(options) : factory.CreateRegressionSearch(options);
-            var search = experiment.Execute(result.ToDataView(features, labels), progress: new TrialLog(log, j + 1), cancellationToken: cancellationToken);
+            var search = experiment.Execute(result.ToDataView(features, labels), progress: progress is null ? null : new TrialProgress(progress, j + 1), cancellationToken: cancellationToken);
             searches.Add(search);
             result._models.Add((search.Model, 0));
             notes.Add($"output {j + 1}: best of {search.Leaderboard.Count} candidates is {search.BestRun.Description}, cross-validated {search.MetricName} {search.BestRun.Metric:0.####}");
@@ -76,10 +95,18 @@ internal sealed class FrozenLightGbm
         return result;
     }
 
-    public static FrozenLightGbm Fit(Featurizer featurizer, BenchmarkProblemType problemType, int outputs, IReadOnlyList<BenchmarkExample> train, int seed, CancellationToken cancellationToken)
+    /// <summary>Fits LightGBM (31 leaves, 200 iterations, learning rate 0.05) per output.</summary>
+    /// <param name="featurizer">Features of each example.</param>
+    /// <param name="problemType">Classification (one probability per output) or regression.</param>
+    /// <param name="outputs">Outputs per example (labels per record).</param>
+    /// <param name="train">Training examples.</param>
+    /// <param name="seed">Seed of the learners.</param>
+    /// <param name="cancellationToken">Checked between outputs.</param>
+    /// <returns>The fitted learner.</returns>
+    public static FrozenEncoderLearner Fit(SequenceFeaturizer featurizer, BenchmarkProblemType problemType, int outputs, IReadOnlyList<BenchmarkExample> train, int seed, CancellationToken cancellationToken)
     {
         var features = featurizer.Compute(train, cancellationToken);
-        var result = new FrozenLightGbm(new MLContext(seed), problemType, featurizer.Length);
+        var result = new FrozenEncoderLearner(new MLContext(seed), problemType, featurizer.Length);
         var notes = new List<string>();
         for (int j = 0; j < outputs; j++)
         {
@@ -120,7 +147,11 @@ internal sealed class FrozenLightGbm
     }
 
     /// <summary>Probabilities (classification) or values (regression), one array of outputs per sequence.</summary>
-    public float[][] Predict(Featurizer featurizer, IReadOnlyList<BenchmarkExample> examples, CancellationToken cancellationToken)
+    /// <param name="featurizer">The featurizer the learner was fitted with.</param>
+    /// <param name="examples">Examples to predict (their labels are not read).</param>
+    /// <param name="cancellationToken">Stops featurizing.</param>
+    /// <returns>One array of outputs per example, in order.</returns>
+    public float[][] Predict(SequenceFeaturizer featurizer, IReadOnlyList<BenchmarkExample> examples, CancellationToken cancellationToken)
     {
         var features = featurizer.Compute(examples, cancellationToken);
         var result = examples.Select(_ => new float[_models.Count]).ToArray();
@@ -150,6 +181,7 @@ internal sealed class FrozenLightGbm
     private string FilePrefix => Searches.Count > 0 ? "search" : "lightgbm";
 
     /// <summary>Saves each output's model as an ML.NET zip (<c>lightgbm_o1.zip</c>, or <c>search_o1.zip</c> after a search), and a search's leaderboards.</summary>
+    /// <param name="folder">The folder, created if needed.</param>
     public void Save(string folder)
     {
         Directory.CreateDirectory(folder);
@@ -192,10 +224,9 @@ internal sealed class FrozenLightGbm
         return definition;
     }
 
-    private sealed class TrialLog(TextWriter log, int output) : IProgress<ModelSearchTrial>
+    private sealed class TrialProgress(IProgress<(int Output, ModelSearchTrial Trial)> progress, int output) : IProgress<ModelSearchTrial>
     {
-        public void Report(ModelSearchTrial value) => log.WriteLine(
-            $"agront finetune: output {output} trial {value.Index}: {value.Description}: {(value.Error is null ? value.Metric.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture) : "failed: " + value.Error)}");
+        public void Report(ModelSearchTrial value) => progress.Report((output, value));
     }
 
     private sealed class Row
