@@ -34,7 +34,7 @@ internal sealed class IsmVerb : IVerb
         {
             throw new UsageException(e.Message);
         }
-        using var reference = FastaReference.Open(args.Require("reference"));
+        using var reference = VariantOptions.OpenReference(args, stderr, Name);
         string folder = CommonOptions.ModelFolder(args);
         var clock = Stopwatch.StartNew();
         MutagenesisResult result;

@@ -27,7 +27,7 @@ internal sealed class ScoreVariantsVerb : IVerb
         string vcf = args.Require("vcf");
         string modelFolder = CommonOptions.MaskedLanguageModelFolder(args, "score-variants");
         IReadOnlyList<int>? layers = ParseLayers(args);
-        using var reference = FastaReference.Open(args.Require("reference"));
+        using var reference = VariantOptions.OpenReference(args, stderr, Name);
         var alleles = VcfReader.Read(vcf);
         using var model = AgroNTModel.Load(modelFolder);
         var scorer = new VariantScorer(model, new VariantScoringOptions
@@ -80,6 +80,25 @@ internal static class VariantOptions
     public static readonly OptionSpec BatchSize = new("batch-size", null, true, "masked windows per forward pass (default 8)");
 
     public static int? GetWindow(ParsedArguments args) => args.Has("window") ? args.GetInt("window", 0, 6, int.MaxValue) : null;
+
+    /// <summary>Opens --reference, naming the flag in errors and telling when a stale or broken .fai was rebuilt.</summary>
+    public static FastaReference OpenReference(ParsedArguments args, TextWriter stderr, string verb)
+    {
+        FastaReference reference;
+        try
+        {
+            reference = FastaReference.Open(args.Require("reference"));
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException)
+        {
+            throw new InvalidDataException($"--reference: {e.Message}", e);
+        }
+        if (reference.RejectedIndexReason is { } reason)
+        {
+            stderr.WriteLine($"agront {verb}: rebuilt {reference.Path}.fai, which did not match the FASTA: {reason}");
+        }
+        return reference;
+    }
 
     /// <summary>Reports masked windows done to stderr, at most every two seconds.</summary>
     public sealed class PassProgress(TextWriter stderr, string verb) : IProgress<int>
