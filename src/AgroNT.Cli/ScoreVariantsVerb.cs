@@ -75,7 +75,7 @@ internal sealed class ScoreVariantsVerb : IVerb
 /// <summary>Options and progress shared by <c>score-variants</c> and <c>ism</c>.</summary>
 internal static class VariantOptions
 {
-    public static readonly OptionSpec Reference = new("reference", "r", true, "reference FASTA (plain: .fai used or built; .gz: streaming scan)");
+    public static readonly OptionSpec Reference = new("reference", "r", true, "reference FASTA (plain: .fai checked, then used or rebuilt; gzip/BGZF: streaming scan)");
     public static readonly OptionSpec Window = new("window", "w", true, "window in bp around each variant's token (default: the model's full window)");
     public static readonly OptionSpec BatchSize = new("batch-size", null, true, "masked windows per forward pass (default 8)");
 

@@ -193,6 +193,21 @@ public sealed class FastaReferenceTests : IDisposable
     }
 
     [Fact]
+    public void Open_BuildsTheIndexSamtoolsFaidxWrites_AndLoadsIt()
+    {
+        // 'samtools faidx arabidopsis_genome2.fa' (samtools 1.16) wrote exactly this.
+        const string samtools = "X1\t125040\t4\t60\t61\nX2\t125100\t127132\t60\t61\nX3\t125100\t254321\t60\t61\nX4\t125100\t381510\t60\t61\n"
+            + "X5\t125100\t508699\t60\t61\nX6\t125100\t635888\t60\t61\nX7\t125100\t763077\t60\t61\nX8\t124361\t890266\t60\t61\n";
+        string fasta = CopyWithIndex(s_genome2, out string built);
+        Assert.Equal(samtools, built);
+
+        WriteNewerIndex(fasta, samtools);
+        using var reference = FastaReference.Open(fasta, writeIndex: false);
+        Assert.Equal(FastaIndexSource.Loaded, reference.IndexSource);
+        Assert.Equal(WholeSequenceOf(s_genome2, "X8")[^40..], reference.Fetch("X8", 124_321, 124_361));
+    }
+
+    [Fact]
     public void Open_ValidFai_IsLoadedWithoutRebuilding()
     {
         string fasta = CopyWithIndex(s_genome2, out string goodIndex);
