@@ -17,7 +17,7 @@ internal sealed class ScoreVariantsVerb : IVerb
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
         CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize,
-        new("vcf", null, true, "variants, VCF plain or .gz (multi-allelic records are split)"),
+        new("vcf", null, true, "variants, VCF plain, gzip or BGZF (multi-allelic records are split)"),
         new("layers", null, true, "comma-separated hidden-state layers for emb_cosine_L/emb_dot_L (default: 11/21/31/40 scaled to the model's depth; 'none' for llr only)"),
     ];
 

@@ -158,7 +158,7 @@ public sealed class VariantScorer
             {
                 if (!tokenWindows.TryGetValue((a.Chrom, start, end, token), out var window))
                 {
-                    window = new TokenWindow(text.Sequence, start, text.Ids, token, text.Offsets[token], text.Tokens[token], text.Ids[token]);
+                    window = new TokenWindow(text.Sequence, start, text.Ids, token, text.Offsets[token], text.Token(token), text.Ids[token]);
                     tokenWindows[(a.Chrom, start, end, token)] = window;
                 }
                 plans[i] = window;
@@ -287,7 +287,8 @@ public sealed class VariantScorer
             return (null, null);
         }
         var texts = new List<string>();
-        var refIndex = new Dictionary<TokenWindow, int>();
+        // Keyed by the window's text instance: every token of one window shares it, so its reference is embedded once.
+        var refIndex = new Dictionary<string, int>(ReferenceEqualityComparer.Instance);
         var altIndex = new int[alleles.Length];
         for (int i = 0; i < alleles.Length; i++)
         {
@@ -295,9 +296,9 @@ public sealed class VariantScorer
             {
                 continue;
             }
-            if (!refIndex.ContainsKey(window))
+            if (!refIndex.ContainsKey(window.Sequence))
             {
-                refIndex[window] = texts.Count;
+                refIndex[window.Sequence] = texts.Count;
                 texts.Add(window.Sequence);
             }
             char[] alt = window.Sequence.ToCharArray();
@@ -316,7 +317,7 @@ public sealed class VariantScorer
                 {
                     continue;
                 }
-                float[] r = vectors[refIndex[window]], a = vectors[altIndex[i]];
+                float[] r = vectors[refIndex[window.Sequence]], a = vectors[altIndex[i]];
                 double dot = 0, rr = 0, aa = 0;
                 for (int d = 0; d < r.Length; d++)
                 {
@@ -341,12 +342,10 @@ public sealed class VariantScorer
             Ids = new int[tokens.Count];
             Offsets = new int[tokens.Count];
             Lengths = new int[tokens.Count];
-            Tokens = new string[tokens.Count];
             for (int t = 0; t < tokens.Count; t++)
             {
                 Ids[t] = tokens[t].Id;
                 (Offsets[t], Lengths[t]) = tokens[t].Offset.GetOffsetAndLength(sequence.Length);
-                Tokens[t] = tokens[t].Value;
             }
         }
 
@@ -358,7 +357,8 @@ public sealed class VariantScorer
 
         public int[] Lengths { get; }
 
-        public string[] Tokens { get; }
+        /// <summary>The bases of token <paramref name="t"/>.</summary>
+        public string Token(int t) => Sequence.Substring(Offsets[t], Lengths[t]);
 
         /// <summary>
         /// The index of the token holding base <paramref name="at"/> when it is an A/C/G/T 6-mer or single base (the
@@ -370,7 +370,7 @@ public sealed class VariantScorer
             {
                 if (at >= Offsets[t] && at < Offsets[t] + Lengths[t])
                 {
-                    return Tokens[t].Length is K or 1 && Tokens[t].Length == Lengths[t] && Tokens[t].All(IsAcgt) ? t : -1;
+                    return Lengths[t] is K or 1 && Token(t).All(IsAcgt) ? t : -1;
                 }
             }
             return -1;

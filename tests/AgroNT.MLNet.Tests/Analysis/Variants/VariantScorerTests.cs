@@ -1,5 +1,6 @@
 using AgroNT.MLNet.Analysis;
 using AgroNT.MLNet.Analysis.Variants;
+using AgroNT.MLNet.Featurization;
 using AgroNT.Tests.Common;
 using Parquet;
 using TorchSharp;
@@ -162,6 +163,28 @@ public sealed class VariantScorerTests(TinyModelFixture fixture) : IClassFixture
             Assert.Equal(DirectLlr(window, (int)pos0 - start, score.Allele.Alt[0]), score.Llr!.Value, 1e-5);
         }
         Assert.Equal(2 + 2 + 2, scorer.MaskedPasses); // six-mers 0-5 and 6-11; the two last bases; the two six-mers before them
+    }
+
+    [Fact]
+    public void Score_LastBaseOfALongContig_EmbeddingDistancesUseTheShiftedWindow()
+    {
+        char alt = OtherBase(fixture.Sequence[^1]);
+        var scorer = new VariantScorer(fixture.Model, new VariantScoringOptions { WindowBases = Window, Layers = [2] });
+        var score = Assert.Single(scorer.Score(fixture.Reference, [Snv(fixture.Sequence.Length, alt)]));
+
+        string window = fixture.Sequence[153_882..];
+        var embedder = new AgroNTEmbedder(fixture.Model, new AgroNTEmbeddingOptions { Layer = 2 });
+        float[] r = embedder.Embed(window), a = embedder.Embed(window[..^1] + alt);
+        double dot = 0, rr = 0, aa = 0;
+        for (int d = 0; d < r.Length; d++)
+        {
+            dot += (double)r[d] * a[d];
+            rr += (double)r[d] * r[d];
+            aa += (double)a[d] * a[d];
+        }
+        Assert.Equal(dot, score.EmbeddingDot![0], 1e-6 * Math.Abs(dot));
+        Assert.Equal(1 - dot / Math.Sqrt(rr * aa), score.EmbeddingCosine![0], 1e-6);
+        Assert.True(score.EmbeddingCosine[0] > 0);
     }
 
     [Fact]
