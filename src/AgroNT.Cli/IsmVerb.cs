@@ -35,7 +35,7 @@ internal sealed class IsmVerb : IVerb
         {
             throw new UsageException(e.Message);
         }
-        using var reference = FastaReference.Open(args.Require("reference"));
+        using var reference = VariantOptions.OpenReference(args, stderr, Name);
         var folder = ModelFolder.Open(CommonOptions.ModelFolder(args));
         var clock = Stopwatch.StartNew();
         MutagenesisResult result;

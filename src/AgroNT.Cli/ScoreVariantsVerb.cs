@@ -17,7 +17,7 @@ internal sealed class ScoreVariantsVerb : IVerb
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
         CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize,
-        new("vcf", null, true, "variants, VCF plain or .gz (multi-allelic records are split)"),
+        new("vcf", null, true, "variants, VCF plain, gzip or BGZF (multi-allelic records are split)"),
         new("layers", null, true, "comma-separated hidden-state layers for emb_cosine_L/emb_dot_L (default: 11/21/31/40 scaled to the model's depth; 'none' for llr only)"),
     ];
 
@@ -27,7 +27,7 @@ internal sealed class ScoreVariantsVerb : IVerb
         string vcf = args.Require("vcf");
         string modelFolder = CommonOptions.MaskedLanguageModelFolder(args, "score-variants");
         IReadOnlyList<int>? layers = ParseLayers(args);
-        using var reference = FastaReference.Open(args.Require("reference"));
+        using var reference = VariantOptions.OpenReference(args, stderr, Name);
         var alleles = VcfReader.Read(vcf);
         using var model = AgroNTModel.Load(modelFolder);
         var scorer = new VariantScorer(model, new VariantScoringOptions
@@ -75,11 +75,30 @@ internal sealed class ScoreVariantsVerb : IVerb
 /// <summary>Options and progress shared by <c>score-variants</c> and <c>ism</c>.</summary>
 internal static class VariantOptions
 {
-    public static readonly OptionSpec Reference = new("reference", "r", true, "reference FASTA (plain: .fai used or built; .gz: streaming scan)");
+    public static readonly OptionSpec Reference = new("reference", "r", true, "reference FASTA (plain: .fai checked, then used or rebuilt; gzip/BGZF: streaming scan)");
     public static readonly OptionSpec Window = new("window", "w", true, "window in bp around each variant's token (default: the model's full window)");
     public static readonly OptionSpec BatchSize = new("batch-size", null, true, "masked windows per forward pass (default 8)");
 
     public static int? GetWindow(ParsedArguments args) => args.Has("window") ? args.GetInt("window", 0, 6, int.MaxValue) : null;
+
+    /// <summary>Opens --reference, naming the flag in errors and telling when a stale or broken .fai was rebuilt.</summary>
+    public static FastaReference OpenReference(ParsedArguments args, TextWriter stderr, string verb)
+    {
+        FastaReference reference;
+        try
+        {
+            reference = FastaReference.Open(args.Require("reference"));
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException)
+        {
+            throw new InvalidDataException($"--reference: {e.Message}", e);
+        }
+        if (reference.RejectedIndexReason is { } reason)
+        {
+            stderr.WriteLine($"agront {verb}: rebuilt {reference.Path}.fai, which did not match the FASTA: {reason}");
+        }
+        return reference;
+    }
 
     /// <summary>Reports masked windows done to stderr, at most every two seconds.</summary>
     public sealed class PassProgress(TextWriter stderr, string verb) : IProgress<int>

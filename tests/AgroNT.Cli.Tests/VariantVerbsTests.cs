@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using AgroNT.MLNet.Training.FineTuning;
 using AgroNT.Tests.Common;
 using AgroNT.Transforms.Benchmarks;
@@ -82,4 +84,116 @@ public sealed class VariantVerbsTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("chrom:start-end", stderr);
     }
+
+    [Fact]
+    public void ScoreVariants_HalfAGzipVcf_FailsWithOneLineNamingTheFile()
+    {
+        string vcf = _cli.PathOf("v.vcf.gz");
+        byte[] gzip = GzipFiles.Gzip(Encoding.ASCII.GetBytes(Vcf(Enumerable.Range(0, 3_000).Select(i => 40 + 41 * i))));
+        File.WriteAllBytes(vcf, gzip[..(gzip.Length / 2)]);
+        string output = _cli.PathOf("scores.tsv");
+
+        var (code, _, stderr) = _cli.Run("score-variants", "--model", SharedData.TinyModel, "--reference", _reference, "--vcf", vcf, "-o", output, "--window", "60", "--layers", "none", "--batch-size", "256");
+
+        Assert.Equal(1, code);
+        string error = Assert.Single(stderr.Split('\n'), l => l.Contains("error"));
+        Assert.StartsWith("agront score-variants: error: ", error);
+        Assert.Contains(vcf, error);
+        Assert.Contains("truncated", error);
+        Assert.False(File.Exists(output));
+    }
+
+    [Theory]
+    [InlineData("half")]
+    [InlineData("flipped")]
+    public void ScoreVariants_DamagedGzipReference_FailsNamingTheFile(string damage)
+    {
+        string reference = _cli.PathOf("chloroplast.fa.gz");
+        byte[] gzip = GzipFiles.Gzip(File.ReadAllBytes(_reference));
+        File.WriteAllBytes(reference, damage == "half" ? gzip[..(gzip.Length / 2)] : GzipFiles.FlipBytes(gzip, gzip.Length / 2, 8));
+        string vcf = _cli.PathOf("v.vcf");
+        File.WriteAllText(vcf, Vcf([4000]));
+
+        var (code, _, stderr) = _cli.Run("score-variants", "--model", SharedData.TinyModel, "--reference", reference, "--vcf", vcf, "-o", _cli.PathOf("s.tsv"));
+
+        Assert.Equal(1, code);
+        Assert.StartsWith("agront score-variants: error: --reference: ", stderr);
+        Assert.Contains(reference, stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("", "it is empty")]
+    [InlineData("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\nNC_000932.1\t5\t.\tA\tC\n", "it does not start with a '>' header line")]
+    public void ScoreVariantsAndIsm_EmptyOrNonFastaReference_AreErrors(string content, string reason)
+    {
+        string reference = _cli.PathOf("reference.fa");
+        File.WriteAllText(reference, content);
+        string vcf = _cli.PathOf("v.vcf");
+        File.WriteAllText(vcf, Vcf([4000]));
+
+        var scored = _cli.Run("score-variants", "--model", SharedData.TinyModel, "--reference", reference, "--vcf", vcf, "-o", _cli.PathOf("s.tsv"));
+        var ism = _cli.Run("ism", "--model", SharedData.TinyModel, "--reference", reference, "--region", "NC_000932.1:1-10", "-o", _cli.PathOf("i.tsv"));
+
+        foreach (var (code, _, stderr) in new[] { scored, ism })
+        {
+            Assert.Equal(1, code);
+            Assert.Contains($"error: --reference: {reference} is not a FASTA file: {reason}", stderr);
+            Assert.Single(stderr.Trim().Split('\n'));
+        }
+        Assert.False(File.Exists(_cli.PathOf("s.tsv")));
+    }
+
+    [Fact]
+    public void ScoreVariants_ZeroByteFaiFromAFullDisk_IsRebuilt_AndTheVariantsScored()
+    {
+        File.WriteAllText(_reference + ".fai", "");
+        File.SetLastWriteTimeUtc(_reference + ".fai", File.GetLastWriteTimeUtc(_reference).AddMinutes(1));
+        string vcf = _cli.PathOf("v.vcf");
+        File.WriteAllText(vcf, Vcf([4000, 90_000]));
+        string output = _cli.PathOf("scores.tsv");
+
+        var (code, _, stderr) = _cli.Run("score-variants", "--model", SharedData.TinyModel, "--reference", _reference, "--vcf", vcf, "-o", output, "--window", "300", "--layers", "none");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"rebuilt {_reference}.fai", stderr);
+        Assert.Equal(["ok", "ok"], File.ReadAllLines(output).Skip(1).Select(l => l.Split('\t')[5]));
+        Assert.StartsWith($"NC_000932.1\t{_sequence.Length}\t", File.ReadAllText(_reference + ".fai"));
+    }
+
+    [Fact]
+    public void ScoreVariants_ContigEnds_AreScored_AndPositionsPastTheEndAreOutsideContig()
+    {
+        string vcf = _cli.PathOf("v.vcf");
+        File.WriteAllText(vcf, Vcf([1, 2, _sequence.Length, _sequence.Length + 1]));
+        string output = _cli.PathOf("scores.tsv");
+
+        var (code, _, stderr) = _cli.Run("score-variants", "--model", SharedData.TinyModel, "--reference", _reference, "--vcf", vcf, "-o", output, "--layers", "none");
+
+        Assert.True(code == 0, stderr);
+        var rows = File.ReadAllLines(output).Skip(1).Select(l => l.Split('\t')).ToList();
+        Assert.Equal(["ok", "ok", "ok", "outside_contig"], rows.Select(r => r[5]));
+        Assert.All(rows.Take(3), r => Assert.True(double.IsFinite(double.Parse(r[6], CultureInfo.InvariantCulture))));
+        Assert.Contains("1 not scored: outside_contig", stderr);
+    }
+
+    [Fact]
+    public void Ism_RegionAtTheContigStart_EveryBaseScored()
+    {
+        string output = _cli.PathOf("ism.tsv");
+        var (code, _, stderr) = _cli.Run("ism", "--model", SharedData.TinyModel, "--reference", _reference, "--region", "NC_000932.1:1-12", "-o", output, "--window", "300");
+        Assert.True(code == 0, stderr);
+        var rows = File.ReadAllLines(output).Skip(1).Select(l => l.Split('\t')).ToList();
+        Assert.Equal(36, rows.Count);
+        Assert.All(rows, r => Assert.Equal("ok", r[5]));
+    }
+
+    /// <summary>A VCF with one SNV at each 1-based position (REF from the chloroplast, N past its end).</summary>
+    private string Vcf(IEnumerable<int> positions) =>
+        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+        + string.Concat(positions.Select(p =>
+        {
+            char reference = p <= _sequence.Length ? _sequence[p - 1] : 'A';
+            return $"NC_000932.1\t{p}\tv{p}\t{reference}\t{Other(reference)}\t.\t.\t.\n";
+        }));
 }

@@ -22,9 +22,9 @@ public static class SequenceReader
     public const string DefaultSourceName = "<input>";
 
     private const string AcceptedExtensions =
-        ".fa, .fasta, .fna, .fas (FASTA), .fq, .fastq (FASTQ) and .txt (one sequence per line), each optionally followed by .gz";
+        ".fa, .fasta, .fna, .fas (FASTA), .fq, .fastq (FASTQ) and .txt (one sequence per line), each optionally followed by .gz or .bgz";
 
-    /// <summary>Tells a file's format from its extension, ignoring case and a trailing <c>.gz</c>.</summary>
+    /// <summary>Tells a file's format from its extension, ignoring case and a trailing <c>.gz</c> or <c>.bgz</c>.</summary>
     /// <param name="path">The file path; only its name is looked at.</param>
     /// <returns>
     /// <see cref="SequenceFileFormat.Fasta"/> for <c>.fa .fasta .fna .fas</c>, <see cref="SequenceFileFormat.Fastq"/>
@@ -35,9 +35,13 @@ public static class SequenceReader
     {
         ArgumentNullException.ThrowIfNull(path);
         string name = Path.GetFileName(path);
-        if (name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+        foreach (string compressed in (ReadOnlySpan<string>)[".gz", ".bgz"])
         {
-            name = name[..^3];
+            if (name.EndsWith(compressed, StringComparison.OrdinalIgnoreCase))
+            {
+                name = name[..^compressed.Length];
+                break;
+            }
         }
         string extension = Path.GetExtension(name);
         return extension.ToLowerInvariant() switch

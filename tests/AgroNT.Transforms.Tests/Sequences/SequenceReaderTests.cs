@@ -26,6 +26,7 @@ public sealed class SequenceReaderTests : IDisposable
     [InlineData("a.fa", SequenceFileFormat.Fasta)]
     [InlineData("dir.v2/a.fasta", SequenceFileFormat.Fasta)]
     [InlineData("a.fna.gz", SequenceFileFormat.Fasta)]
+    [InlineData("a.fa.bgz", SequenceFileFormat.Fasta)]
     [InlineData("A.FAS", SequenceFileFormat.Fasta)]
     [InlineData("reads.fq", SequenceFileFormat.Fastq)]
     [InlineData("reads.FASTQ.GZ", SequenceFileFormat.Fastq)]
@@ -157,6 +158,23 @@ public sealed class SequenceReaderTests : IDisposable
         }
 
         var exception = Assert.Throws<SequenceFormatException>(() => SequenceReader.ReadFile(gz).ToList());
+
+        Assert.Contains("truncated", exception.Message);
+        Assert.Contains("gzip -t", exception.Message);
+    }
+
+    [Fact]
+    public void ReadFile_Bgzf_SameRecordsAsThePlainFile_AndCutBetweenBlocksThrows()
+    {
+        string bgz = Path.Combine(_directory, "chloroplast.fa.bgz");
+        byte[] bgzf = GzipFiles.Bgzf(File.ReadAllBytes(s_chloroplast));
+        File.WriteAllBytes(bgz, bgzf);
+        Assert.Equal(SequenceReader.ReadFile(s_chloroplast), SequenceReader.ReadFile(bgz));
+        Assert.Equal(SequenceReader.ReadChunks(s_chloroplast, 1000, 100), SequenceReader.ReadChunks(bgz, 1000, 100));
+
+        // Two whole blocks of three: every member is complete, so only the missing BGZF end block shows the cut.
+        File.WriteAllBytes(bgz, bgzf[..GzipFiles.BgzfBlockStarts(bgzf)[2]]);
+        var exception = Assert.Throws<SequenceFormatException>(() => SequenceReader.ReadFile(bgz).ToList());
 
         Assert.Contains("truncated", exception.Message);
         Assert.Contains("gzip -t", exception.Message);

@@ -5,7 +5,8 @@ namespace AgroNT.MLNet.Analysis.Variants;
 /// <summary>
 /// Zero-shot in-silico saturation mutagenesis: the <c>llr</c> of all three alternatives at every base of a region. It
 /// runs through <see cref="VariantScorer"/>, so each 6-mer token of the region costs one masked window (about L/6 for
-/// L bp), batched.
+/// L bp), batched, and the windows are placed as there: at a contig's ends they are shifted inward, so every base of a
+/// region is scored.
 /// </summary>
 public sealed class SaturationMutagenesis
 {

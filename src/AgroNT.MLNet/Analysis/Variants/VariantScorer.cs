@@ -8,7 +8,12 @@ namespace AgroNT.MLNet.Analysis.Variants;
 /// <summary>Settings of a <see cref="VariantScorer"/>.</summary>
 public sealed record VariantScoringOptions
 {
-    /// <summary>Window in bp around the variant's token; null = the model's full window ((max tokens - 1) x 6 bp).</summary>
+    /// <summary>
+    /// Window in bp around the variant's token; null = the model's full window ((max tokens - 1) x 6 bp). At a contig's
+    /// ends the window is shifted inward, and a shorter contig is used whole (see <see cref="VariantScorer"/>).
+    /// </summary>
+    /// <value>From 6 to the model's full window, and at most the model's tokens: <c>W / 6 + W mod 6</c> (the
+    /// 6-mers and the single bases after them) may not exceed max tokens - 1.</value>
     public int? WindowBases { get; init; }
 
     /// <summary>Hidden-state layers for <c>emb_cosine_L</c>/<c>emb_dot_L</c>; null = the paper's 11/21/31/40 scaled to the model's depth; empty = none.</summary>
@@ -21,7 +26,7 @@ public sealed record VariantScoringOptions
 /// <summary>The scores of one allele; scores are null unless <see cref="Status"/> is <see cref="VariantStatus.Ok"/>.</summary>
 /// <param name="Allele">The input allele.</param>
 /// <param name="Status">Scored, or why not.</param>
-/// <param name="Llr">log p(alt token) - log p(ref token) at the masked token holding the variant.</param>
+/// <param name="Llr">log p(alt token) - log p(ref token) at the masked token holding the variant (a 6-mer, or a single base where the grid leaves one).</param>
 /// <param name="EmbeddingCosine">Per requested layer: cosine distance (1 - cosine similarity) of mean-pooled ref and alt windows.</param>
 /// <param name="EmbeddingDot">Per requested layer: dot product of the mean-pooled ref and alt windows.</param>
 public sealed record VariantScore(VariantAllele Allele, VariantStatus Status, double? Llr, IReadOnlyList<double>? EmbeddingCosine, IReadOnlyList<double>? EmbeddingDot);
@@ -32,12 +37,27 @@ public sealed record VariantScore(VariantAllele Allele, VariantStatus Status, do
 /// and one forward pass gives the log-probabilities of every alternative at every base of the token, so all alleles in one
 /// token share one masked pass, and masked windows are batched.
 /// </summary>
+/// <remarks>
+/// <para>Where the window lies, for W = <see cref="WindowBases"/>, a contig of L bp and a variant whose 6-mer starts at
+/// 0-based t (a multiple of 6): away from the contig's ends it is <c>[t - b, t - b + W)</c> with
+/// <c>b = floor((W - 6) / 2 / 6) x 6</c>. It never leaves the contig: when <c>t - b &lt; 0</c> it is <c>[0, W)</c>; when
+/// <c>t - b + W &gt; L</c> it is <c>[s, L)</c> with s the first multiple of 6 at or after <c>L - W</c> (up to 5 bp shorter
+/// than W); when <c>L &lt;= W</c> it is the whole contig <c>[0, L)</c>, its tokens starting at the contig's first base.
+/// The window always starts on the grid, so the variant's token is the same 6-mer wherever the window lies. A window
+/// ending at the contig's end ends with <c>L - s mod 6</c> single-base tokens; a variant there has its single base masked
+/// and scored. (Only when that would make more tokens than the model takes, for a window within 30 bp of the model's,
+/// are whole 6-mers dropped from the side away from the variant.)</para>
+/// <para>Every single-base variant of a contig of at least 6 bp is scored; a contig under 6 bp is
+/// <see cref="VariantStatus.TooCloseToEdge"/>, and a position past the contig's end is <see cref="VariantStatus.OutsideContig"/>.
+/// <see cref="SaturationMutagenesis"/> uses the same windows.</para>
+/// </remarks>
 public sealed class VariantScorer
 {
-    private const int K = 6;
+    private const int K = VariantWindow.K;
     private const int AllelesPerChunk = 2048;
     private readonly AgroNTModel _model;
     private readonly AgroNTEmbedder[] _embedders;
+    private readonly int _maxTokens;
     private long _maskedPasses;
     private long _forwardCalls;
 
@@ -48,11 +68,14 @@ public sealed class VariantScorer
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
         Options = options ?? new VariantScoringOptions();
-        int maxBases = (model.Tokenizer.MaxTokens - (model.Tokenizer.Options.AddClsToken ? 1 : 0)) * K;
+        _maxTokens = model.Tokenizer.MaxTokens - (model.Tokenizer.Options.AddClsToken ? 1 : 0);
+        int maxBases = _maxTokens * K;
         WindowBases = Options.WindowBases ?? maxBases;
-        if (WindowBases < K || WindowBases > maxBases)
+        if (WindowBases < K || WindowBases > maxBases || VariantWindow.TokenCount(WindowBases) > _maxTokens)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), WindowBases, $"The window must be between {K} and {maxBases} bp (the model's window).");
+            throw new ArgumentOutOfRangeException(nameof(options), WindowBases,
+                $"VariantScoringOptions.WindowBases must be between {K} and {maxBases} bp (the model's window of {_maxTokens} tokens), "
+                + $"and its 6-mers plus the single bases after them (W / 6 + W mod 6) may not exceed {_maxTokens} tokens.");
         }
         if (Options.BatchSize <= 0)
         {
@@ -104,8 +127,8 @@ public sealed class VariantScorer
     {
         var statuses = new VariantStatus[list.Length];
         var plans = new TokenWindow?[list.Length];
-        var windows = new Dictionary<(string Chrom, long TokenStart), (string Sequence, TokenWindow? Window)>();
-        int before = (WindowBases - K) / 2 / K * K;
+        var windows = new Dictionary<(string Chrom, long Start, long End), WindowText>();
+        var tokenWindows = new Dictionary<(string Chrom, long Start, long End, int Token), TokenWindow>();
         for (int i = 0; i < list.Length; i++)
         {
             var a = list[i];
@@ -115,30 +138,30 @@ public sealed class VariantScorer
                 continue;
             }
             long pos0 = a.Pos - 1;
-            long tokenStart = pos0 - pos0 % K;
-            long start = tokenStart - before;
-            if (start < 0 || start + WindowBases > reference.GetLength(a.Chrom))
+            var (start, end) = VariantWindow.Place(reference.GetLength(a.Chrom)!.Value, pos0, WindowBases, _maxTokens);
+            if (!windows.TryGetValue((a.Chrom, start, end), out var text))
             {
-                statuses[i] = VariantStatus.TooCloseToEdge;
-                continue;
+                text = new WindowText(reference.Fetch(a.Chrom, start, end), _model);
+                windows[(a.Chrom, start, end)] = text;
             }
-            if (!windows.TryGetValue((a.Chrom, tokenStart), out var entry))
-            {
-                string sequence = reference.Fetch(a.Chrom, start, start + WindowBases);
-                entry = (sequence, BuildWindow(sequence, start, pos0));
-                windows[(a.Chrom, tokenStart)] = entry;
-            }
-            if (entry.Sequence[(int)(pos0 - start)] != a.Ref[0])
+            int at = (int)(pos0 - start);
+            int token = text.TokenAt(at);
+            if (text.Sequence[at] != a.Ref[0])
             {
                 statuses[i] = VariantStatus.RefMismatch;
             }
-            else if (entry.Window is null)
+            else if (token < 0)
             {
                 statuses[i] = VariantStatus.NonAcgt;
             }
             else
             {
-                plans[i] = entry.Window;
+                if (!tokenWindows.TryGetValue((a.Chrom, start, end, token), out var window))
+                {
+                    window = new TokenWindow(text.Sequence, start, text.Ids, token, text.Offsets[token], text.Token(token), text.Ids[token]);
+                    tokenWindows[(a.Chrom, start, end, token)] = window;
+                }
+                plans[i] = window;
             }
         }
         var jobs = plans.Where(p => p is not null).Select(p => p!).Distinct().ToList();
@@ -209,31 +232,16 @@ public sealed class VariantScorer
         {
             return VariantStatus.Mnv;
         }
-        return reference.GetLength(a.Chrom) is null ? VariantStatus.MissingContig : VariantStatus.Ok;
+        return reference.GetLength(a.Chrom) switch
+        {
+            null => VariantStatus.MissingContig,
+            long length when a.Pos > length => VariantStatus.OutsideContig,
+            < K => VariantStatus.TooCloseToEdge,
+            _ => VariantStatus.Ok,
+        };
     }
 
     private static bool IsAcgt(char c) => c is 'A' or 'C' or 'G' or 'T';
-
-    private TokenWindow? BuildWindow(string sequence, long start, long pos0)
-    {
-        int at = (int)(pos0 - start);
-        var tokens = _model.Tokenizer.EncodeToTokens(sequence, null);
-        var ids = tokens.Select(t => t.Id).ToArray();
-        for (int t = 0; t < tokens.Count; t++)
-        {
-            var (offset, length) = tokens[t].Offset.GetOffsetAndLength(sequence.Length);
-            if (at >= offset && at < offset + length)
-            {
-                string token = tokens[t].Value;
-                if (token.Length != K || !token.All(IsAcgt))
-                {
-                    return null;
-                }
-                return new TokenWindow(sequence, start, ids, t, offset, token, tokens[t].Id);
-            }
-        }
-        return null;
-    }
 
     private void RunMasked(List<TokenWindow> jobs, IProgress<int>? progress, CancellationToken cancellationToken)
     {
@@ -279,7 +287,8 @@ public sealed class VariantScorer
             return (null, null);
         }
         var texts = new List<string>();
-        var refIndex = new Dictionary<TokenWindow, int>();
+        // Keyed by the window's text instance: every token of one window shares it, so its reference is embedded once.
+        var refIndex = new Dictionary<string, int>(ReferenceEqualityComparer.Instance);
         var altIndex = new int[alleles.Length];
         for (int i = 0; i < alleles.Length; i++)
         {
@@ -287,9 +296,9 @@ public sealed class VariantScorer
             {
                 continue;
             }
-            if (!refIndex.ContainsKey(window))
+            if (!refIndex.ContainsKey(window.Sequence))
             {
-                refIndex[window] = texts.Count;
+                refIndex[window.Sequence] = texts.Count;
                 texts.Add(window.Sequence);
             }
             char[] alt = window.Sequence.ToCharArray();
@@ -308,7 +317,7 @@ public sealed class VariantScorer
                 {
                     continue;
                 }
-                float[] r = vectors[refIndex[window]], a = vectors[altIndex[i]];
+                float[] r = vectors[refIndex[window.Sequence]], a = vectors[altIndex[i]];
                 double dot = 0, rr = 0, aa = 0;
                 for (int d = 0; d < r.Length; d++)
                 {
@@ -321,6 +330,51 @@ public sealed class VariantScorer
             }
         }
         return (cosines, dots);
+    }
+
+    /// <summary>A reference window's bases and tokens, tokenized once for every variant in it.</summary>
+    private sealed class WindowText
+    {
+        public WindowText(string sequence, AgroNTModel model)
+        {
+            Sequence = sequence;
+            var tokens = model.Tokenizer.EncodeToTokens(sequence, null);
+            Ids = new int[tokens.Count];
+            Offsets = new int[tokens.Count];
+            Lengths = new int[tokens.Count];
+            for (int t = 0; t < tokens.Count; t++)
+            {
+                Ids[t] = tokens[t].Id;
+                (Offsets[t], Lengths[t]) = tokens[t].Offset.GetOffsetAndLength(sequence.Length);
+            }
+        }
+
+        public string Sequence { get; }
+
+        public int[] Ids { get; }
+
+        public int[] Offsets { get; }
+
+        public int[] Lengths { get; }
+
+        /// <summary>The bases of token <paramref name="t"/>.</summary>
+        public string Token(int t) => Sequence.Substring(Offsets[t], Lengths[t]);
+
+        /// <summary>
+        /// The index of the token holding base <paramref name="at"/> when it is an A/C/G/T 6-mer or single base (the
+        /// grid leaves single bases at the end of a run of A/C/G/T: the contig's end, or before an N); otherwise -1.
+        /// </summary>
+        public int TokenAt(int at)
+        {
+            for (int t = 0; t < Ids.Length; t++)
+            {
+                if (at >= Offsets[t] && at < Offsets[t] + Lengths[t])
+                {
+                    return Lengths[t] is K or 1 && Token(t).All(IsAcgt) ? t : -1;
+                }
+            }
+            return -1;
+        }
     }
 
     /// <summary>A reference window with the token holding a variant: the unit shared by all alleles in that token.</summary>

@@ -21,17 +21,23 @@ public enum VariantStatus
     /// <summary>The CHROM is not in the reference FASTA.</summary>
     MissingContig,
 
-    /// <summary>The scoring window around the variant would run past a contig end.</summary>
+    /// <summary>
+    /// The contig is shorter than one 6-mer token (under 6 bp). (Variants near a contig's ends are scored: the window is
+    /// shifted inward; see <see cref="VariantScorer"/>.)
+    /// </summary>
     TooCloseToEdge,
 
     /// <summary>The VCF line could not be parsed (fewer than 5 columns, or a POS that is not a positive integer).</summary>
     Malformed,
+
+    /// <summary>POS lies past the end of the contig in the reference.</summary>
+    OutsideContig,
 }
 
 /// <summary>Text forms of <see cref="VariantStatus"/>.</summary>
 public static class VariantStatusNames
 {
-    /// <summary>The snake-case name written to output files: <c>ok</c>, <c>indel</c>, <c>mnv</c>, <c>non_acgt</c>, <c>ref_mismatch</c>, <c>missing_contig</c>, <c>too_close_to_edge</c>, <c>malformed</c>.</summary>
+    /// <summary>The snake-case name written to output files: <c>ok</c>, <c>indel</c>, <c>mnv</c>, <c>non_acgt</c>, <c>ref_mismatch</c>, <c>missing_contig</c>, <c>too_close_to_edge</c>, <c>malformed</c>, <c>outside_contig</c>.</summary>
     public static string ToName(this VariantStatus status) => status switch
     {
         VariantStatus.Ok => "ok",
@@ -41,6 +47,7 @@ public static class VariantStatusNames
         VariantStatus.RefMismatch => "ref_mismatch",
         VariantStatus.MissingContig => "missing_contig",
         VariantStatus.TooCloseToEdge => "too_close_to_edge",
+        VariantStatus.OutsideContig => "outside_contig",
         _ => "malformed",
     };
 }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.IO.Compression;
+using AgroNT.Transforms.Sequences;
 
 namespace AgroNT.MLNet.Analysis.Variants;
 
@@ -13,11 +13,17 @@ namespace AgroNT.MLNet.Analysis.Variants;
 /// <param name="Malformed">True when the line could not be parsed; such alleles are reported, never dropped.</param>
 public sealed record VariantAllele(string Chrom, long Pos, string Id, string Ref, string Alt, long Line = 0, bool Malformed = false);
 
-/// <summary>Streams the alleles of a VCF (plain or <c>.gz</c>): header lines skipped, multi-allelic records split.</summary>
+/// <summary>
+/// Streams the alleles of a VCF (plain, gzip or BGZF, told by the content): header lines skipped, multi-allelic records
+/// split. Compressed VCFs are checked to their end, so a truncated or damaged file is an error, never fewer alleles.
+/// </summary>
 public static class VcfReader
 {
     /// <summary>Reads the alleles of <paramref name="path"/> lazily, in file order.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">
+    /// During enumeration, when the reader gets there: the compressed data is truncated or damaged (the message names the file).
+    /// </exception>
     public static IEnumerable<VariantAllele> Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -55,9 +61,7 @@ public static class VcfReader
 
     private static IEnumerable<VariantAllele> ReadLines(string path)
     {
-        using Stream file = File.OpenRead(path);
-        using Stream stream = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionMode.Decompress) : file;
-        using var reader = new StreamReader(stream);
+        using var reader = new StreamReader(CompressedInput.OpenRead(path));
         foreach (var allele in Parse(Lines(reader)))
         {
             yield return allele;

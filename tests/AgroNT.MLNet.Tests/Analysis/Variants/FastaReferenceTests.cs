@@ -7,6 +7,8 @@ namespace AgroNT.MLNet.Tests.Analysis.Variants;
 public sealed class FastaReferenceTests : IDisposable
 {
     private static readonly string s_chloroplast = Path.Combine(SharedData.Data, "arabidopsis_chloroplast_NC_000932.fa");
+    private static readonly string s_genome2 = Path.Combine(SharedData.Data, "arabidopsis_genome2.fa");
+    private static readonly string s_bac = Path.Combine(SharedData.Data, "arabidopsis_bac_T25K16.fa");
     private readonly TemporaryFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
@@ -55,6 +57,210 @@ public sealed class FastaReferenceTests : IDisposable
         Assert.Equal(expected.Length, zipped.GetLength("NC_000932.1"));
         Assert.Equal(expected.Substring(70_000, 300), zipped.Fetch("NC_000932.1", 70_000, 70_300));
     }
+
+    [Fact]
+    public void Open_HalfAGzipReference_ThrowsInsteadOfAShorterContig()
+    {
+        string gz = _folder.File("chloroplast.fa.gz");
+        byte[] gzip = GzipFiles.Gzip(File.ReadAllBytes(s_chloroplast));
+        File.WriteAllBytes(gz, gzip[..(gzip.Length / 2)]);
+
+        var exception = Assert.Throws<InvalidDataException>(() => FastaReference.Open(gz));
+
+        Assert.Contains(gz, exception.Message);
+        Assert.Contains("truncated", exception.Message);
+    }
+
+    [Fact]
+    public void Open_GzipReferenceWithFlippedBytes_Throws()
+    {
+        string gz = _folder.File("chloroplast.fa.gz");
+        byte[] gzip = GzipFiles.Gzip(File.ReadAllBytes(s_chloroplast));
+        File.WriteAllBytes(gz, GzipFiles.FlipBytes(gzip, gzip.Length / 3, 8));
+
+        var exception = Assert.Throws<InvalidDataException>(() => FastaReference.Open(gz));
+
+        Assert.Contains(gz, exception.Message);
+    }
+
+    [Fact]
+    public void Open_BgzfReference_ReadAsSuch_AndACutBetweenBlocksThrows()
+    {
+        string expected = WholeSequence(s_chloroplast);
+        byte[] bgzf = GzipFiles.Bgzf(File.ReadAllBytes(s_chloroplast));
+        string bgz = _folder.File("chloroplast.fa.bgz");
+        File.WriteAllBytes(bgz, bgzf);
+        using (var reference = FastaReference.Open(bgz))
+        {
+            Assert.Equal(FastaIndexSource.GzipScan, reference.IndexSource);
+            Assert.Equal(expected.Length, reference.GetLength("NC_000932.1"));
+            Assert.Equal(expected[^300..], reference.Fetch("NC_000932.1", expected.Length - 300, expected.Length));
+        }
+
+        // Two of the three data blocks, each a complete gzip member: the contig would silently be 2/3 of its length.
+        string cut = _folder.File("cut.fa.gz");
+        File.WriteAllBytes(cut, bgzf[..GzipFiles.BgzfBlockStarts(bgzf)[2]]);
+        var exception = Assert.Throws<InvalidDataException>(() => FastaReference.Open(cut));
+        Assert.Contains("end-of-file block", exception.Message);
+    }
+
+    [Fact]
+    public void Open_PlainFastaNamedGz_IsIndexedAsPlain()
+    {
+        string named = _folder.File("plain.fa.gz");
+        File.Copy(s_chloroplast, named);
+
+        using var reference = FastaReference.Open(named);
+
+        Assert.Equal(FastaIndexSource.BuiltAndWritten, reference.IndexSource);
+        Assert.Equal(WholeSequence(s_chloroplast).Substring(500, 60), reference.Fetch("NC_000932.1", 500, 560));
+    }
+
+    [Fact]
+    public void Open_ZeroByteFai_IsRebuiltAndWrittenOver()
+    {
+        string fasta = CopyWithIndex(s_genome2, out string goodIndex);
+        WriteNewerIndex(fasta, "");
+
+        using var reference = FastaReference.Open(fasta);
+
+        Assert.Equal(FastaIndexSource.BuiltAndWritten, reference.IndexSource);
+        Assert.Contains("no contigs", reference.RejectedIndexReason);
+        Assert.Equal(goodIndex, File.ReadAllText(fasta + ".fai"));
+        Assert.Equal(8, reference.Contigs.Count);
+        Assert.Equal(["genome2.fa", "genome2.fa.fai"], _folder.FileNames()); // no temporary file left behind
+    }
+
+    [Theory]
+    [InlineData(0.5)] // cut inside a line
+    [InlineData(0.2)]
+    public void Open_TruncatedFai_IsRebuilt(double kept)
+    {
+        string fasta = CopyWithIndex(s_genome2, out string goodIndex);
+        WriteNewerIndex(fasta, goodIndex[..(int)(goodIndex.Length * kept)]);
+
+        using var reference = FastaReference.Open(fasta);
+
+        Assert.NotNull(reference.RejectedIndexReason);
+        Assert.Equal(goodIndex, File.ReadAllText(fasta + ".fai"));
+        Assert.Equal(WholeSequenceOf(s_genome2, "X8").Length, reference.GetLength("X8"));
+    }
+
+    [Fact]
+    public void Open_FaiCutAtALineEnd_MissingContigs_IsRebuilt()
+    {
+        string fasta = CopyWithIndex(s_genome2, out string goodIndex);
+        string[] lines = goodIndex.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        WriteNewerIndex(fasta, string.Join('\n', lines[..3]) + "\n");
+
+        using var reference = FastaReference.Open(fasta);
+
+        Assert.Contains("goes on after the last indexed contig", reference.RejectedIndexReason);
+        Assert.Equal(8, reference.Contigs.Count);
+    }
+
+    [Fact]
+    public void Open_FaiOfAnotherFasta_IsRebuilt_OrRefusedWhenItMayNotBeWritten()
+    {
+        string fasta = _folder.File("chloroplast.fa");
+        File.Copy(s_chloroplast, fasta);
+        CopyWithIndex(s_bac, out string bacIndex);
+        WriteNewerIndex(fasta, bacIndex);
+
+        var refused = Assert.Throws<InvalidDataException>(() => FastaReference.Open(fasta, writeIndex: false));
+        Assert.Contains(fasta + ".fai", refused.Message);
+        Assert.Contains("does not match", refused.Message);
+        Assert.Equal(bacIndex, File.ReadAllText(fasta + ".fai"));
+
+        using var reference = FastaReference.Open(fasta);
+        Assert.NotNull(reference.RejectedIndexReason);
+        Assert.Equal(WholeSequence(s_chloroplast).Length, reference.GetLength("NC_000932.1"));
+        Assert.StartsWith("NC_000932.1\t154478\t", File.ReadAllText(fasta + ".fai"));
+    }
+
+    [Fact]
+    public void Open_FaiWithAWrongLength_IsRebuilt()
+    {
+        string fasta = CopyWithIndex(s_genome2, out string goodIndex);
+        string[] fields = goodIndex.Split('\n')[2].Split('\t');
+        string shorter = string.Join('\t', fields[0], (long.Parse(fields[1]) - 60).ToString(), fields[2], fields[3], fields[4]);
+        WriteNewerIndex(fasta, goodIndex.Replace(goodIndex.Split('\n')[2], shorter));
+
+        using var reference = FastaReference.Open(fasta);
+
+        Assert.NotNull(reference.RejectedIndexReason);
+        Assert.Equal(long.Parse(fields[1]), reference.GetLength(fields[0]));
+    }
+
+    [Fact]
+    public void Open_BuildsTheIndexSamtoolsFaidxWrites_AndLoadsIt()
+    {
+        // 'samtools faidx arabidopsis_genome2.fa' (samtools 1.16) wrote exactly this.
+        const string samtools = "X1\t125040\t4\t60\t61\nX2\t125100\t127132\t60\t61\nX3\t125100\t254321\t60\t61\nX4\t125100\t381510\t60\t61\n"
+            + "X5\t125100\t508699\t60\t61\nX6\t125100\t635888\t60\t61\nX7\t125100\t763077\t60\t61\nX8\t124361\t890266\t60\t61\n";
+        string fasta = CopyWithIndex(s_genome2, out string built);
+        Assert.Equal(samtools, built);
+
+        WriteNewerIndex(fasta, samtools);
+        using var reference = FastaReference.Open(fasta, writeIndex: false);
+        Assert.Equal(FastaIndexSource.Loaded, reference.IndexSource);
+        Assert.Equal(WholeSequenceOf(s_genome2, "X8")[^40..], reference.Fetch("X8", 124_321, 124_361));
+    }
+
+    [Fact]
+    public void Open_ValidFai_IsLoadedWithoutRebuilding()
+    {
+        string fasta = CopyWithIndex(s_genome2, out string goodIndex);
+        WriteNewerIndex(fasta, goodIndex);
+
+        using var reference = FastaReference.Open(fasta);
+
+        Assert.Equal(FastaIndexSource.Loaded, reference.IndexSource);
+        Assert.Null(reference.RejectedIndexReason);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n\n")]
+    [InlineData("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\nchr1\t5\t.\tA\tC\n")]
+    [InlineData("ACGTACGT\n>late\nACGT\n")]
+    public void Open_EmptyOrNotFasta_ThrowsInsteadOfAnEmptyReference(string content)
+    {
+        string plain = _folder.File("reference.fa");
+        File.WriteAllText(plain, content);
+        string gz = _folder.File("reference.fa.gz");
+        File.WriteAllBytes(gz, GzipFiles.Gzip(System.Text.Encoding.ASCII.GetBytes(content)));
+
+        foreach (string path in new[] { plain, gz })
+        {
+            var exception = Assert.Throws<FormatException>(() => FastaReference.Open(path));
+            Assert.Contains("is not a FASTA file", exception.Message);
+            Assert.Contains(path, exception.Message);
+        }
+        Assert.False(File.Exists(plain + ".fai"));
+    }
+
+    /// <summary>Copies a FASTA into the folder and returns it, with the text of the index built for it.</summary>
+    private string CopyWithIndex(string source, out string index)
+    {
+        string fasta = _folder.File(Path.GetFileName(source)[(Path.GetFileName(source).IndexOf('_') + 1)..]);
+        File.Copy(source, fasta, overwrite: true);
+        using (FastaReference.Open(fasta))
+        {
+        }
+        index = File.ReadAllText(fasta + ".fai");
+        return fasta;
+    }
+
+    /// <summary>Writes an index newer than the FASTA, as a later run would find it.</summary>
+    private static void WriteNewerIndex(string fasta, string text)
+    {
+        File.WriteAllText(fasta + ".fai", text);
+        File.SetLastWriteTimeUtc(fasta + ".fai", File.GetLastWriteTimeUtc(fasta).AddMinutes(1));
+    }
+
+    private static string WholeSequenceOf(string fasta, string name) =>
+        string.Concat(File.ReadLines(fasta).SkipWhile(l => l != ">" + name).Skip(1).TakeWhile(l => !l.StartsWith('>')).Select(l => l.Trim())).ToUpperInvariant();
 
     [Fact]
     public void GenomeRegion_ParsesAndRejects()

@@ -1,7 +1,10 @@
 using AgroNT.MLNet.Analysis;
 using AgroNT.MLNet.Analysis.Variants;
+using AgroNT.MLNet.Featurization;
 using AgroNT.Tests.Common;
 using Parquet;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace AgroNT.MLNet.Tests.Analysis.Variants;
 
@@ -86,20 +89,131 @@ public sealed class VariantScorerTests(TinyModelFixture fixture) : IClassFixture
             $"{Chrom}\t{length}\tend\t{fixture.Sequence[^1]}\t{OtherBase(fixture.Sequence[^1])}",
             $"{Chrom}\tx\tbad\tA\tC",
             $"{Chrom}\t3060\tsv\t{fixture.Sequence[3059]}\t<DEL>",
+            $"{Chrom}\t{length + 1}\tpast\tA\tC",
         ]).ToList();
         var scorer = new VariantScorer(fixture.Model, new VariantScoringOptions { WindowBases = Window, Layers = [] });
         var scores = scorer.Score(fixture.Reference, alleles);
         Assert.Equal(alleles.Count, scores.Count);
         Assert.Equal(
             [VariantStatus.Ok, VariantStatus.Ok, VariantStatus.Indel, VariantStatus.RefMismatch, VariantStatus.MissingContig, VariantStatus.NonAcgt,
-             VariantStatus.Mnv, VariantStatus.TooCloseToEdge, VariantStatus.TooCloseToEdge, VariantStatus.Malformed, VariantStatus.Indel],
+             VariantStatus.Mnv, VariantStatus.Ok, VariantStatus.Ok, VariantStatus.Malformed, VariantStatus.Indel, VariantStatus.OutsideContig],
             scores.Select(s => s.Status));
         Assert.All(scores.Where(s => s.Status != VariantStatus.Ok), s => Assert.Null(s.Llr));
-        Assert.Equal(1, scorer.MaskedPasses);
+        Assert.Equal(3, scorer.MaskedPasses);
+
+        // Position 100 is scored in the window [0, 600) and the contig's last base in [153882, 154478).
+        Assert.Equal(DirectLlr(fixture.Sequence[..Window], 99, OtherBase(at100)), scores[7].Llr!.Value, 1e-5);
+        Assert.Equal(DirectLlr(fixture.Sequence[153_882..], (int)length - 1 - 153_882, OtherBase(fixture.Sequence[^1])), scores[8].Llr!.Value, 1e-5);
 
         var table = VariantScorer.ToDataFrame(scores, scorer.Layers);
         Assert.Equal(alleles.Count, table.Rows.Count);
-        Assert.Equal("too_close_to_edge", table["status"][7]);
+        Assert.Equal("ok", table["status"][7]);
+        Assert.Equal("outside_contig", table["status"][11]);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(600)]
+    public void Score_ContigShorterThanTheWindow_EverySnvScored_LlrEqualsTheModelOnTheWholeContig(int? window)
+    {
+        // 97 bp of the chloroplast as its own contig: 16 six-mers and one single base, from the contig's first base.
+        string contig = fixture.Sequence.Substring(20_000, 97);
+        using var folder = new TemporaryFolder();
+        string fasta = folder.File("short.fa");
+        File.WriteAllText(fasta, $">short97 cut from NC_000932.1\n{contig[..60]}\n{contig[60..]}\n>tiny5\n{contig[..5]}\n");
+        using var reference = FastaReference.Open(fasta, writeIndex: false);
+        var alleles = Enumerable.Range(1, 97)
+            .SelectMany(p => "ACGT".Where(c => c != contig[p - 1]).Select(c => new VariantAllele("short97", p, ".", contig[p - 1].ToString(), c.ToString())))
+            .Append(new VariantAllele("short97", 98, ".", "A", "C"))
+            .Append(new VariantAllele("tiny5", 3, ".", contig[2].ToString(), OtherBase(contig[2]).ToString()))
+            .ToList();
+
+        var scorer = new VariantScorer(fixture.Model, new VariantScoringOptions { WindowBases = window, Layers = [] });
+        var scores = scorer.Score(reference, alleles);
+
+        Assert.All(scores.Take(3 * 97), s => Assert.Equal(VariantStatus.Ok, s.Status));
+        Assert.Equal(VariantStatus.OutsideContig, scores[3 * 97].Status);
+        Assert.Equal(VariantStatus.TooCloseToEdge, scores[3 * 97 + 1].Status);
+        Assert.Equal(17, scorer.MaskedPasses);
+        foreach (var score in scores.Take(3 * 97))
+        {
+            Assert.Equal(DirectLlr(contig, (int)score.Allele.Pos - 1, score.Allele.Alt[0]), score.Llr!.Value, 1e-5);
+        }
+    }
+
+    [Fact]
+    public void Score_NearBothEndsOfALongContig_WindowShiftedInward_LlrEqualsTheModelOnThatWindow()
+    {
+        long length = fixture.Sequence.Length;
+        Assert.Equal(154_478, length);
+        var positions = Enumerable.Range(1, 9).Select(p => (long)p).Concat(Enumerable.Range(0, 9).Select(k => length - k)).ToList();
+        var alleles = positions.Select(p => Snv(p, OtherBase(fixture.Sequence[(int)p - 1]))).ToList();
+
+        var scorer = new VariantScorer(fixture.Model, new VariantScoringOptions { WindowBases = Window, Layers = [] });
+        var scores = scorer.Score(fixture.Reference, alleles);
+
+        // The first window is [0, 600); the last starts at 153,882, the first multiple of 6 from which it reaches the
+        // contig's end (598 bp later, at least 154,478 - 600): 99 six-mers, then the contig's last two bases as single tokens.
+        foreach (var score in scores)
+        {
+            Assert.Equal(VariantStatus.Ok, score.Status);
+            long pos0 = score.Allele.Pos - 1;
+            int start = pos0 < Window ? 0 : 153_882;
+            string window = pos0 < Window ? fixture.Sequence[..Window] : fixture.Sequence[start..];
+            Assert.Equal(DirectLlr(window, (int)pos0 - start, score.Allele.Alt[0]), score.Llr!.Value, 1e-5);
+        }
+        Assert.Equal(2 + 2 + 2, scorer.MaskedPasses); // six-mers 0-5 and 6-11; the two last bases; the two six-mers before them
+    }
+
+    [Fact]
+    public void Score_LastBaseOfALongContig_EmbeddingDistancesUseTheShiftedWindow()
+    {
+        char alt = OtherBase(fixture.Sequence[^1]);
+        var scorer = new VariantScorer(fixture.Model, new VariantScoringOptions { WindowBases = Window, Layers = [2] });
+        var score = Assert.Single(scorer.Score(fixture.Reference, [Snv(fixture.Sequence.Length, alt)]));
+
+        string window = fixture.Sequence[153_882..];
+        var embedder = new AgroNTEmbedder(fixture.Model, new AgroNTEmbeddingOptions { Layer = 2 });
+        float[] r = embedder.Embed(window), a = embedder.Embed(window[..^1] + alt);
+        double dot = 0, rr = 0, aa = 0;
+        for (int d = 0; d < r.Length; d++)
+        {
+            dot += (double)r[d] * a[d];
+            rr += (double)r[d] * r[d];
+            aa += (double)a[d] * a[d];
+        }
+        Assert.Equal(dot, score.EmbeddingDot![0], 1e-6 * Math.Abs(dot));
+        Assert.Equal(1 - dot / Math.Sqrt(rr * aa), score.EmbeddingCosine![0], 1e-6);
+        Assert.True(score.EmbeddingCosine[0] > 0);
+    }
+
+    [Fact]
+    public void Mutagenesis_AtTheContigsEnd_UsesTheSameShiftedWindow()
+    {
+        long length = fixture.Sequence.Length;
+        var ism = new SaturationMutagenesis(fixture.Model, Window);
+        var result = ism.Run(fixture.Reference, new GenomeRegion(Chrom, length - 9, length));
+        Assert.Equal(30, result.Scores.Count);
+        foreach (var score in result.Scores)
+        {
+            Assert.Equal(VariantStatus.Ok, score.Status);
+            Assert.Equal(DirectLlr(fixture.Sequence[153_882..], (int)(score.Allele.Pos - 1 - 153_882), score.Allele.Alt[0]), score.Llr!.Value, 1e-5);
+        }
+    }
+
+    [Theory]
+    [InlineData(154_478, 5_000, 600, 1023, 4_704, 5_304)] // (600 - 6) / 2 / 6 x 6 = 294 bp before the variant's six-mer at 4,998
+    [InlineData(154_478, 100, 600, 1023, 0, 600)]
+    [InlineData(154_478, 154_477, 600, 1023, 153_882, 154_478)]
+    [InlineData(154_478, 153_882 + 294 + 5, 600, 1023, 153_882, 154_478)] // the first six-mer whose full window would pass the end: clipped there
+    [InlineData(154_478, 153_876 + 294, 600, 1023, 153_876, 154_476)] // the six-mer before it, whose full window still fits
+    [InlineData(97, 50, 600, 1023, 0, 97)]
+    [InlineData(97, 50, 6138, 1023, 0, 97)]
+    [InlineData(6_137, 6_136, 6_138, 1023, 24, 6_137)] // whole, it would be 1,022 six-mers + 5 bases: 4 six-mers too many
+    [InlineData(6_137, 3, 6_138, 1023, 0, 6_132)]
+    public void Window_Placement(long contigLength, long position, int windowBases, int maxTokens, long start, long end)
+    {
+        Assert.Equal((start, end), VariantWindow.Place(contigLength, position, windowBases, maxTokens));
     }
 
     [Fact]
@@ -147,5 +261,28 @@ public sealed class VariantScorerTests(TinyModelFixture fixture) : IClassFixture
         await using var reader = await ParquetReader.CreateAsync(stream);
         Assert.Equal(3 * length, reader.Metadata!.NumRows);
         Assert.Contains("llr", reader.Schema.GetDataFields().Select(f => f.Name));
+    }
+
+    /// <summary>
+    /// The llr computed here from scratch: the window is cut into 6-mers from its first base, then single bases; the
+    /// token holding <paramref name="position"/> is replaced by &lt;mask&gt;; the model runs on &lt;cls&gt; and those
+    /// tokens; llr = log-softmax at the mask, alt token minus ref token.
+    /// </summary>
+    private double DirectLlr(string window, int position, char alt)
+    {
+        var vocabulary = fixture.Model.Tokenizer.Vocabulary;
+        int sixMers = window.Length / 6;
+        var tokens = Enumerable.Range(0, sixMers).Select(t => window.Substring(6 * t, 6))
+            .Concat(window[(6 * sixMers)..].Select(c => c.ToString())).ToList();
+        int index = position < 6 * sixMers ? position / 6 : sixMers + position - 6 * sixMers;
+        string refToken = tokens[index];
+        char[] altToken = refToken.ToCharArray();
+        altToken[position < 6 * sixMers ? position % 6 : 0] = alt;
+        long[] ids = [vocabulary.ClsId, .. tokens.Select((token, t) => (long)(t == index ? vocabulary.MaskId : vocabulary.GetId(token)))];
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var logits = fixture.Model.Network.Forward(tensor(ids, [1, ids.Length], device: fixture.Model.Device)).Logits;
+        float[] logProbabilities = logits[0, index + 1].to(ScalarType.Float32).log_softmax(0).cpu().data<float>().ToArray();
+        return logProbabilities[vocabulary.GetId(new string(altToken))] - logProbabilities[vocabulary.GetId(refToken)];
     }
 }
