@@ -1,4 +1,5 @@
 using AgroNT.MLNet;
+using AgroNT.Transforms.IO;
 using AgroNT.Transforms.Sequences;
 using AgroNT.Transforms.Tokenization;
 
@@ -35,6 +36,35 @@ internal static class CommonOptions
         var policy = args.GetEnum("length-policy", defaultPolicy);
         int? stride = args.Has("stride") ? args.GetInt("stride", 0, 1, 100_000) : null;
         return KmerTokenizerOptions.Default with { Mode = mode, LengthPolicy = policy, WindowStride = stride };
+    }
+
+    /// <summary>The values of the named options as (flag, path) pairs, for <see cref="CheckOutputs"/>.</summary>
+    public static IEnumerable<NamedPath> Paths(ParsedArguments args, params string[] names) =>
+        names.SelectMany(name => args.GetAll(name).Select(value => new NamedPath("--" + name, value)));
+
+    /// <summary>
+    /// The shared output check (<see cref="OutputPaths"/>), run before any work: no output may be an input or another
+    /// output, and each output named in <paramref name="extensions"/> must end in one of its extensions. A refusal is a
+    /// usage error.
+    /// </summary>
+    public static void CheckOutputs(IEnumerable<NamedPath> inputs, IEnumerable<NamedPath> outputs, params (string Option, string[] Extensions)[] extensions)
+    {
+        var outputList = outputs.ToList();
+        try
+        {
+            foreach (var (option, accepted) in extensions)
+            {
+                foreach (NamedPath output in outputList.Where(o => o.Name == option))
+                {
+                    OutputPaths.CheckExtension(output, accepted);
+                }
+            }
+            OutputPaths.Check(inputs, outputList);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     public static IEnumerable<SequenceRecord> ReadInput(ParsedArguments args)

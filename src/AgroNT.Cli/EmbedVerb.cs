@@ -44,6 +44,7 @@ internal sealed class EmbedVerb : IVerb
             throw new UsageException("--workers, --merge, --cluster-id and --lease-timeout apply to sharded runs: add --shards N (this machine) or --cluster HOST:PORT.");
         }
         string output = args.Require("output");
+        CommonOptions.CheckOutputs(CommonOptions.Paths(args, "input", "model"), CommonOptions.Paths(args, "output"), ("--output", [".parquet", ".csv", ".jsonl", ".npy"]));
         var format = EmbeddingFileFormats.FromPath(output);
         var records = CommonOptions.ReadInput(args);
         var engine = args.Get("engine") ?? "torch";
