@@ -15,6 +15,7 @@ internal static class CommonOptions
     public static readonly OptionSpec Output = new("output", "o", true, "output file");
     public static readonly OptionSpec TokenizerMode = new("tokenizer-mode", null, true, "normalize (default: uppercase, U->T, IUPAC->N) or hf (exact Hugging Face EsmTokenizer)");
     public static readonly OptionSpec LengthPolicy = new("length-policy", null, true, "over 1024 tokens: error (default), truncate, or windows");
+    public static readonly OptionSpec AllowNonFiniteWeights = new("allow-non-finite-weights", null, false, "load weights holding NaN or infinite values instead of refusing them (to inspect a damaged model)");
     public static readonly OptionSpec Stride = new("stride", null, true, "window stride in tokens for --length-policy windows (default: the window size minus <cls>)");
 
     /// <summary>The model folder: --model, else the embedded default beside the executable.</summary>

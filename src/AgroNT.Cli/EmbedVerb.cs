@@ -29,6 +29,7 @@ internal sealed class EmbedVerb : IVerb
         new("precision", null, true, "fp32 (default) or bf16"),
         new("device", null, true, "cpu (default), or cuda[:N] with a CUDA libtorch"),
         new("threads", null, true, "intra-op threads of libtorch or ONNX Runtime (default: all cores)"),
+        CommonOptions.AllowNonFiniteWeights,
         new("engine", null, true, "torch (default: TorchSharp on a Hugging Face folder) or onnx (ONNX Runtime on an agront export-onnx folder)"),
         .. ShardedEmbed.Options,
     ];
@@ -104,6 +105,7 @@ internal sealed class EmbedVerb : IVerb
             Device = args.Get("device") ?? "cpu",
             Precision = precision,
             Tokenizer = CommonOptions.TokenizerOptions(args),
+            AllowNonFiniteWeights = args.Has("allow-non-finite-weights"),
         };
         var model = AdapterMerging.LoadEncoder(CommonOptions.ModelFolder(args), modelOptions);
         try
