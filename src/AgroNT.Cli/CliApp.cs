@@ -76,7 +76,7 @@ internal static class CliApp
     private static bool IsInputError(Exception e) => e is FileNotFoundException or DirectoryNotFoundException or FormatException
         or SequenceFormatException or DnaTokenizationException or CheckpointFormatException or CheckpointMismatchException
         or ArgumentException or InvalidOperationException or NotSupportedException or IOException or UnauthorizedAccessException
-        or InvalidDataException;
+        or InvalidDataException or InsufficientMemoryException;
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 

@@ -1,4 +1,5 @@
 using AgroNT.MLNet;
+using AgroNT.Transforms.IO;
 using AgroNT.Transforms.Sequences;
 using AgroNT.Transforms.Tokenization;
 
@@ -14,6 +15,7 @@ internal static class CommonOptions
     public static readonly OptionSpec Output = new("output", "o", true, "output file");
     public static readonly OptionSpec TokenizerMode = new("tokenizer-mode", null, true, "normalize (default: uppercase, U->T, IUPAC->N) or hf (exact Hugging Face EsmTokenizer)");
     public static readonly OptionSpec LengthPolicy = new("length-policy", null, true, "over 1024 tokens: error (default), truncate, or windows");
+    public static readonly OptionSpec AllowNonFiniteWeights = new("allow-non-finite-weights", null, false, "load weights holding NaN or infinite values instead of refusing them (to inspect a damaged model)");
     public static readonly OptionSpec Stride = new("stride", null, true, "window stride in tokens for --length-policy windows (default: the window size minus <cls>)");
 
     /// <summary>The model folder: --model, else the embedded default beside the executable.</summary>
@@ -35,6 +37,35 @@ internal static class CommonOptions
         var policy = args.GetEnum("length-policy", defaultPolicy);
         int? stride = args.Has("stride") ? args.GetInt("stride", 0, 1, 100_000) : null;
         return KmerTokenizerOptions.Default with { Mode = mode, LengthPolicy = policy, WindowStride = stride };
+    }
+
+    /// <summary>The values of the named options as (flag, path) pairs, for <see cref="CheckOutputs"/>.</summary>
+    public static IEnumerable<NamedPath> Paths(ParsedArguments args, params string[] names) =>
+        names.SelectMany(name => args.GetAll(name).Select(value => new NamedPath("--" + name, value)));
+
+    /// <summary>
+    /// The shared output check (<see cref="OutputPaths"/>), run before any work: no output may be an input or another
+    /// output, and each output named in <paramref name="extensions"/> must end in one of its extensions. A refusal is a
+    /// usage error.
+    /// </summary>
+    public static void CheckOutputs(IEnumerable<NamedPath> inputs, IEnumerable<NamedPath> outputs, params (string Option, string[] Extensions)[] extensions)
+    {
+        var outputList = outputs.ToList();
+        try
+        {
+            foreach (var (option, accepted) in extensions)
+            {
+                foreach (NamedPath output in outputList.Where(o => o.Name == option))
+                {
+                    OutputPaths.CheckExtension(output, accepted);
+                }
+            }
+            OutputPaths.Check(inputs, outputList);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     public static IEnumerable<SequenceRecord> ReadInput(ParsedArguments args)

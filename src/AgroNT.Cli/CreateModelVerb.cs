@@ -27,6 +27,7 @@ internal sealed class CreateModelVerb : IVerb
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         string output = args.Require("output");
+        CommonOptions.CheckOutputs(CommonOptions.Paths(args, "config"), CommonOptions.Paths(args, "output"));
         var config = args.Get("config") is { } path ? EsmConfig.FromFile(path) : EsmConfig.AgroNT1B;
         config = config with
         {

@@ -29,6 +29,7 @@ internal sealed class EmbedVerb : IVerb
         new("precision", null, true, "fp32 (default) or bf16"),
         new("device", null, true, "cpu (default), or cuda[:N] with a CUDA libtorch"),
         new("threads", null, true, "intra-op threads of libtorch or ONNX Runtime (default: all cores)"),
+        CommonOptions.AllowNonFiniteWeights,
         new("engine", null, true, "torch (default: TorchSharp on a Hugging Face folder) or onnx (ONNX Runtime on an agront export-onnx folder)"),
         .. ShardedEmbed.Options,
     ];
@@ -44,6 +45,7 @@ internal sealed class EmbedVerb : IVerb
             throw new UsageException("--workers, --merge, --cluster-id and --lease-timeout apply to sharded runs: add --shards N (this machine) or --cluster HOST:PORT.");
         }
         string output = args.Require("output");
+        CommonOptions.CheckOutputs(CommonOptions.Paths(args, "input", "model"), CommonOptions.Paths(args, "output"), ("--output", [".parquet", ".csv", ".jsonl", ".npy"]));
         var format = EmbeddingFileFormats.FromPath(output);
         var records = CommonOptions.ReadInput(args);
         using var embedder = OpenEmbedder(args);
@@ -131,6 +133,7 @@ internal sealed class EmbedVerb : IVerb
             Device = device,
             Tokenizer = CommonOptions.TokenizerOptions(args),
             IntraOpThreads = folder.Kind == ModelFolderKind.Onnx ? threads : null,
+            AllowNonFiniteWeights = args.Has("allow-non-finite-weights"),
         });
         }
         catch (ArgumentOutOfRangeException e) when (args.Has("layer") && e.Message.StartsWith("Layer", StringComparison.Ordinal))

@@ -31,6 +31,7 @@ internal sealed class ExportOnnxVerb : IVerb
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         string output = args.Require("output");
+        CommonOptions.CheckOutputs([new("--model", CommonOptions.ModelFolder(args))], CommonOptions.Paths(args, "output"));
         var options = new OnnxExportOptions
         {
             Layers = ParseLayers(args.Get("layers")),

@@ -18,6 +18,9 @@ internal sealed class FinetuneVerb : IVerb
 {
     private const int PredictionChunk = 512;
 
+    /// <summary>What the verb writes inside --out, so that no input can be one of them.</summary>
+    private static readonly string[] OutputFiles = ["model", "checkpoints", "predictions.csv", "metrics.json", "training-curve.png"];
+
     public string Name => "finetune";
 
     public string Summary => "fine-tune AgroNT on a labelled FASTA task (ia3, lora, full, frozen-lightgbm or auto)";
@@ -69,6 +72,9 @@ internal sealed class FinetuneVerb : IVerb
             throw new UsageException($"--method must be ia3, lora, full, frozen-lightgbm, auto or kmer-lightgbm, got '{method}'.");
         }
         string output = args.Require("out");
+        CommonOptions.CheckOutputs(
+            CommonOptions.Paths(args, "train", "validation", "test", "model"),
+            [new("--out", output), .. OutputFiles.Select(name => new Transforms.IO.NamedPath($"--out's {name}", Path.Combine(output, name)))]);
         bool checkpoints = args.Has("checkpoint-interval") || args.Has("resume") || args.Has("keep-checkpoints");
         if (checkpoints && method is "frozen-lightgbm" or "auto" or "kmer-lightgbm")
         {

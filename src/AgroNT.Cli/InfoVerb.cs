@@ -57,7 +57,7 @@ internal sealed class InfoVerb : IVerb
         string stored = info.StoredParameterCount is { } count && count != info.ParameterCount
             ? string.Create(invariant, $"; the weights hold {count:N0}{(count == info.ParameterCount - info.ContactHeadParameters ? " (no contact head, which masked-LM use does not need)" : "")}")
             : "";
-        Line("parameters", string.Create(invariant, $"{info.ParameterCount:N0} ({FormatCount(info.ParameterCount)}){stored}"));
+        Line("parameters", string.Create(invariant, $"{info.ParameterEstimate:N0} ({FormatCount(info.ParameterEstimate)}){stored}"));
         string dtypes = info.StoredDTypes.Count > 0 ? string.Join(", ", info.StoredDTypes) : "(no weights)";
         Line("dtype", $"stored {dtypes}; config.json torch_dtype {c.TorchDtype ?? "(not given)"}");
         Line("window", info.WindowBases is { } bases
@@ -88,7 +88,7 @@ internal sealed class InfoVerb : IVerb
             hidden_size = c.HiddenSize,
             num_attention_heads = c.NumAttentionHeads,
             intermediate_size = c.IntermediateSize,
-            parameters = info.ParameterCount,
+            parameters = info.ParameterEstimate,
             stored_parameters = info.StoredParameterCount,
             stored_dtypes = info.StoredDTypes,
             torch_dtype = c.TorchDtype,
@@ -107,11 +107,13 @@ internal sealed class InfoVerb : IVerb
         output.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    private static string FormatCount(long count) => count switch
+    private static string FormatCount(double count) => count switch
     {
+        >= 1e15 => count.ToString("0.##E+0", CultureInfo.InvariantCulture),
+        >= 1e12 => string.Create(CultureInfo.InvariantCulture, $"{count / 1e12:0.##} T"),
         >= 1_000_000_000 => string.Create(CultureInfo.InvariantCulture, $"{count / 1e9:0.##} B"),
         >= 1_000_000 => string.Create(CultureInfo.InvariantCulture, $"{count / 1e6:0.##} M"),
         >= 1_000 => string.Create(CultureInfo.InvariantCulture, $"{count / 1e3:0.##} k"),
-        _ => count.ToString(CultureInfo.InvariantCulture),
+        _ => count.ToString("0", CultureInfo.InvariantCulture),
     };
 }

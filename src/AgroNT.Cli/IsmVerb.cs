@@ -26,6 +26,7 @@ internal sealed class IsmVerb : IVerb
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         string output = args.Require("output");
+        CommonOptions.CheckOutputs(CommonOptions.Paths(args, "reference", "model"), CommonOptions.Paths(args, "output", "heatmap"), ("--output", [".tsv", ".parquet"]), ("--heatmap", [".png"]));
         GenomeRegion region;
         try
         {

@@ -68,6 +68,9 @@ internal sealed class PretrainVerb : IVerb
             throw new UsageException("'pretrain' needs --genome FILE (one or more).");
         }
         string output = args.Require("out");
+        CommonOptions.CheckOutputs(
+            CommonOptions.Paths(args, "genome", "validation-genome", "config", "init"),
+            [.. CommonOptions.Paths(args, "out", "checkpoint-dir"), new("--out's metrics.csv", Path.Combine(output, "metrics.csv")), new("--out's loss.png", Path.Combine(output, "loss.png"))]);
         var (config, init) = Architecture(args);
         var corpus = PretrainingCorpus.FromGenomes(genomes, Split(args), args.GetAll("validation-genome"), new WindowingOptions
         {

@@ -1,7 +1,14 @@
+using System.Runtime.InteropServices;
+
 namespace AgroNT.Cli;
 
 internal static class Program
 {
+    /// <summary>The shell's code for a process ended by SIGTERM (128 + 15), what docker, Kubernetes and Slurm expect.</summary>
+    private const int TerminatedExitCode = 143;
+
+    private const int CancelledExitCode = 130;
+
     private static int Main(string[] args)
     {
         using var cancellation = new CancellationTokenSource();
@@ -14,6 +21,20 @@ internal static class Program
                 cancellation.Cancel();
             }
         };
-        return CliApp.Run(args, Console.Out, Console.Error, cancellation.Token);
+
+        // SIGTERM (docker stop, a Kubernetes eviction, Slurm preemption) is a request to stop too: training verbs write
+        // a checkpoint and exit 143 instead of losing everything since the last one. A second SIGTERM ends at once.
+        int terminated = 0;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            if (Interlocked.Exchange(ref terminated, 1) == 0)
+            {
+                context.Cancel = true;
+                cancellation.Cancel();
+            }
+        });
+
+        int code = CliApp.Run(args, Console.Out, Console.Error, cancellation.Token);
+        return code == CancelledExitCode && Volatile.Read(ref terminated) == 1 ? TerminatedExitCode : code;
     }
 }

@@ -24,6 +24,7 @@ internal sealed class ScoreVariantsVerb : IVerb
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         string output = args.Require("output");
+        CommonOptions.CheckOutputs(CommonOptions.Paths(args, "reference", "vcf", "model"), CommonOptions.Paths(args, "output"), ("--output", [".tsv", ".parquet"]));
         string vcf = args.Require("vcf");
         string modelFolder = CommonOptions.MaskedLanguageModelFolder(args, "score-variants");
         IReadOnlyList<int>? layers = ParseLayers(args);

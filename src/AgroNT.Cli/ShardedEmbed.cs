@@ -29,6 +29,7 @@ internal static class ShardedEmbed
             throw new UsageException($"with --shards or --cluster, -o names a folder for the shard files and manifest, not a file ('{folder}'); use --merge FILE for one merged file.");
         }
         string input = args.Require("input");
+        CommonOptions.CheckOutputs(CommonOptions.Paths(args, "input", "model"), CommonOptions.Paths(args, "output", "merge"), ("--merge", [".parquet", ".csv", ".jsonl", ".npy"]));
         if (!File.Exists(input))
         {
             throw new FileNotFoundException($"Input file not found: {Path.GetFullPath(input)}.", input);

@@ -21,6 +21,7 @@ internal sealed class TokenizeVerb : IVerb
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         string output = args.Require("output");
+        CommonOptions.CheckOutputs(CommonOptions.Paths(args, "input", "model"), CommonOptions.Paths(args, "output"), ("--output", [".jsonl"]));
         var tokenizer = KmerTokenizer.Create(HuggingFaceModelLocator.Resolve(CommonOptions.ModelFolder(args)), CommonOptions.TokenizerOptions(args));
         var records = CommonOptions.ReadInput(args);
         bool windows = tokenizer.Options.LengthPolicy == LengthPolicy.Windows;

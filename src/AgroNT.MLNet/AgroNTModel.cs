@@ -35,6 +35,10 @@ public sealed record AgroNTModelOptions
 
     /// <summary>Which weight file to read when a folder has several.</summary>
     public CheckpointFormat CheckpointFormat { get; init; } = CheckpointFormat.Auto;
+
+    /// <summary>Whether weights holding NaN or infinite values may load (see
+    /// <see cref="CheckpointLoadOptions.AllowNonFiniteWeights"/>). Default <see langword="false"/>: the load fails naming them.</summary>
+    public bool AllowNonFiniteWeights { get; init; }
 }
 
 /// <summary>
@@ -120,7 +124,7 @@ public sealed class AgroNTModel : IDisposable
         var network = new EsmForMaskedLM(config, device, dtype);
         try
         {
-            CheckpointLoader.LoadInto(network, folder, new CheckpointLoadOptions { Format = options.CheckpointFormat, Progress = progress });
+            CheckpointLoader.LoadInto(network, folder, new CheckpointLoadOptions { Format = options.CheckpointFormat, Progress = progress, AllowNonFiniteWeights = options.AllowNonFiniteWeights });
         }
         catch
         {

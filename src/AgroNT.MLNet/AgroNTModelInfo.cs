@@ -2,6 +2,7 @@ using AgroNT.Transforms.ModelFolders;
 using AgroNT.MLNet.Checkpoints;
 using AgroNT.MLNet.Modeling;
 using AgroNT.Transforms.Tokenization;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AgroNT.MLNet;
@@ -53,8 +54,13 @@ public sealed record AgroNTModelInfo
     /// <summary><c>model_type</c> from <c>config.json</c> (<c>esm</c>), when present.</summary>
     public string? ModelType { get; init; }
 
-    /// <summary>Parameters of Hugging Face's <c>EsmForMaskedLM</c> for <see cref="Config"/> (contact head included, tied weights counted once).</summary>
+    /// <summary>Parameters of Hugging Face's <c>EsmForMaskedLM</c> for <see cref="Config"/> (contact head included, tied weights counted
+    /// once); <see cref="long.MaxValue"/> for a config too large to count in a <see langword="long"/> (see <see cref="ParameterEstimate"/>).</summary>
     public long ParameterCount { get; init; }
+
+    /// <summary><see cref="ParameterCount"/> as a <see langword="double"/>: exact for any real model, and positive and finite
+    /// for any config, however absurd its sizes.</summary>
+    public double ParameterEstimate => EstimateParameters(Config);
 
     /// <summary>Floating-point elements stored in the weights (buffers such as <c>position_ids</c> excluded); null without weights.</summary>
     public long? StoredParameterCount { get; init; }
@@ -89,11 +95,11 @@ public sealed record AgroNTModelInfo
     /// </summary>
     public long ContactHeadParameters => ContactHeadParametersOf(Config);
 
-    /// <summary>Memory for the weights in fp32: <see cref="ParameterCount"/> x 4 bytes.</summary>
-    public long Float32Bytes => ParameterCount * 4;
+    /// <summary>Memory for the weights in fp32: <see cref="ParameterEstimate"/> x 4 bytes.</summary>
+    public double Float32Bytes => ParameterEstimate * 4;
 
-    /// <summary>Memory for the weights in bf16: <see cref="ParameterCount"/> x 2 bytes.</summary>
-    public long BFloat16Bytes => ParameterCount * 2;
+    /// <summary>Memory for the weights in bf16: <see cref="ParameterEstimate"/> x 2 bytes.</summary>
+    public double BFloat16Bytes => ParameterEstimate * 2;
 
     /// <summary>The folder's files, by name.</summary>
     public IReadOnlyList<ModelFile> Files { get; init; } = [];
@@ -149,7 +155,8 @@ public sealed record AgroNTModelInfo
             warnings.Add("No weights (model.safetensors, pytorch_model.bin or a sharded index): the model cannot be loaded from this folder.");
         }
 
-        long parameters = CountParameters(config);
+        double estimate = EstimateParameters(config);
+        long parameters = estimate < LongLimit ? (long)estimate : long.MaxValue;
         if (stored is { } count && !MatchesConfig(count, config))
         {
             warnings.Add($"The weights hold {count:N0} parameters, config.json implies {parameters:N0}.");
@@ -180,18 +187,60 @@ public sealed record AgroNTModelInfo
     /// The parameters of Hugging Face's <c>EsmForMaskedLM</c> with absolute positions: embeddings, the layers, the final
     /// LayerNorm, the contact head and the LM head (AgroNT-1B: 991,261,206).
     /// </summary>
+    /// <exception cref="OverflowException">The config's sizes imply more parameters than a <see langword="long"/> holds
+    /// (<see cref="EstimateParameters"/> still gives the figure).</exception>
     public static long CountParameters(EsmConfig config)
     {
+        double estimate = EstimateParameters(config);
+        return estimate < LongLimit
+            ? (long)estimate
+            : throw new OverflowException($"The architecture implies {estimate:E3} parameters, more than a long holds; EstimateParameters gives the figure.");
+    }
+
+    /// <summary>
+    /// <see cref="CountParameters"/> in <see langword="double"/> arithmetic: exact up to 2^53 (about 9e15 parameters, far
+    /// beyond any real model), and for an absurd config a huge positive number rather than a wrapped-around negative one.
+    /// </summary>
+    public static double EstimateParameters(EsmConfig config)
+    {
         ArgumentNullException.ThrowIfNull(config);
-        long h = config.HiddenSize, v = config.VocabSize, ffn = config.IntermediateSize, layers = config.NumHiddenLayers;
-        long layerNorm = 2 * h;
-        long embeddings = (v * h) + (config.MaxPositionEmbeddings * h) + (config.EmbLayerNormBefore ? layerNorm : 0);
-        long attention = (4 * ((h * h) + h)) + layerNorm;
-        long feedForward = (h * ffn) + ffn + (ffn * h) + h + layerNorm;
-        long encoder = (layers * (attention + feedForward)) + layerNorm;
-        long contactHead = ContactHeadParametersOf(config);
-        long lmHead = (h * h) + h + layerNorm + (config.TieWordEmbeddings ? 0 : v * h) + v;
+        double h = config.HiddenSize, v = config.VocabSize, ffn = config.IntermediateSize, layers = config.NumHiddenLayers;
+        double layerNorm = 2 * h;
+        double embeddings = (v * h) + (config.MaxPositionEmbeddings * h) + (config.EmbLayerNormBefore ? layerNorm : 0);
+        double attention = (4 * ((h * h) + h)) + layerNorm;
+        double feedForward = (h * ffn) + ffn + (ffn * h) + h + layerNorm;
+        double encoder = (layers * (attention + feedForward)) + layerNorm;
+        double contactHead = ((double)config.NumHiddenLayers * config.NumAttentionHeads) + 1;
+        double lmHead = (h * h) + h + layerNorm + (config.TieWordEmbeddings ? 0 : v * h) + v;
         return embeddings + encoder + contactHead + lmHead;
+    }
+
+    /// <summary>
+    /// Refuses, before anything is allocated, an architecture whose weights alone need more memory than this process
+    /// can have (<see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>: the machine's memory or the container's limit). A
+    /// typo such as a hidden size of 1e9 then fails with the figures instead of the allocator failing or the
+    /// system killing the process. GPU (and <c>meta</c>) devices are not checked.
+    /// </summary>
+    /// <exception cref="InsufficientMemoryException">The weights do not fit.</exception>
+    internal static void EnsureWeightsFit(EsmConfig config, ScalarType? dtype, Device? device)
+    {
+        if (device is not null && device.type != DeviceType.CPU)
+        {
+            return;
+        }
+        ScalarType type = dtype ?? ScalarType.Float32;
+        double bytes = EstimateParameters(config) * (type is ScalarType.BFloat16 or ScalarType.Float16 ? 2 : type == ScalarType.Float64 ? 8 : 4);
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytes > available)
+        {
+            var invariant = System.Globalization.CultureInfo.InvariantCulture;
+            string figures = string.Create(invariant,
+                $"has {EstimateParameters(config):N0} parameters: {bytes / 1e9:N1} GB of {DTypeName(type)} weights, more than the {available / 1e9:N1} GB of memory this process can use.");
+            throw new InsufficientMemoryException(
+                $"The architecture (hidden_size {config.HiddenSize}, num_hidden_layers {config.NumHiddenLayers}, intermediate_size " +
+                $"{config.IntermediateSize}, vocab_size {config.VocabSize}) {figures} Check the sizes in config.json (--hidden, " +
+                "--layers, --heads, --intermediate on the command line); 'agront info' shows a folder's figures.");
+        }
     }
 
     /// <summary>
@@ -199,7 +248,10 @@ public sealed record AgroNTModelInfo
     /// of exactly the contact head (which the MLM task does not use; this library's saves leave it out).
     /// </summary>
     internal static bool MatchesConfig(long stored, EsmConfig config) =>
-        stored == CountParameters(config) || stored == CountParameters(config) - ContactHeadParametersOf(config);
+        stored == EstimateParameters(config) || stored == EstimateParameters(config) - ContactHeadParametersOf(config);
+
+    /// <summary>2^63: the first double above every long.</summary>
+    private const double LongLimit = 9_223_372_036_854_775_808d;
 
     private static long ContactHeadParametersOf(EsmConfig config) => ((long)config.NumHiddenLayers * config.NumAttentionHeads) + 1;
 

@@ -75,10 +75,10 @@ public sealed class EmbedVerbTests : IDisposable
     }
 
     [Fact]
-    public void Embed_UnknownOutputExtension_ExitsOne()
+    public void Embed_UnknownOutputExtension_IsAUsageError()
     {
         var (code, _, stderr) = _cli.Run("embed", "--model", SharedData.TinyModel, "-i", s_task, "-o", _cli.PathOf("x.xlsx"));
-        Assert.Equal(1, code);
+        Assert.Equal(2, code);
         Assert.Contains(".parquet", stderr);
     }
 }

@@ -33,6 +33,50 @@ public sealed class AgroNTModelInfoTests
         Assert.Equal(ModelFileKind.TokenizerSettings, info.Files.Single(f => f.Name == "tokenizer_config.json").Kind);
     }
 
+    /// <summary>A copy of the tiny model's config.json and vocab.txt with hidden_size 1e9 and three layers (no weights).</summary>
+    private static string AbsurdFolder(TempFolder temp)
+    {
+        File.Copy(Path.Combine(SharedData.TinyModel, "vocab.txt"), temp.File("vocab.txt"));
+        string config = File.ReadAllText(Path.Combine(SharedData.TinyModel, "config.json"))
+            .Replace("\"hidden_size\": 64", "\"hidden_size\": 1000000000", StringComparison.Ordinal)
+            .Replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 3", StringComparison.Ordinal);
+        File.WriteAllText(temp.File("config.json"), config);
+        return temp.Path;
+    }
+
+    [Fact]
+    public void Read_HiddenSizeOfABillion_GivesPositiveExactFiguresBeyondALong()
+    {
+        using var temp = new TempFolder();
+
+        AgroNTModelInfo info = AgroNTModelInfo.Read(AbsurdFolder(temp));
+
+        // The same count in exact integers: embeddings, 3 layers, final LayerNorm, contact head, LM head.
+        System.Numerics.BigInteger h = 1_000_000_000, v = 4105, ffn = 128, positions = 1026;
+        System.Numerics.BigInteger layer = (4 * ((h * h) + h)) + (2 * h) + (h * ffn) + ffn + (ffn * h) + h + (2 * h);
+        System.Numerics.BigInteger exact = (v * h) + (positions * h) + (3 * layer) + (2 * h) + ((3 * 4) + 1) + ((h * h) + h + (2 * h) + (v * h) + v);
+        Assert.True(exact > long.MaxValue);
+        Assert.Equal((double)exact, info.ParameterEstimate, (double)exact * 1e-15);
+        Assert.Equal(long.MaxValue, info.ParameterCount);
+        Assert.Equal(info.ParameterEstimate * 4, info.Float32Bytes);
+        Assert.True(info.BFloat16Bytes > 2.6e19);
+        Assert.Throws<OverflowException>(() => AgroNTModelInfo.CountParameters(info.Config));
+    }
+
+    [Fact]
+    public void Load_HiddenSizeOfABillion_IsRefusedBeforeAllocatingWithTheFigures()
+    {
+        using var temp = new TempFolder();
+        string folder = AbsurdFolder(temp);
+
+        var error = Assert.Throws<InsufficientMemoryException>(() => AgroNTModel.Load(folder));
+
+        Assert.Contains("hidden_size 1000000000", error.Message, StringComparison.Ordinal);
+        Assert.Matches(@"has [0-9,]+ parameters: [0-9,.]+ GB of float32 weights, more than the [0-9,.]+ GB of memory", error.Message);
+        Assert.Throws<InsufficientMemoryException>(() => AgroNTModel.CreateRandom(
+            EsmConfig.AgroNT1B with { NumHiddenLayers = 1_000_000 }, AgroNT.Transforms.Tokenization.KmerVocabulary.FromTokens(AgroNTVocabulary.Tokens()), seed: 1));
+    }
+
     [Fact]
     public void Read_FolderWithoutWeightsOrVocabulary_WarnsAndStillDescribesTheConfig()
     {

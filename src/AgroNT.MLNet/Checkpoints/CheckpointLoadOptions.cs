@@ -43,6 +43,13 @@ public sealed class CheckpointLoadOptions
     /// </summary>
     public long ChunkBytes { get; init; } = TensorCopier.DefaultChunkBytes;
 
+    /// <summary>
+    /// Whether tensors holding NaN or infinite values may load. Default <see langword="false"/>: such weights make every
+    /// output NaN, so the load fails with a <see cref="CheckpointFormatException"/> naming each of them (a damaged file
+    /// or a diverged training run). Set it to inspect or repair such a checkpoint.
+    /// </summary>
+    public bool AllowNonFiniteWeights { get; init; }
+
     /// <summary>Receives a report after each tensor; <see langword="null"/> for none.</summary>
     public IProgress<CheckpointLoadProgress>? Progress { get; init; }
 }

@@ -102,14 +102,39 @@ public static class CheckpointLoader
 
         long total = plan.Sum(p => p.Info.ByteCount);
         long done = 0;
+        var nonFinite = new List<string>();
         for (int i = 0; i < plan.Count; i++)
         {
             (CheckpointTensorInfo info, Tensor target) = plan[i];
             reader.CopyTo(info.Name, target, options.ChunkBytes, cancellationToken);
+            if (!options.AllowNonFiniteWeights && CountNonFinite(target) is > 0 and long bad)
+            {
+                nonFinite.Add($"{info.Name} ({bad:N0} of {target.numel():N0} values)");
+            }
             done += info.ByteCount;
             options.Progress?.Report(new CheckpointLoadProgress(i + 1, plan.Count, done, total, info.Name));
         }
+        if (nonFinite.Count > 0)
+        {
+            throw new CheckpointFormatException(reader.Location,
+                $"{nonFinite.Count} tensor(s) hold NaN or infinite values: {string.Join(", ", nonFinite.Take(10))}{(nonFinite.Count > 10 ? ", ..." : "")}. " +
+                "A model with them computes NaN. The file is damaged or was saved from a diverged training run; download or " +
+                "re-save it, or set CheckpointLoadOptions.AllowNonFiniteWeights (AgroNTModelOptions.AllowNonFiniteWeights, " +
+                "--allow-non-finite-weights on the command line) to load it anyway.");
+        }
         return new CheckpointLoadResult(reader.Location, reader.Format, plan.Count, total, skipped, unloaded, stopwatch.Elapsed);
+    }
+
+    /// <summary>How many NaN or infinite values a floating tensor holds (0 for integer tensors).</summary>
+    private static long CountNonFinite(Tensor tensor)
+    {
+        if (!tensor.is_floating_point() || tensor.numel() == 0)
+        {
+            return 0;
+        }
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        return tensor.isfinite().logical_not().sum().item<long>();
     }
 
     /// <summary>Pairs checkpoint tensors with targets, in file order; throws one exception for every disagreement.</summary>

@@ -78,6 +78,7 @@ public sealed class PyTorchCheckpointFile : CheckpointReader
             throw new CheckpointFormatException(file.Path, $"{pickleEntry} is {pickleLength} bytes, far more than a state dict needs.");
         }
         byte[] pickle = file.ReadBytes(pickleOffset, (int)pickleLength);
+        zip.GetStoredEntry(pickleEntry).Verify(System.IO.Hashing.Crc32.HashToUInt32(pickle), file.Path, "(the state dict's pickle)");
         object? root = RestrictedUnpickler.Load(pickle, file.Path, pickleEntry);
         if (root is not RestrictedUnpickler.Dict dict)
         {
@@ -85,7 +86,7 @@ public sealed class PyTorchCheckpointFile : CheckpointReader
                 $"{pickleEntry} holds {Describe(root)}, not a state dict (a dict of name -> tensor). Save model.state_dict() instead.");
         }
 
-        var storages = new Dictionary<string, (long Offset, long Length)>(StringComparer.Ordinal);
+        var storages = new Dictionary<string, StoredEntry>(StringComparer.Ordinal);
         var entries = new List<(CheckpointTensorInfo Info, TensorSource Source)>();
         foreach ((object? key, object? value) in dict.Items)
         {
@@ -100,9 +101,9 @@ public sealed class PyTorchCheckpointFile : CheckpointReader
                     "checkpoint?). Save model.state_dict() in Python and load that.");
             }
             RestrictedUnpickler.StorageReference storage = tensor.Storage;
-            if (!storages.TryGetValue(storage.Key, out (long Offset, long Length) data))
+            if (!storages.TryGetValue(storage.Key, out StoredEntry? data))
             {
-                data = zip.GetStoredData(prefix + "data/" + storage.Key);
+                data = zip.GetStoredEntry(prefix + "data/" + storage.Key);
                 int elementSize = CheckpointDTypes.ElementSize(storage.DType);
                 if (data.Length < storage.ElementCount * elementSize)
                 {
@@ -112,7 +113,7 @@ public sealed class PyTorchCheckpointFile : CheckpointReader
                 }
                 storages.Add(storage.Key, data);
             }
-            entries.Add((new CheckpointTensorInfo(name, storage.DType, tensor.Shape), ToSource(file, name, tensor, data.Offset)));
+            entries.Add((new CheckpointTensorInfo(name, storage.DType, tensor.Shape), ToSource(file, name, tensor, data)));
         }
         entries.Sort((a, b) => a.Source.Offset.CompareTo(b.Source.Offset));
         var sources = new Dictionary<string, TensorSource>(StringComparer.Ordinal);
@@ -126,8 +127,9 @@ public sealed class PyTorchCheckpointFile : CheckpointReader
         return new PyTorchCheckpointFile(file, entries.Select(e => e.Info).ToList(), sources, prefix.TrimEnd('/'));
     }
 
-    private static TensorSource ToSource(MappedFile file, string name, RestrictedUnpickler.TensorReference tensor, long storageStart)
+    private static TensorSource ToSource(MappedFile file, string name, RestrictedUnpickler.TensorReference tensor, StoredEntry entry)
     {
+        long storageStart = entry.Offset;
         RestrictedUnpickler.StorageReference storage = tensor.Storage;
         int elementSize = CheckpointDTypes.ElementSize(storage.DType);
         long count = CheckpointTensorInfo.ElementCountOf(tensor.Shape);
@@ -155,8 +157,8 @@ public sealed class PyTorchCheckpointFile : CheckpointReader
                 $"element {last} of storage '{storage.Key}', which has {storage.ElementCount}; the file is damaged.");
         }
         return contiguous
-            ? new TensorSource(file, storageStart + tensor.StorageOffset * elementSize, storage.DType, tensor.Shape)
-            : new TensorSource(file, storageStart, storage.DType, tensor.Shape, tensor.Stride, tensor.StorageOffset);
+            ? new TensorSource(file, storageStart + tensor.StorageOffset * elementSize, storage.DType, tensor.Shape) { Entry = entry, Name = name }
+            : new TensorSource(file, storageStart, storage.DType, tensor.Shape, tensor.Stride, tensor.StorageOffset) { Entry = entry, Name = name };
     }
 
     private static string FindPickle(MappedFile file, StoredZipArchive zip)

@@ -71,6 +71,17 @@ internal sealed class StoredZipArchive
     /// <exception cref="CheckpointFormatException">The entry is missing, compressed, encrypted, or runs past the end of the file.</exception>
     public (long Offset, long Length) GetStoredData(string name)
     {
+        StoredEntry entry = GetStoredEntry(name);
+        return (entry.Offset, entry.Length);
+    }
+
+    /// <summary>
+    /// An entry's bytes in the file with the CRC-32 the central directory records for them, so that a reader can check
+    /// them as it copies (<see cref="StoredEntry.Verify"/>).
+    /// </summary>
+    /// <exception cref="CheckpointFormatException">The entry is missing, compressed, encrypted, or runs past the end of the file.</exception>
+    public StoredEntry GetStoredEntry(string name)
+    {
         if (!_entries.TryGetValue(name, out Entry entry))
         {
             throw new CheckpointFormatException(_file.Path,
@@ -105,7 +116,7 @@ internal sealed class StoredZipArchive
                 $"the entry '{name}' needs bytes [{dataOffset}, {dataOffset + entry.UncompressedSize}) but the file has " +
                 $"only {_file.Length}: it was cut short. Download it again.");
         }
-        return (dataOffset, entry.UncompressedSize);
+        return new StoredEntry(name, dataOffset, entry.UncompressedSize, entry.Crc32);
     }
 
     private static long FindEndOfCentralDirectory(MappedFile file)
@@ -167,6 +178,7 @@ internal sealed class StoredZipArchive
         ReadOnlySpan<byte> header = span.Slice(position, 46);
         ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(header[8..]);
         ushort method = BinaryPrimitives.ReadUInt16LittleEndian(header[10..]);
+        uint crc32 = BinaryPrimitives.ReadUInt32LittleEndian(header[16..]);
         long compressed = BinaryPrimitives.ReadUInt32LittleEndian(header[20..]);
         long uncompressed = BinaryPrimitives.ReadUInt32LittleEndian(header[24..]);
         int nameLength = BinaryPrimitives.ReadUInt16LittleEndian(header[28..]);
@@ -199,7 +211,7 @@ internal sealed class StoredZipArchive
             }
             extra = extra[(4 + size)..];
         }
-        return new Entry(name, flags, method, compressed, uncompressed, localOffset);
+        return new Entry(name, flags, method, compressed, uncompressed, localOffset, crc32);
     }
 
     private static long TakeZip64(MappedFile file, string name, ref ReadOnlySpan<byte> values, long value)
@@ -220,5 +232,44 @@ internal sealed class StoredZipArchive
     private static CheckpointFormatException Corrupt(MappedFile file, string problem) =>
         new(file.Path, $"not a readable zip archive: {problem}. The file is damaged or incomplete; download it again.");
 
-    private readonly record struct Entry(string Name, ushort Flags, ushort Method, long CompressedSize, long UncompressedSize, long LocalHeaderOffset);
+    private readonly record struct Entry(string Name, ushort Flags, ushort Method, long CompressedSize, long UncompressedSize, long LocalHeaderOffset, uint Crc32);
+}
+
+/// <summary>
+/// A STORED zip entry's bytes and the CRC-32 zip recorded for them. torch.save writes the CRC of every storage, so a
+/// flipped byte anywhere in a tensor's data is caught the first time the tensor is read (the check runs over the windows
+/// the copy maps anyway) instead of turning into silent NaN or garbage outputs.
+/// </summary>
+internal sealed class StoredEntry(string name, long offset, long length, uint crc32)
+{
+    private volatile bool _verified;
+
+    /// <summary>The entry's name in the archive (<c>pytorch_model/data/17</c>).</summary>
+    public string Name { get; } = name;
+
+    /// <summary>Where its bytes start in the file.</summary>
+    public long Offset { get; } = offset;
+
+    /// <summary>How many bytes it has.</summary>
+    public long Length { get; } = length;
+
+    /// <summary>The CRC-32 the central directory records.</summary>
+    public uint Crc32 { get; } = crc32;
+
+    /// <summary>Whether the bytes have been checked once already (a storage shared by several tensors is checked once).</summary>
+    public bool Verified => _verified;
+
+    /// <summary>Compares a CRC computed over all of the entry's bytes with the recorded one.</summary>
+    /// <exception cref="CheckpointFormatException">They differ; the message names the entry and the tensor.</exception>
+    public void Verify(uint computed, string filePath, string tensorName)
+    {
+        if (computed != Crc32)
+        {
+            throw new CheckpointFormatException(filePath,
+                $"the zip entry '{Name}' (the data of tensor '{tensorName}') fails its CRC-32 check: the archive records " +
+                $"{Crc32:x8}, its {Length} bytes give {computed:x8}. The file was damaged after torch.save wrote it (a bad " +
+                "download, copy or disk); download it again.");
+        }
+        _verified = true;
+    }
 }

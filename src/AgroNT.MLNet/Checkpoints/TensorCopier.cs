@@ -13,7 +13,14 @@ namespace AgroNT.MLNet.Checkpoints;
 /// <param name="Shape">The tensor's dimensions.</param>
 /// <param name="Stride">Element strides for a non-contiguous view of a storage; <see langword="null"/> when C-contiguous.</param>
 /// <param name="StorageOffset">With <paramref name="Stride"/>: the view's first element, counted from the storage's start.</param>
-internal sealed record TensorSource(MappedFile File, long Offset, ScalarType DType, long[] Shape, long[]? Stride = null, long StorageOffset = 0);
+internal sealed record TensorSource(MappedFile File, long Offset, ScalarType DType, long[] Shape, long[]? Stride = null, long StorageOffset = 0)
+{
+    /// <summary>The zip entry holding the bytes, with its CRC-32, for a <c>pytorch_model.bin</c>; else <see langword="null"/>.</summary>
+    public StoredEntry? Entry { get; init; }
+
+    /// <summary>The tensor's name, for error messages.</summary>
+    public string Name { get; init; } = "";
+}
 
 /// <summary>
 /// Copies tensor data from a mapped weight file into TorchSharp tensors, a bounded window at a time: same type on
@@ -36,6 +43,23 @@ internal static class TensorCopier
             return;
         }
         using IDisposable noGrad = torch.no_grad();
+        System.IO.Hashing.Crc32? crc = null;
+        if (source.Entry is { Verified: false } entry)
+        {
+            // The common case, a tensor that is its whole storage, is checked over the windows the copy maps; a view of
+            // part of a storage (or of a shared one) has the storage checked first, once.
+            bool wholeEntry = source.Stride is null && source.Offset == entry.Offset
+                && CheckpointTensorInfo.ElementCountOf(source.Shape) * CheckpointDTypes.ElementSize(source.DType) == entry.Length;
+            if (wholeEntry && destination.is_contiguous())
+            {
+                crc = new System.IO.Hashing.Crc32();
+            }
+            else
+            {
+                VerifyEntry(source, entry, chunkBytes, cancellationToken);
+            }
+        }
+
         if (source.Stride is { } stride)
         {
             CopyStrided(source, stride, destination, chunkBytes, cancellationToken);
@@ -49,8 +73,25 @@ internal static class TensorCopier
         }
         else
         {
-            CopyContiguous(source, destination, chunkBytes, cancellationToken);
+            CopyContiguous(source, destination, chunkBytes, cancellationToken, crc);
+            if (crc is not null)
+            {
+                source.Entry!.Verify(crc.GetCurrentHashAsUInt32(), source.File.Path, source.Name);
+            }
         }
+    }
+
+    private static void VerifyEntry(TensorSource source, StoredEntry entry, long chunkBytes, CancellationToken cancellationToken)
+    {
+        var crc = new System.IO.Hashing.Crc32();
+        long window = Math.Clamp(chunkBytes, 1, MaxChunkBytes);
+        for (long start = 0; start < entry.Length; start += window)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using MappedWindow mapped = source.File.Map(entry.Offset + start, Math.Min(window, entry.Length - start));
+            crc.Append(mapped.Span);
+        }
+        entry.Verify(crc.GetCurrentHashAsUInt32(), source.File.Path, source.Name);
     }
 
     private static void CopyStrided(TensorSource source, long[] stride, Tensor destination, long chunkBytes, CancellationToken cancellationToken)
@@ -69,7 +110,7 @@ internal static class TensorCopier
         destination.copy_(view);
     }
 
-    private static void CopyContiguous(TensorSource source, Tensor destination, long chunkBytes, CancellationToken cancellationToken)
+    private static void CopyContiguous(TensorSource source, Tensor destination, long chunkBytes, CancellationToken cancellationToken, System.IO.Hashing.Crc32? crc = null)
     {
         int elementSize = CheckpointDTypes.ElementSize(source.DType);
         long count = CheckpointTensorInfo.ElementCountOf(source.Shape);
@@ -84,6 +125,7 @@ internal static class TensorCopier
             long n = Math.Min(chunkElements, count - start);
             using MappedWindow window = source.File.Map(source.Offset + start * elementSize, n * elementSize);
             using Tensor slice = flat.narrow(0, start, n);
+            crc?.Append(window.Span);
             if (direct)
             {
                 window.Span.CopyTo(slice.bytes);

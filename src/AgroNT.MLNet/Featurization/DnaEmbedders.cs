@@ -23,6 +23,9 @@ public sealed record DnaEmbedderOptions : DnaEmbeddingOptions
     /// <summary>ONNX Runtime's intra-op threads for an ONNX export folder; null = its default. (libtorch threads are per process: <c>torch.set_num_threads</c>.)</summary>
     public int? IntraOpThreads { get; init; }
 
+    /// <summary>Load weights that hold NaN or infinity (refused by default, naming the tensor); TorchSharp folders only.</summary>
+    public bool AllowNonFiniteWeights { get; init; }
+
     /// <inheritdoc/>
     public override void Validate()
     {
@@ -89,6 +92,7 @@ public static class DnaEmbedders
             Device = device.ToString(),
             Precision = options.Precision,
             Tokenizer = options.Tokenizer ?? KmerTokenizerOptions.Default,
+            AllowNonFiniteWeights = options.AllowNonFiniteWeights,
         });
         try
         {

@@ -59,8 +59,10 @@ public sealed class EsmForMaskedLM : nn.Module
     private readonly EsmLMHead _lmHead;
 
     /// <summary>Creates the model with freshly initialised weights on <paramref name="device"/> (use <c>meta</c> to build shapes only).</summary>
+    /// <exception cref="InsufficientMemoryException">On the CPU: the weights alone need more memory than this process can have.</exception>
     public EsmForMaskedLM(EsmConfig config, Device? device = null, ScalarType? dtype = null) : base("EsmForMaskedLM")
     {
+        AgroNTModelInfo.EnsureWeightsFit(config, dtype, device);
         _esm = new EsmModel(config, device, dtype);
         _lmHead = new EsmLMHead(config, device, dtype);
         RegisterComponents();

@@ -105,7 +105,12 @@ internal sealed class KmerScanner
                         return ScanStatus.Overflowed;
                     }
 
-                    position = AddRun(text, position, ref sink);
+                    position = AddRun(text, position, ref sink, canCompact: map.IsEmpty);
+                    if (position < 0)
+                    {
+                        return ScanStatus.NeedsCompaction;
+                    }
+
                     if (sink.Overflowed)
                     {
                         return ScanStatus.Overflowed;
@@ -171,11 +176,13 @@ internal sealed class KmerScanner
     }
 
     /// <summary>
-    /// Hands the run of k-mer letters starting at <paramref name="position"/> to the sink and returns where it ends.
+    /// Hands the run of k-mer letters starting at <paramref name="position"/> to the sink and returns where it ends,
+    /// or -1 when the run's last letters are not final because a dropped character follows them (the text must be
+    /// compacted first; <paramref name="canCompact"/> says it has not been yet).
     /// Long runs go in blocks of whole k-mers small enough to stay in the L1 cache between finding the run's end and
     /// packing it: two separate passes over a chromosome would each stream it from memory.
     /// </summary>
-    private int AddRun<TSink>(ReadOnlySpan<char> text, int position, ref TSink sink)
+    private int AddRun<TSink>(ReadOnlySpan<char> text, int position, ref TSink sink, bool canCompact)
         where TSink : ITokenSink, allows ref struct
     {
         int block = _vocabulary.K * 512;
@@ -197,8 +204,17 @@ internal sealed class KmerScanner
             }
 
             run = run < 0 ? window.Length : run;
+            int end = position + run;
+
+            // Letters after the last whole k-mer join the letters beyond a dropped character, so they must not reach
+            // the sink (a full sink would otherwise refuse them as single letters, miscounting the real encoding).
+            if (canCompact && run % _vocabulary.K != 0 && end < text.Length && !_hf && IsDropped(text[end]))
+            {
+                return -1;
+            }
+
             sink.AddRun(text.Slice(position, run), position);
-            return position + run;
+            return end;
         }
     }
 

@@ -113,8 +113,10 @@ public sealed class CheckpointLoaderTests
             ["a.f64"] = empty(known.Length),
         };
 
-        // A 4-byte window forces several chunks through the conversion buffer.
-        CheckpointLoader.LoadInto(targets, temp.Path, new CheckpointLoadOptions { ChunkBytes = 4 });
+        // A 4-byte window forces several chunks through the conversion buffer; 123456.789 overflows fp16 to +Inf, which
+        // the loader refuses unless allowed.
+        Assert.Contains("a.f16 (1 of 11 values)", Assert.Throws<CheckpointFormatException>(() => CheckpointLoader.LoadInto(targets, temp.Path)).Message);
+        CheckpointLoader.LoadInto(targets, temp.Path, new CheckpointLoadOptions { ChunkBytes = 4, AllowNonFiniteWeights = true });
 
         Assert.Equal(bf16.Select(HandBuilt.BFloat16ToSingle), targets["a.bf16"].data<float>().ToArray());
         Assert.Equal(f16.Select(h => (float)BitConverter.UInt16BitsToHalf(h)), targets["a.f16"].data<float>().ToArray());

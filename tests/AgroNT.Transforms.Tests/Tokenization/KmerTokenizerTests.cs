@@ -348,6 +348,66 @@ public sealed class KmerTokenizerTests
     }
 
     [Fact]
+    public void TokenizeToIds_WhitespaceInsideTheLastKmerOfAnExactBuffer_FillsIt()
+    {
+        // 36 letters = six 6-mers once the tab is dropped; the letters before the tab alone are five 6-mers and four
+        // single letters, which used to overflow a six-id buffer before the tab was seen.
+        const string Text = "TCTTGTCTGCAGCACAAGAATCCTGGCTTTTGAA\tAT";
+        int[] expected = s_normalize.EncodeToIds(Text.Replace("\t", string.Empty, StringComparison.Ordinal), sequenceName: null)[1..];
+        var destination = new int[6];
+
+        int count = s_normalize.TokenizeToIds(Text, destination);
+
+        Assert.Equal(6, expected.Length);
+        Assert.Equal(6, count);
+        Assert.Equal(expected, destination);
+    }
+
+    [Fact]
+    public void EncodeToIds_DroppedDigitInsideTheLastKmerAtTheLengthCap_FitsExactly()
+    {
+        KmerTokenizer tokenizer = TestVocabularies.Create(new KmerTokenizerOptions { Digits = CharacterHandling.Drop, MaxTokens = 7 });
+        const string Text = "TCTTGTCTGCAGCACAAGAATCCTGGCTTTTGAA7AT";
+
+        int[] ids = tokenizer.EncodeToIds(Text, sequenceName: "capped");
+
+        Assert.Equal(tokenizer.EncodeToIds(Text.Replace("7", string.Empty, StringComparison.Ordinal), sequenceName: null), ids);
+        Assert.Equal(7, ids.Length);
+    }
+
+    [Fact]
+    public void TokenizeToIds_RandomWhitespaceInsertionsWithAnExactBuffer_EqualEncodeToIdsAndTheCompactedText()
+    {
+        var random = new Random(20261206);
+        const string Whitespace = " \t\r\n";
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            string letters = TestVocabularies.RandomDna(random, random.Next(1, 400), trial % 2 == 0 ? "ACGT" : "ACGTN");
+            var text = new System.Text.StringBuilder(letters);
+            int insertions = random.Next(1, 6);
+            for (int i = 0; i < insertions; i++)
+            {
+                text.Insert(random.Next(0, text.Length + 1), Whitespace[random.Next(Whitespace.Length)]);
+            }
+
+            string spaced = text.ToString();
+            int[] fromCompacted = s_normalize.EncodeToIds(letters, sequenceName: null);
+            int count = s_normalize.CountSequenceTokens(spaced);
+            var exact = new int[count];
+
+            int written = s_normalize.TokenizeToIds(spaced, exact);
+
+            Assert.Equal(count, written);
+            Assert.Equal(s_normalize.EncodeToIds(spaced, sequenceName: null)[1..], exact);
+            Assert.Equal(fromCompacted[1..], exact);
+
+            // The same encoding at a length cap it exactly fills.
+            KmerTokenizer capped = TestVocabularies.Create(new KmerTokenizerOptions { MaxTokens = count + 1 });
+            Assert.Equal(fromCompacted, capped.EncodeToIds(spaced, sequenceName: null));
+        }
+    }
+
+    [Fact]
     public void EncodeToIds_SpanDestinationTooShort_ThrowsWithRequiredLength()
     {
         Assert.Contains("needs 4", Assert.Throws<ArgumentException>(() => s_normalize.EncodeToIds("ACGTACGTACGTA".AsSpan(), new int[3])).Message, StringComparison.Ordinal);
