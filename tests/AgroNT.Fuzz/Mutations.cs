@@ -107,8 +107,12 @@ internal static class Mutations
     }
 
     /// <summary>Gzip-compresses <paramref name="bytes"/>, as one member or split into several (as bgzip writes).</summary>
-    public static byte[] Gzip(Random random, byte[] bytes, List<string> log)
+    public static byte[] Gzip(Random random, byte[] bytes, List<string> log) => Gzip(random, bytes, log, out _);
+
+    /// <summary>As <see cref="Gzip(Random, byte[], List{string})"/>, also giving where each member ends, compressed and plain.</summary>
+    public static byte[] Gzip(Random random, byte[] bytes, List<string> log, out List<(int Compressed, int Plain)> memberEnds)
     {
+        memberEnds = [];
         int members = bytes.Length > 1 && random.Next(4) == 0 ? random.Next(2, 4) : 1;
         using var output = new MemoryStream();
         int start = 0;
@@ -119,10 +123,35 @@ internal static class Mutations
             {
                 gzip.Write(bytes, start, end - start);
             }
+            memberEnds.Add(((int)output.Length, end));
             start = end;
         }
         log.Add(members == 1 ? "gzip" : $"gzip in {members} members");
         return output.ToArray();
+    }
+
+    /// <summary>
+    /// Damages gzip bytes: a cut (anywhere, or in the last 16 bytes where the trailer is) or byte mutations. A cut that
+    /// lands exactly at the end of a member leaves a valid, shorter gzip file: <paramref name="plainPrefix"/> then says
+    /// how much of the content it holds, so the caller expects exactly that.
+    /// </summary>
+    public static byte[] DamageGzip(Random random, byte[] gzip, List<(int Compressed, int Plain)> memberEnds, List<string> log, out int? plainPrefix)
+    {
+        plainPrefix = null;
+        if (random.Next(3) != 0)
+        {
+            return Mutate(random, gzip, log, maxCount: 2);
+        }
+        int cut = random.Next(2) == 0 ? random.Next(gzip.Length) : Math.Max(0, gzip.Length - 1 - random.Next(16));
+        log.Add($"cut the gzip at {cut} of {gzip.Length}");
+        foreach ((int compressed, int plain) in memberEnds)
+        {
+            if (compressed == cut)
+            {
+                plainPrefix = plain;
+            }
+        }
+        return gzip[..cut];
     }
 
     /// <summary>A printable rendering of bytes for a description.</summary>

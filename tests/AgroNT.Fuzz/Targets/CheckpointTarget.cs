@@ -206,10 +206,10 @@ internal sealed class CheckpointTarget(Workspace workspace) : FuzzTarget
             }
         }
         string json = header.ToJsonString();
-        if (duplicate is not null)
+        if (duplicate is not null && header[duplicate] is JsonNode copy)
         {
             // JSON objects cannot hold a key twice, so the copy goes in as text.
-            json = json[..^1] + "," + System.Text.Json.JsonSerializer.Serialize(duplicate) + ":" + header[duplicate]!.ToJsonString() + "}";
+            json = json[..^1] + "," + System.Text.Json.JsonSerializer.Serialize(duplicate) + ":" + copy.ToJsonString() + "}";
         }
         byte[] headerBytes = Encoding.UTF8.GetBytes(json + new string(' ', random.Next(2) == 0 ? 0 : random.Next(1, 9)));
         byte[] bytes = new byte[8 + headerBytes.Length + dataLength];

@@ -40,22 +40,20 @@ internal sealed class ReaderTarget(Workspace workspace) : FuzzTarget
         {
             return new ReaderCase(format, plain, null, false, null, log);
         }
-        byte[] gzip = Mutations.Gzip(random, plain, log);
-        bool intact = random.Next(2) == 0;
-        if (!intact)
+        byte[] gzip = Mutations.Gzip(random, plain, log, out List<(int Compressed, int Plain)> members);
+        if (random.Next(2) == 0)
         {
-            // Corrupt the compressed bytes: mostly near the end (truncation, trailer) where silent loss would hide.
-            gzip = random.Next(3) == 0
-                ? gzip[..random.Next(gzip.Length)]
-                : Mutations.Mutate(random, gzip, log, maxCount: 2);
-            log.Add("then corrupt the gzip");
-            if (gzip is not [0x1F, 0x8B, ..])
-            {
-                // No longer gzip at all: the reader rightly takes it as plain text.
-                return new ReaderCase(format, gzip, null, false, null, log);
-            }
+            return new ReaderCase(format, plain, gzip, true, null, log);
         }
-        return new ReaderCase(format, plain, gzip, intact, null, log);
+        gzip = Mutations.DamageGzip(random, gzip, members, log, out int? prefix);
+        if (gzip is not [0x1F, 0x8B, ..])
+        {
+            // No longer gzip at all: the reader rightly takes it as plain text.
+            return new ReaderCase(format, gzip, null, false, null, log);
+        }
+        return prefix is { } p
+            ? new ReaderCase(format, plain[..p], gzip, true, null, log) // cut between members: a valid, shorter file
+            : new ReaderCase(format, plain, gzip, false, null, log);
     }
 
     public override string Run(FuzzCase input)

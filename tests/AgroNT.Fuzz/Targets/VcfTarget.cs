@@ -44,19 +44,20 @@ internal sealed class VcfTarget(Workspace workspace) : FuzzTarget
         {
             return new VcfCase(plain, null, false, log);
         }
-        byte[] gzip = Mutations.Gzip(random, plain, log);
-        bool intact = random.Next(2) == 0;
-        if (!intact)
+        byte[] gzip = Mutations.Gzip(random, plain, log, out List<(int Compressed, int Plain)> members);
+        if (random.Next(2) == 0)
         {
-            gzip = random.Next(2) == 0 ? gzip[..random.Next(gzip.Length)] : Mutations.Mutate(random, gzip, log, maxCount: 2);
-            log.Add("then corrupt the gzip");
-            if (gzip is not [0x1F, 0x8B, ..])
-            {
-                // No longer gzip at all: the reader rightly takes it as plain text.
-                return new VcfCase(gzip, null, false, log);
-            }
+            return new VcfCase(plain, gzip, true, log);
         }
-        return new VcfCase(plain, gzip, intact, log);
+        gzip = Mutations.DamageGzip(random, gzip, members, log, out int? prefix);
+        if (gzip is not [0x1F, 0x8B, ..])
+        {
+            // No longer gzip at all: read as plain text.
+            return new VcfCase(gzip, null, false, log);
+        }
+        return prefix is { } p
+            ? new VcfCase(plain[..p], gzip, true, log) // cut between members: a valid, shorter file
+            : new VcfCase(plain, gzip, false, log);
     }
 
     public override string Run(FuzzCase input)
