@@ -7,7 +7,39 @@ namespace AgroNT.MLNet.Tests.Analysis.Variants;
 public sealed class FastaReferenceTests : IDisposable
 {
     private static readonly string s_chloroplast = Path.Combine(SharedData.Data, "arabidopsis_chloroplast_NC_000932.fa");
-    private static readonly string s_genome2 = Path.Combine(SharedData.Data, "arabidopsis_genome2.fa");
+    private static readonly Lazy<(string Path, string Fai)> s_contigs = new(WriteContigs);
+
+    // Eight contigs of real DNA, X1..X8, cut from the chloroplast genome at lengths around line ends (60 columns).
+    private static string ContigsFasta => s_contigs.Value.Path;
+
+    /// <summary>
+    /// Writes the eight-contig FASTA and the .fai samtools faidx writes for it, computed here from the layout (name,
+    /// length, offset of the first base, bases per line, bytes per line), independently of <see cref="FastaReference"/>.
+    /// </summary>
+    private static (string Path, string Fai) WriteContigs()
+    {
+        string dna = WholeSequence(s_chloroplast);
+        int[] lengths = [20_040, 20_100, 19_999, 61, 60, 59, 30_001, 24_361];
+        var fasta = new System.Text.StringBuilder();
+        var fai = new System.Text.StringBuilder();
+        int start = 0;
+        for (int c = 0; c < lengths.Length; c++)
+        {
+            string name = $"X{c + 1}";
+            fasta.Append('>').Append(name).Append('\n');
+            // samtools takes bases per line from the contig's first line: a one-line contig shorter than 60 has its own width.
+            int lineBases = Math.Min(60, lengths[c]);
+            fai.Append(System.Globalization.CultureInfo.InvariantCulture, $"{name}\t{lengths[c]}\t{fasta.Length}\t{lineBases}\t{lineBases + 1}\n");
+            for (int i = 0; i < lengths[c]; i += 60)
+            {
+                fasta.Append(dna.AsSpan(start + i, Math.Min(60, lengths[c] - i))).Append('\n');
+            }
+            start += lengths[c];
+        }
+        string path = Path.Combine(Directory.CreateTempSubdirectory("agront-contigs-").FullName, "sample_genome2.fa");
+        File.WriteAllText(path, fasta.ToString());
+        return (path, fai.ToString());
+    }
     private static readonly string s_bac = Path.Combine(SharedData.Data, "arabidopsis_bac_T25K16.fa");
     private readonly TemporaryFolder _folder = new();
 
@@ -119,7 +151,7 @@ public sealed class FastaReferenceTests : IDisposable
     [Fact]
     public void Open_ZeroByteFai_IsRebuiltAndWrittenOver()
     {
-        string fasta = CopyWithIndex(s_genome2, out string goodIndex);
+        string fasta = CopyWithIndex(ContigsFasta, out string goodIndex);
         WriteNewerIndex(fasta, "");
 
         using var reference = FastaReference.Open(fasta);
@@ -136,20 +168,20 @@ public sealed class FastaReferenceTests : IDisposable
     [InlineData(0.2)]
     public void Open_TruncatedFai_IsRebuilt(double kept)
     {
-        string fasta = CopyWithIndex(s_genome2, out string goodIndex);
+        string fasta = CopyWithIndex(ContigsFasta, out string goodIndex);
         WriteNewerIndex(fasta, goodIndex[..(int)(goodIndex.Length * kept)]);
 
         using var reference = FastaReference.Open(fasta);
 
         Assert.NotNull(reference.RejectedIndexReason);
         Assert.Equal(goodIndex, File.ReadAllText(fasta + ".fai"));
-        Assert.Equal(WholeSequenceOf(s_genome2, "X8").Length, reference.GetLength("X8"));
+        Assert.Equal(WholeSequenceOf(ContigsFasta, "X8").Length, reference.GetLength("X8"));
     }
 
     [Fact]
     public void Open_FaiCutAtALineEnd_MissingContigs_IsRebuilt()
     {
-        string fasta = CopyWithIndex(s_genome2, out string goodIndex);
+        string fasta = CopyWithIndex(ContigsFasta, out string goodIndex);
         string[] lines = goodIndex.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         WriteNewerIndex(fasta, string.Join('\n', lines[..3]) + "\n");
 
@@ -181,7 +213,7 @@ public sealed class FastaReferenceTests : IDisposable
     [Fact]
     public void Open_FaiWithAWrongLength_IsRebuilt()
     {
-        string fasta = CopyWithIndex(s_genome2, out string goodIndex);
+        string fasta = CopyWithIndex(ContigsFasta, out string goodIndex);
         string[] fields = goodIndex.Split('\n')[2].Split('\t');
         string shorter = string.Join('\t', fields[0], (long.Parse(fields[1]) - 60).ToString(), fields[2], fields[3], fields[4]);
         WriteNewerIndex(fasta, goodIndex.Replace(goodIndex.Split('\n')[2], shorter));
@@ -195,22 +227,21 @@ public sealed class FastaReferenceTests : IDisposable
     [Fact]
     public void Open_BuildsTheIndexSamtoolsFaidxWrites_AndLoadsIt()
     {
-        // 'samtools faidx arabidopsis_genome2.fa' (samtools 1.16) wrote exactly this.
-        const string samtools = "X1\t125040\t4\t60\t61\nX2\t125100\t127132\t60\t61\nX3\t125100\t254321\t60\t61\nX4\t125100\t381510\t60\t61\n"
-            + "X5\t125100\t508699\t60\t61\nX6\t125100\t635888\t60\t61\nX7\t125100\t763077\t60\t61\nX8\t124361\t890266\t60\t61\n";
-        string fasta = CopyWithIndex(s_genome2, out string built);
+        // samtools faidx's layout for this file, computed from how it was written.
+        string samtools = s_contigs.Value.Fai;
+        string fasta = CopyWithIndex(ContigsFasta, out string built);
         Assert.Equal(samtools, built);
 
         WriteNewerIndex(fasta, samtools);
         using var reference = FastaReference.Open(fasta, writeIndex: false);
         Assert.Equal(FastaIndexSource.Loaded, reference.IndexSource);
-        Assert.Equal(WholeSequenceOf(s_genome2, "X8")[^40..], reference.Fetch("X8", 124_321, 124_361));
+        Assert.Equal(WholeSequenceOf(ContigsFasta, "X8")[^40..], reference.Fetch("X8", 24_321, 24_361));
     }
 
     [Fact]
     public void Open_ValidFai_IsLoadedWithoutRebuilding()
     {
-        string fasta = CopyWithIndex(s_genome2, out string goodIndex);
+        string fasta = CopyWithIndex(ContigsFasta, out string goodIndex);
         WriteNewerIndex(fasta, goodIndex);
 
         using var reference = FastaReference.Open(fasta);
