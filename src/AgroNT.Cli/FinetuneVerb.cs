@@ -229,22 +229,12 @@ internal sealed class FinetuneVerb : IVerb
 
     private static IReadOnlyDictionary<string, double> Metrics(BenchmarkProblemType problemType, int outputs, float[] labels, float[] predictions, TextWriter stderr)
     {
-        switch (problemType)
+        var evaluation = BenchmarkMetrics.Evaluate(problemType, labels, predictions, outputs);
+        foreach (string note in evaluation.Notes)
         {
-            case BenchmarkProblemType.BinaryClassification:
-                return BenchmarkMetrics.Binary([.. labels.Select(l => l == 1f)], predictions).ToDictionary();
-            case BenchmarkProblemType.MultiLabelClassification:
-                var multi = BenchmarkMetrics.MultiLabel(labels, predictions, outputs);
-                foreach (string note in multi.Notes)
-                {
-                    stderr.WriteLine($"agront finetune: {note}");
-                }
-                return multi.ToDictionary();
-            case BenchmarkProblemType.Regression:
-                return BenchmarkMetrics.Regression(labels, predictions).ToDictionary();
-            default:
-                return BenchmarkMetrics.MultiOutputRegression(labels, predictions, outputs).ToDictionary();
+            stderr.WriteLine($"agront finetune: {note}");
         }
+        return evaluation.All;
     }
 
     private static void WriteMetrics(string path, IReadOnlyDictionary<string, double> metrics)

@@ -143,25 +143,15 @@ internal static class PgbBench
         }
     }
 
-    /// <summary>The task's headline metric: AUROC (macro over labels for multi-label), R2 (mean over outputs).</summary>
+    /// <summary>The task's headline metric (<see cref="BenchmarkMetrics.Evaluate"/>), with its notes on stderr.</summary>
     internal static (string Name, double Value) Headline(BenchmarkTask task, int outputs, float[] labels, float[] predictions, TextWriter stderr)
     {
-        switch (task.ProblemType)
+        var evaluation = BenchmarkMetrics.Evaluate(task.ProblemType, labels, predictions, outputs);
+        foreach (string note in evaluation.Notes)
         {
-            case BenchmarkProblemType.BinaryClassification:
-                return ("auroc", BenchmarkMetrics.Auroc([.. labels.Select(l => l == 1f)], predictions));
-            case BenchmarkProblemType.MultiLabelClassification:
-                var multi = BenchmarkMetrics.MultiLabel(labels, predictions, outputs);
-                foreach (string note in multi.Notes)
-                {
-                    stderr.WriteLine($"agront bench: {task.Id}: {note}");
-                }
-                return ("macro_auroc", multi.MacroAuroc);
-            case BenchmarkProblemType.Regression:
-                return ("r2", BenchmarkMetrics.R2(labels, predictions));
-            default:
-                return ("mean_r2", BenchmarkMetrics.MultiOutputRegression(labels, predictions, outputs).MeanR2);
+            stderr.WriteLine($"agront bench: {task.Id}: {note}");
         }
+        return (evaluation.HeadlineName, evaluation.Headline);
     }
 
     private static void WriteTable(TextWriter stdout, string method, IReadOnlyList<Row> rows)

@@ -116,6 +116,40 @@ public static class BenchmarkMetrics
         return new MultiOutputRegressionTaskMetrics(perOutput, MeanOfDefined(perOutput.Select(o => o.R2)), MeanOfDefined(perOutput.Select(o => o.Pearson)));
     }
 
+    /// <summary>
+    /// Every metric of a task's problem type and its headline (the one the AgroNT paper reports and training selects
+    /// on): AUROC for binary classification, macro AUROC over labels for multi-label, R2 for regression, mean R2 over
+    /// outputs for multi-output regression. The one place that names the headline metric.
+    /// </summary>
+    /// <param name="problemType">The task's problem type.</param>
+    /// <param name="labels">Labels, <paramref name="outputs"/> per example, row-major (0/1 for classification).</param>
+    /// <param name="predictions">Probabilities or values, laid out like <paramref name="labels"/>.</param>
+    /// <param name="outputs">Outputs per example.</param>
+    /// <returns>The evaluation.</returns>
+    public static TaskEvaluation Evaluate(BenchmarkProblemType problemType, ReadOnlySpan<float> labels, ReadOnlySpan<float> predictions, int outputs)
+    {
+        switch (problemType)
+        {
+            case BenchmarkProblemType.BinaryClassification:
+                bool[] classes = new bool[labels.Length];
+                for (int i = 0; i < labels.Length; i++)
+                {
+                    classes[i] = labels[i] == 1f;
+                }
+                var binary = Binary(classes, predictions);
+                return new TaskEvaluation("auroc", binary.Auroc, binary.ToDictionary(), []);
+            case BenchmarkProblemType.MultiLabelClassification:
+                var multi = MultiLabel(labels, predictions, outputs);
+                return new TaskEvaluation("macro_auroc", multi.MacroAuroc, multi.ToDictionary(), multi.Notes);
+            case BenchmarkProblemType.Regression:
+                var regression = Regression(labels, predictions);
+                return new TaskEvaluation("r2", regression.R2, regression.ToDictionary(), []);
+            default:
+                var multiOutput = MultiOutputRegression(labels, predictions, outputs);
+                return new TaskEvaluation("mean_r2", multiOutput.MeanR2, multiOutput.ToDictionary(), []);
+        }
+    }
+
     /// <summary>Area under the ROC curve: the probability that a random positive scores above a random negative, ties counting one half.</summary>
     /// <param name="labels">The true classes.</param>
     /// <param name="scores">The scores, parallel to <paramref name="labels"/>.</param>

@@ -98,3 +98,10 @@ public sealed record MultiOutputRegressionTaskMetrics(IReadOnlyList<RegressionTa
         return result;
     }
 }
+
+/// <summary>A task's metrics with its headline one, from <see cref="BenchmarkMetrics.Evaluate"/>.</summary>
+/// <param name="HeadlineName">The headline metric's name (<c>auroc</c>, <c>macro_auroc</c>, <c>r2</c> or <c>mean_r2</c>).</param>
+/// <param name="Headline">Its value.</param>
+/// <param name="All">Every metric of the problem type by name, the headline included.</param>
+/// <param name="Notes">What a reader should know (labels with one class, which leave their AUROC undefined).</param>
+public sealed record TaskEvaluation(string HeadlineName, double Headline, IReadOnlyDictionary<string, double> All, IReadOnlyList<string> Notes);

@@ -703,17 +703,8 @@ public sealed class FineTuningTrainer
 
         private static double? NullableFromJson(JsonNode? node) => node?.GetValue<double>();
 
-        private double HeadlineMetric(float[] labels, float[] predictions)
-        {
-            int k = _fitted.OutputCount;
-            return _fitted.ProblemType switch
-            {
-                BenchmarkProblemType.BinaryClassification => BenchmarkMetrics.Auroc([.. labels.Select(l => l == 1f)], predictions),
-                BenchmarkProblemType.MultiLabelClassification => BenchmarkMetrics.MultiLabel(labels, predictions, k).MacroAuroc,
-                BenchmarkProblemType.Regression => BenchmarkMetrics.R2(labels, predictions),
-                _ => BenchmarkMetrics.MultiOutputRegression(labels, predictions, k).MeanR2,
-            };
-        }
+        private double HeadlineMetric(float[] labels, float[] predictions) =>
+            BenchmarkMetrics.Evaluate(_fitted.ProblemType, labels, predictions, _fitted.OutputCount).Headline;
 
         private void Report(int epoch, double? validationLoss, double? metric, bool isBest)
         {
