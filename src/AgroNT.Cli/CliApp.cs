@@ -26,6 +26,8 @@ internal static class CliApp
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
+        // The one place messages are printed from: names and messages from input files cannot reach the terminal raw.
+        stderr = new TerminalSafeWriter(stderr);
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
             PrintUsage(stdout);

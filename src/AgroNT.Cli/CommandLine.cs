@@ -74,9 +74,9 @@ internal sealed class ParsedArguments
                 list.Add(inlineValue);
                 continue;
             }
-            if (i + 1 >= args.Count || (args[i + 1].StartsWith('-') && args[i + 1].Length > 1 && !double.TryParse(args[i + 1], out _)))
+            if (i + 1 >= args.Count || IsOptionName(args[i + 1]))
             {
-                throw new UsageException($"option '--{spec.Name}' needs a value.");
+                throw new UsageException($"option '--{spec.Name}' needs a value{(i + 1 < args.Count ? $", but '{args[i + 1]}' follows it" : "")}.");
             }
             list.Add(args[++i]);
             // A repeatable option takes every following value up to the next option (--genome a.fa b.fa).
@@ -87,6 +87,13 @@ internal sealed class ParsedArguments
         }
         Positional = positional;
     }
+
+    /// <summary>
+    /// Whether an argument is an option rather than a value: <c>--name</c> or a one-letter <c>-x</c>. Anything else that
+    /// starts with '-' (<c>-1</c>, <c>-1,abc</c>, <c>-</c>) is a value, so the option it follows reports what is wrong with it.
+    /// </summary>
+    private static bool IsOptionName(string arg) =>
+        (arg.StartsWith("--", StringComparison.Ordinal) && arg.Length > 2) || (arg.Length == 2 && arg[0] == '-' && char.IsLetter(arg[1]));
 
     /// <summary>The verb these arguments belong to.</summary>
     public string Verb { get; }

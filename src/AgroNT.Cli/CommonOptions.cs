@@ -71,11 +71,22 @@ internal static class CommonOptions
     public static IEnumerable<SequenceRecord> ReadInput(ParsedArguments args)
     {
         string path = args.Require("input");
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Input file not found: {Path.GetFullPath(path)}.", path);
-        }
+        RequireInputFile(path, "--input");
         return SequenceReader.ReadFile(path);
+    }
+
+    /// <summary>Refuses a missing input, and a folder given where a file belongs, naming the option.</summary>
+    public static void RequireInputFile(string path, string option)
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            throw new UsageException($"{option} {full} is a folder; give a sequence file in it (.fa .fasta .fna .fq .fastq, optionally .gz, or .txt).");
+        }
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException($"Input file not found: {full}.", path);
+        }
     }
 
     /// <summary>Prints progress at most every two seconds, only when the input is large enough to need it.</summary>

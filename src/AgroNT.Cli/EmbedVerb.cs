@@ -68,6 +68,10 @@ internal sealed class EmbedVerb : IVerb
         }
         foreach (var record in records)
         {
+            if (record.Sequence.Length == 0)
+            {
+                stderr.WriteLine($"agront embed: warning: record '{record.Name}' is empty; its embedding holds no sequence information (all zeros with --pooling mean).");
+            }
             chunk.Add(record);
             if (chunk.Count == RecordsPerChunk)
             {

@@ -83,6 +83,14 @@ internal sealed class FinetuneVerb : IVerb
         var train = BenchmarkDataView.Open(args.Require("train"), problemType);
         var validation = args.Get("validation") is { } validationPath ? BenchmarkDataView.Open(validationPath, problemType, train.LabelCount) : null;
         var test = BenchmarkDataView.Open(args.Require("test"), problemType, train.LabelCount);
+        // Every file's first record (its header and labels) is read now, so that a bad --test fails before hours of training.
+        foreach (var (view, option) in new[] { (train, "--train"), (validation, "--validation"), (test, "--test") })
+        {
+            if (view is not null && !view.ReadExamples().Any())
+            {
+                throw new InvalidDataException($"{option} {view.FilePath} has no records.");
+            }
+        }
         int seed = args.GetInt("seed", 42);
         var options = FineTuningOptions(args, method, seed);
         if (checkpoints)

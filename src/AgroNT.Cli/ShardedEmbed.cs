@@ -30,10 +30,7 @@ internal static class ShardedEmbed
         }
         string input = args.Require("input");
         CommonOptions.CheckOutputs(CommonOptions.Paths(args, "input", "model"), CommonOptions.Paths(args, "output", "merge"), ("--merge", [".parquet", ".csv", ".jsonl", ".npy"]));
-        if (!File.Exists(input))
-        {
-            throw new FileNotFoundException($"Input file not found: {Path.GetFullPath(input)}.", input);
-        }
+        CommonOptions.RequireInputFile(input, "--input");
         int shards = args.GetInt("shards", 1, 1, 1_000_000);
         var spec = Spec(args);
         try

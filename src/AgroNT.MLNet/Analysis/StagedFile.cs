@@ -7,6 +7,9 @@ namespace AgroNT.MLNet.Analysis;
 /// </summary>
 internal sealed class StagedFile : IDisposable
 {
+    private const string TemporarySuffix = ".tmp-";
+    private const int SuffixLength = 12;
+
     private bool _finished;
 
     private StagedFile(string destination, string temporaryPath, FileStream stream)
@@ -38,10 +41,50 @@ internal sealed class StagedFile : IDisposable
             throw new DirectoryNotFoundException(
                 $"Cannot write to '{destination}': the folder '{folder}' does not exist. Create it first.");
         }
+        RemoveAbandonedTemporaries(full);
         // The random suffix keeps two writers aimed at the same destination from sharing a temporary file.
-        string temporary = full + ".tmp-" + Guid.NewGuid().ToString("N")[..12];
+        string temporary = full + TemporarySuffix + Guid.NewGuid().ToString("N")[..SuffixLength];
         var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 1 << 16);
         return new StagedFile(full, temporary, stream);
+    }
+
+    /// <summary>
+    /// Deletes the temporary files an earlier writer of <paramref name="destination"/> left when it was killed (kill -9,
+    /// a power cut), which nothing else would ever clean. A writer that is still running holds its temporary file
+    /// exclusively (<see cref="FileShare.None"/>, a lock the system releases when the process dies), so its file cannot
+    /// be opened here and is left alone.
+    /// </summary>
+    private static void RemoveAbandonedTemporaries(string destination)
+    {
+        string? folder = Path.GetDirectoryName(destination);
+        string prefix = Path.GetFileName(destination) + TemporarySuffix;
+        if (folder is null || !Directory.Exists(folder))
+        {
+            return;
+        }
+        foreach (string candidate in Directory.EnumerateFiles(folder, prefix + "*"))
+        {
+            string suffix = Path.GetFileName(candidate)[prefix.Length..];
+            if (suffix.Length != SuffixLength || !suffix.All(char.IsAsciiHexDigitLower))
+            {
+                continue; // not a name this class writes
+            }
+            try
+            {
+                using (new FileStream(candidate, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                {
+                }
+                File.Delete(candidate);
+            }
+            catch (IOException)
+            {
+                // A live writer holds it.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Someone else's file; not ours to delete.
+            }
+        }
     }
 
     /// <summary>Flushes to disk, closes and renames the temporary file over <see cref="Destination"/>.</summary>
