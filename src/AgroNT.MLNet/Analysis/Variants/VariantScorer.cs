@@ -43,7 +43,8 @@ public sealed record VariantScore(VariantAllele Allele, VariantStatus Status, do
 /// <c>b = floor((W - 6) / 2 / 6) x 6</c>. It never leaves the contig: when <c>t - b &lt; 0</c> it is <c>[0, W)</c>; when
 /// <c>t - b + W &gt; L</c> it is <c>[s, L)</c> with s the first multiple of 6 at or after <c>L - W</c> (up to 5 bp shorter
 /// than W); when <c>L &lt;= W</c> it is the whole contig <c>[0, L)</c>, its tokens starting at the contig's first base.
-/// The window always starts on the grid, so the variant's token is the same 6-mer wherever the window lies. A window
+/// The window always starts on the grid, so the variant's token is the same 6-mer wherever the window lies (an N
+/// restarts the grid after it, and the token holding the variant is then found by its offsets). A window
 /// ending at the contig's end ends with <c>L - s mod 6</c> single-base tokens; a variant there has its single base masked
 /// and scored. A window whose tokens exceed the model's (each N is a token and restarts the grid, so a run of Ns can
 /// overflow it; so can the single bases at a contig's end, for a window within 30 bp of the model's) is shrunk 6 bp at a
