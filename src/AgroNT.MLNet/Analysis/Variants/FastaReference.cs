@@ -236,9 +236,13 @@ public sealed class FastaReference : IDisposable
         foreach (var e in entries)
         {
             long end = e.Length == 0 ? e.Offset : ByteOffset(e, e.Length - 1) + 1;
-            if (e.Offset <= previousEnd || end > size)
+            if (end > size)
             {
-                return $"contig '{e.Name}' would lie at bytes {e.Offset} to {end}, " + (end > size ? $"past the end of the {size}-byte FASTA" : "overlapping the contig before it");
+                return $"contig '{e.Name}' would end at byte {end}, past the end of the {size}-byte FASTA";
+            }
+            if (e.Offset <= previousEnd)
+            {
+                return $"contig '{e.Name}' would start at byte {e.Offset}, before its header line (at or before byte {previousEnd})";
             }
             if (e.Offset - previousEnd > MaxGapBytes || !IsHeaderGap(ReadBytes(fasta, previousEnd, e.Offset), e.Name))
             {

@@ -43,10 +43,12 @@ public sealed record VariantScore(VariantAllele Allele, VariantStatus Status, do
 /// <c>b = floor((W - 6) / 2 / 6) x 6</c>. It never leaves the contig: when <c>t - b &lt; 0</c> it is <c>[0, W)</c>; when
 /// <c>t - b + W &gt; L</c> it is <c>[s, L)</c> with s the first multiple of 6 at or after <c>L - W</c> (up to 5 bp shorter
 /// than W); when <c>L &lt;= W</c> it is the whole contig <c>[0, L)</c>, its tokens starting at the contig's first base.
-/// The window always starts on the grid, so the variant's token is the same 6-mer wherever the window lies. A window
+/// The window always starts on the grid, so the variant's token is the same 6-mer wherever the window lies (an N
+/// restarts the grid after it, and the token holding the variant is then found by its offsets). A window
 /// ending at the contig's end ends with <c>L - s mod 6</c> single-base tokens; a variant there has its single base masked
-/// and scored. (Only when that would make more tokens than the model takes, for a window within 30 bp of the model's,
-/// are whole 6-mers dropped from the side away from the variant.)</para>
+/// and scored. A window whose tokens exceed the model's (each N is a token and restarts the grid, so a run of Ns can
+/// overflow it; so can the single bases at a contig's end, for a window within 30 bp of the model's) is shrunk 6 bp at a
+/// time from the side farther from the variant's 6-mer (the end on a tie) until it fits.</para>
 /// <para>Every single-base variant of a contig of at least 6 bp is scored; a contig under 6 bp is
 /// <see cref="VariantStatus.TooCloseToEdge"/>, and a position past the contig's end is <see cref="VariantStatus.OutsideContig"/>.
 /// <see cref="SaturationMutagenesis"/> uses the same windows.</para>
@@ -127,8 +129,9 @@ public sealed class VariantScorer
     {
         var statuses = new VariantStatus[list.Length];
         var plans = new TokenWindow?[list.Length];
+        var placements = new Dictionary<(string Chrom, long TokenStart), WindowText>();
         var windows = new Dictionary<(string Chrom, long Start, long End), WindowText>();
-        var tokenWindows = new Dictionary<(string Chrom, long Start, long End, int Token), TokenWindow>();
+        var tokenWindows = new Dictionary<(WindowText Window, int Token), TokenWindow>();
         for (int i = 0; i < list.Length; i++)
         {
             var a = list[i];
@@ -138,13 +141,13 @@ public sealed class VariantScorer
                 continue;
             }
             long pos0 = a.Pos - 1;
-            var (start, end) = VariantWindow.Place(reference.GetLength(a.Chrom)!.Value, pos0, WindowBases, _maxTokens);
-            if (!windows.TryGetValue((a.Chrom, start, end), out var text))
+            // The placement depends on the variant's 6-mer only, so the alleles of one 6-mer share it.
+            if (!placements.TryGetValue((a.Chrom, pos0 - pos0 % K), out var text))
             {
-                text = new WindowText(reference.Fetch(a.Chrom, start, end), _model);
-                windows[(a.Chrom, start, end)] = text;
+                text = PlaceWindow(reference, a.Chrom, pos0, windows);
+                placements[(a.Chrom, pos0 - pos0 % K)] = text;
             }
-            int at = (int)(pos0 - start);
+            int at = (int)(pos0 - text.Start);
             int token = text.TokenAt(at);
             if (text.Sequence[at] != a.Ref[0])
             {
@@ -156,10 +159,10 @@ public sealed class VariantScorer
             }
             else
             {
-                if (!tokenWindows.TryGetValue((a.Chrom, start, end, token), out var window))
+                if (!tokenWindows.TryGetValue((text, token), out var window))
                 {
-                    window = new TokenWindow(text.Sequence, start, text.Ids, token, text.Offsets[token], text.Token(token), text.Ids[token]);
-                    tokenWindows[(a.Chrom, start, end, token)] = window;
+                    window = new TokenWindow(text.Sequence, text.Start, text.Ids, token, text.Offsets[token], text.Token(token), text.Ids[token]);
+                    tokenWindows[(text, token)] = window;
                 }
                 plans[i] = window;
             }
@@ -212,6 +215,24 @@ public sealed class VariantScorer
             columns.Add(new PrimitiveDataFrameColumn<double>($"emb_dot_{layers[l]}", scores.Select(s => s.EmbeddingDot?[layer])));
         }
         return new DataFrame(columns);
+    }
+
+    /// <summary>
+    /// The variant's window, placed on the contig and shrunk until its tokens fit the model (see the class remarks);
+    /// windows that come out the same are tokenized once.
+    /// </summary>
+    private WindowText PlaceWindow(FastaReference reference, string chrom, long position, Dictionary<(string Chrom, long Start, long End), WindowText> windows)
+    {
+        var (start, end) = VariantWindow.Place(reference.GetLength(chrom)!.Value, position, WindowBases);
+        string bases = reference.Fetch(chrom, start, end);
+        var fitted = VariantWindow.FitToTokens((start, end), position, _maxTokens,
+            (s, e) => _model.Tokenizer.CountSequenceTokens(bases.AsSpan((int)(s - start), (int)(e - s))));
+        if (!windows.TryGetValue((chrom, fitted.Start, fitted.End), out var text))
+        {
+            text = new WindowText(bases.Substring((int)(fitted.Start - start), (int)(fitted.End - fitted.Start)), fitted.Start, _model);
+            windows[(chrom, fitted.Start, fitted.End)] = text;
+        }
+        return text;
     }
 
     private static VariantStatus Classify(VariantAllele a, FastaReference reference)
@@ -335,9 +356,10 @@ public sealed class VariantScorer
     /// <summary>A reference window's bases and tokens, tokenized once for every variant in it.</summary>
     private sealed class WindowText
     {
-        public WindowText(string sequence, AgroNTModel model)
+        public WindowText(string sequence, long start, AgroNTModel model)
         {
             Sequence = sequence;
+            Start = start;
             var tokens = model.Tokenizer.EncodeToTokens(sequence, null);
             Ids = new int[tokens.Count];
             Offsets = new int[tokens.Count];
@@ -350,6 +372,9 @@ public sealed class VariantScorer
         }
 
         public string Sequence { get; }
+
+        /// <summary>The 0-based contig position of the window's first base.</summary>
+        public long Start { get; }
 
         public int[] Ids { get; }
 

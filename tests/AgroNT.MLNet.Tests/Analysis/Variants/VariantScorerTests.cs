@@ -202,18 +202,72 @@ public sealed class VariantScorerTests(TinyModelFixture fixture) : IClassFixture
     }
 
     [Theory]
-    [InlineData(154_478, 5_000, 600, 1023, 4_704, 5_304)] // (600 - 6) / 2 / 6 x 6 = 294 bp before the variant's six-mer at 4,998
-    [InlineData(154_478, 100, 600, 1023, 0, 600)]
-    [InlineData(154_478, 154_477, 600, 1023, 153_882, 154_478)]
-    [InlineData(154_478, 153_882 + 294 + 5, 600, 1023, 153_882, 154_478)] // the first six-mer whose full window would pass the end: clipped there
-    [InlineData(154_478, 153_876 + 294, 600, 1023, 153_876, 154_476)] // the six-mer before it, whose full window still fits
-    [InlineData(97, 50, 600, 1023, 0, 97)]
-    [InlineData(97, 50, 6138, 1023, 0, 97)]
-    [InlineData(6_137, 6_136, 6_138, 1023, 24, 6_137)] // whole, it would be 1,022 six-mers + 5 bases: 4 six-mers too many
-    [InlineData(6_137, 3, 6_138, 1023, 0, 6_132)]
-    public void Window_Placement(long contigLength, long position, int windowBases, int maxTokens, long start, long end)
+    [InlineData(154_478, 5_000, 600, 4_704, 5_304)] // (600 - 6) / 2 / 6 x 6 = 294 bp before the variant's six-mer at 4,998
+    [InlineData(154_478, 100, 600, 0, 600)]
+    [InlineData(154_478, 154_477, 600, 153_882, 154_478)]
+    [InlineData(154_478, 153_882 + 294 + 5, 600, 153_882, 154_478)] // the first six-mer whose full window would pass the end: clipped there
+    [InlineData(154_478, 153_876 + 294, 600, 153_876, 154_476)] // the six-mer before it, whose full window still fits
+    [InlineData(97, 50, 600, 0, 97)]
+    [InlineData(97, 50, 6138, 0, 97)]
+    public void Window_Placement(long contigLength, long position, int windowBases, long start, long end)
     {
-        Assert.Equal((start, end), VariantWindow.Place(contigLength, position, windowBases, maxTokens));
+        Assert.Equal((start, end), VariantWindow.Place(contigLength, position, windowBases));
+    }
+
+    [Theory]
+    [InlineData(6_136, 24, 6_137)] // whole, 6,137 bp are 1,022 six-mers + 5 bases: 4 six-mers too many, dropped before the variant
+    [InlineData(3, 0, 6_113)] // ...or after it, 6 bp at a time: the last run ends in 5 single bases again
+    public void Window_FitToTokens_ShrinksTheFartherSide(long position, long start, long end)
+    {
+        string contig = fixture.Sequence[..6_137];
+        var placed = VariantWindow.Place(contig.Length, position, 6_138);
+        Assert.Equal((0L, 6_137L), placed);
+        Assert.Equal((start, end), VariantWindow.FitToTokens(placed, position, 1_023, (s, e) => Tokens(contig[(int)s..(int)e]).Count));
+    }
+
+    [Fact]
+    public void Score_WindowHoldingARunOfNs_IsShrunkToFit_AndScored()
+    {
+        // 300 Ns make 300 tokens: the full window around position 3,500 would hold 428 + 300 + 545 = 1,273 tokens. Trimming
+        // 6 bp alternately from the end and the start (each a six-mer, one token) 250 times leaves [1182, 5820).
+        string contig = fixture.Sequence[..3_000] + new string('N', 300) + fixture.Sequence[3_300..8_000];
+        using var folder = new TemporaryFolder();
+        File.WriteAllText(folder.File("gap.fa"), $">gap\n{contig}\n");
+        using var reference = FastaReference.Open(folder.File("gap.fa"), writeIndex: false);
+        Assert.Equal((432L, 6_570L), VariantWindow.Place(contig.Length, 3_499, 6_138));
+        Assert.Equal((1_182L, 5_820L), VariantWindow.FitToTokens((432, 6_570), 3_499, 1_023, (s, e) => Tokens(contig[(int)s..(int)e]).Count));
+
+        var scorer = new VariantScorer(fixture.Model, new VariantScoringOptions { Layers = [] });
+        var score = Assert.Single(scorer.Score(reference, [new VariantAllele("gap", 3_500, ".", contig[3_499].ToString(), OtherBase(contig[3_499]).ToString())]));
+
+        Assert.Equal(VariantStatus.Ok, score.Status);
+        Assert.Equal(DirectLlr(contig[1_182..5_820], 3_499 - 1_182, OtherBase(contig[3_499])), score.Llr!.Value, 1e-5);
+    }
+
+    [Theory]
+    [InlineData(2_994)] // the first of the five single bases that end the run before the Ns
+    [InlineData(2_998)]
+    [InlineData(3_297)] // the Ns restart the grid: the six-mers after them start at 3,297, not on the genome's grid
+    [InlineData(3_299)]
+    [InlineData(3_300)]
+    public void Score_NextToARunOfNs_MasksTheTokenThatHoldsTheVariant(int position)
+    {
+        string contig = fixture.Sequence[..2_999] + new string('N', 298) + fixture.Sequence[3_297..8_000];
+        using var folder = new TemporaryFolder();
+        File.WriteAllText(folder.File("gap.fa"), $">gap\n{contig}\n");
+        using var reference = FastaReference.Open(folder.File("gap.fa"), writeIndex: false);
+        var alleles = "ACGT".Where(c => c != contig[position]).Select(c => new VariantAllele("gap", position + 1, ".", contig[position].ToString(), c.ToString())).ToList();
+
+        var scorer = new VariantScorer(fixture.Model, new VariantScoringOptions { WindowBases = Window, Layers = [] });
+        var scores = scorer.Score(reference, alleles);
+
+        var (start, end) = VariantWindow.Place(contig.Length, position, Window);
+        foreach (var score in scores)
+        {
+            Assert.Equal(VariantStatus.Ok, score.Status);
+            Assert.Equal(DirectLlr(contig[(int)start..(int)end], position - (int)start, score.Allele.Alt[0]), score.Llr!.Value, 1e-5);
+        }
+        Assert.Equal(1, scorer.MaskedPasses);
     }
 
     [Fact]
@@ -271,18 +325,41 @@ public sealed class VariantScorerTests(TinyModelFixture fixture) : IClassFixture
     private double DirectLlr(string window, int position, char alt)
     {
         var vocabulary = fixture.Model.Tokenizer.Vocabulary;
-        int sixMers = window.Length / 6;
-        var tokens = Enumerable.Range(0, sixMers).Select(t => window.Substring(6 * t, 6))
-            .Concat(window[(6 * sixMers)..].Select(c => c.ToString())).ToList();
-        int index = position < 6 * sixMers ? position / 6 : sixMers + position - 6 * sixMers;
-        string refToken = tokens[index];
+        var tokens = Tokens(window);
+        int index = tokens.FindIndex(t => position >= t.Start && position < t.Start + t.Text.Length);
+        string refToken = tokens[index].Text;
         char[] altToken = refToken.ToCharArray();
-        altToken[position < 6 * sixMers ? position % 6 : 0] = alt;
-        long[] ids = [vocabulary.ClsId, .. tokens.Select((token, t) => (long)(t == index ? vocabulary.MaskId : vocabulary.GetId(token)))];
+        altToken[position - tokens[index].Start] = alt;
+        long[] ids = [vocabulary.ClsId, .. tokens.Select((token, t) => (long)(t == index ? vocabulary.MaskId : vocabulary.GetId(token.Text)))];
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var logits = fixture.Model.Network.Forward(tensor(ids, [1, ids.Length], device: fixture.Model.Device)).Logits;
         float[] logProbabilities = logits[0, index + 1].to(ScalarType.Float32).log_softmax(0).cpu().data<float>().ToArray();
         return logProbabilities[vocabulary.GetId(new string(altToken))] - logProbabilities[vocabulary.GetId(refToken)];
+    }
+
+    /// <summary>AgroNT's split, written out here: each run of A/C/G/T is cut into 6-mers from its start, then single bases; an N is a token.</summary>
+    private static List<(int Start, string Text)> Tokens(string bases)
+    {
+        var tokens = new List<(int Start, string Text)>();
+        for (int i = 0; i < bases.Length;)
+        {
+            if (bases[i] == 'N')
+            {
+                tokens.Add((i, "N"));
+                i++;
+                continue;
+            }
+            int runEnd = bases.IndexOf('N', i) is var n and >= 0 ? n : bases.Length;
+            for (; i + 6 <= runEnd; i += 6)
+            {
+                tokens.Add((i, bases.Substring(i, 6)));
+            }
+            for (; i < runEnd; i++)
+            {
+                tokens.Add((i, bases[i].ToString()));
+            }
+        }
+        return tokens;
     }
 }
