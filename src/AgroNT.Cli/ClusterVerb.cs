@@ -55,7 +55,7 @@ internal sealed class ClusterVerb : IVerb
         return action switch
         {
             "silo" => RunSilo(args, connection, stdout, cancellationToken),
-            "status" or "cancel" => Task.Run(() => WithJobAsync(args, connection, action, stdout, cancellationToken)).GetAwaiter().GetResult(),
+            "status" or "cancel" => ShardedEmbed.SyncOverAsync(() => WithJobAsync(args, connection, action, stdout, cancellationToken)),
             _ => throw new UsageException($"unknown action '{action}'; use silo, status or cancel."),
         };
     }
@@ -70,7 +70,7 @@ internal sealed class ClusterVerb : IVerb
         }
         using var host = EmbeddingClusterHosting.BuildSilo(connection, new EmbeddingWorkerOptions { Device = device, OnnxThreads = threads },
             args.Has("verbose") ? LogLevel.Information : LogLevel.Warning);
-        Task.Run(() => host.StartAsync(cancellationToken)).GetAwaiter().GetResult();
+        ShardedEmbed.SyncOverAsync(() => host.StartAsync(cancellationToken));
         var silo = host.Services.GetRequiredService<ILocalSiloDetails>();
         stdout.WriteLine($"agront cluster silo: joined cluster '{connection.ClusterId}' via Redis {connection.Redis} as {silo.SiloAddress} (gateway {silo.GatewayAddress}), device {device}; Ctrl+C to stop");
         stdout.Flush();
@@ -83,7 +83,7 @@ internal sealed class ClusterVerb : IVerb
         catch (OperationCanceledException)
         {
         }
-        Task.Run(() => host.StopAsync(CancellationToken.None)).GetAwaiter().GetResult();
+        ShardedEmbed.SyncOverAsync(() => host.StopAsync(CancellationToken.None));
         stdout.WriteLine("agront cluster silo: stopped");
         return 0;
     }

@@ -1,3 +1,4 @@
+using AgroNT.Transforms.IO;
 using AgroNT.MLNet.Evaluation;
 using System.Globalization;
 using System.Text;
@@ -108,7 +109,7 @@ internal sealed class FinetuneVerb : IVerb
 
         var labels = new List<float>();
         var predictions = new List<float>();
-        using var csv = MLNet.Analysis.StagedFile.Create(Path.Combine(output, "predictions.csv"));
+        using var csv = StagedFile.Create(Path.Combine(output, "predictions.csv"));
         using (var writer = new StreamWriter(csv.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true))
         {
             writer.WriteLine(CsvHeader(problemType, train.LabelCount));
@@ -247,7 +248,7 @@ internal sealed class FinetuneVerb : IVerb
 
     private static void WriteMetrics(string path, IReadOnlyDictionary<string, double> metrics)
     {
-        using var file = MLNet.Analysis.StagedFile.Create(path);
+        using var file = StagedFile.Create(path);
         using (var json = new Utf8JsonWriter(file.Stream, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();

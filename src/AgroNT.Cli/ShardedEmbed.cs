@@ -135,7 +135,10 @@ internal static class ShardedEmbed
         stdout.WriteLine(ClusterVerb.Closing(final));
     }
 
-    private static T SyncOverAsync<T>(Func<Task<T>> run) => Task.Run(run).GetAwaiter().GetResult();
+    // The command line's one wait on asynchronous work (Orleans client and silo host), through the thread pool.
+    internal static T SyncOverAsync<T>(Func<Task<T>> run) => Task.Run(run).GetAwaiter().GetResult();
+
+    internal static void SyncOverAsync(Func<Task> run) => Task.Run(run).GetAwaiter().GetResult();
 
     internal static string Eta(TimeSpan? eta) => eta is { } t ? t.ToString(t.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture) : "unknown";
 

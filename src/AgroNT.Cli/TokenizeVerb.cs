@@ -1,3 +1,4 @@
+using AgroNT.Transforms.IO;
 using AgroNT.Transforms.ModelFolders;
 using System.Text.Json;
 using AgroNT.Transforms.Tokenization;
@@ -28,7 +29,7 @@ internal sealed class TokenizeVerb : IVerb
         var progress = new CommonOptions.ProgressLine(stderr, Name);
         long count = 0, bases = 0;
 
-        using var file = MLNet.Analysis.StagedFile.Create(output);
+        using var file = StagedFile.Create(output);
         using (var json = new Utf8JsonWriter(file.Stream, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             foreach (var record in records)

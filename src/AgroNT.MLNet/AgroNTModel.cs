@@ -1,3 +1,4 @@
+using AgroNT.Transforms.IO;
 using AgroNT.Transforms.ModelFolders;
 using AgroNT.MLNet.Native;
 using System.Text.Json;
@@ -244,7 +245,7 @@ public sealed class AgroNTModel : IDisposable
 
     internal static void WriteText(string path, string text)
     {
-        using var file = Analysis.StagedFile.Create(path);
+        using var file = StagedFile.Create(path);
         file.Stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
         file.Commit();
     }

@@ -29,25 +29,8 @@ internal static class KmerTokenizingTransformerFormat
     public static void Save(KmerTokenizingTransformer transformer, string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string target = Path.GetFullPath(path);
-        string folder = Path.GetDirectoryName(target)!;
-        string temporary = Path.Combine(folder, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                Save(transformer, file);
-                file.Flush(flushToDisk: true);
-            }
-
-            // A rename within one folder replaces the old file in one step: readers see the old model or the new one.
-            File.Move(temporary, target, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        // A rename within one folder replaces the old file in one step: readers see the old model or the new one.
+        IO.StagedFile.Write(path, stream => Save(transformer, stream));
     }
 
     public static void Save(KmerTokenizingTransformer transformer, Stream stream)

@@ -1,3 +1,4 @@
+using AgroNT.Transforms.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgroNT.MLNet.Analysis;

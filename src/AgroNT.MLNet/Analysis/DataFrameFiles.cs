@@ -1,3 +1,4 @@
+using AgroNT.Transforms.IO;
 using System.Globalization;
 using System.Text;
 using Microsoft.Data.Analysis;

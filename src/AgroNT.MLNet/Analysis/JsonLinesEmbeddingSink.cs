@@ -1,3 +1,4 @@
+using AgroNT.Transforms.IO;
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;

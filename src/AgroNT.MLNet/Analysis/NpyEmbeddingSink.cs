@@ -1,3 +1,4 @@
+using AgroNT.Transforms.IO;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;

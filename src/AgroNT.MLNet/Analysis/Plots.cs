@@ -1,3 +1,4 @@
+using AgroNT.Transforms.IO;
 using AgroNT.MLNet.Training.FineTuning;
 
 namespace AgroNT.MLNet.Analysis;

@@ -276,26 +276,7 @@ public static class CheckpointWriter
         }
     }
 
-    private static void WriteAtomically(string path, Action<FileStream> write)
-    {
-        string directory = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-    }
+    private static void WriteAtomically(string path, Action<FileStream> write) => Transforms.IO.StagedFile.Write(path, write);
 
     /// <summary>One tensor's header entry.</summary>
     private sealed record Entry(string Name, ScalarType DType, long[] Shape)

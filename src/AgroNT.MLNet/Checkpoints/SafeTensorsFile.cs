@@ -84,6 +84,11 @@ public sealed class SafeTensorsFile : CheckpointReader
         long dataLength = file.Length - dataStart;
         byte[] header = file.ReadBytes(8, (int)headerLength);
 
+        // JsonDocument accepts invalid UTF-8 inside strings and fails only when a name is read; check it up front.
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+        {
+            throw new CheckpointFormatException(file.Path, "the JSON header is not valid UTF-8; the file is damaged. Download it again.");
+        }
         JsonDocument document;
         try
         {

@@ -69,10 +69,7 @@ internal sealed partial class HubCacheRepository
         {
             return;
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        string temporary = TemporaryName(path);
-        File.WriteAllText(temporary, commit);
-        File.Move(temporary, path, overwrite: true);
+        Transforms.IO.StagedFile.WriteAllText(path, commit);
     }
 
     /// <summary>Whether the snapshot entry exists and reaches a file (a dangling link does not count).</summary>

@@ -1,3 +1,4 @@
+using AgroNT.Transforms.IO;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -83,7 +84,7 @@ public sealed partial class HubDownloader : IDisposable
     /// <inheritdoc cref="DownloadAsync" path="/param"/>
     /// <inheritdoc cref="DownloadAsync" path="/exception"/>
     public HubSnapshot Download(string repoId, HubDownloadOptions? options = null, CancellationToken cancellationToken = default) =>
-        Task.Run(() => DownloadAsync(repoId, options, cancellationToken), cancellationToken).GetAwaiter().GetResult();
+        Transforms.IO.SyncOverAsync.Run(() => DownloadAsync(repoId, options, cancellationToken));
 
     /// <summary>
     /// Downloads the files of <paramref name="repoId"/> at <see cref="HubDownloadOptions.Revision"/> that match

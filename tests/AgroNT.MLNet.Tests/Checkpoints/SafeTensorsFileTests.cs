@@ -73,6 +73,20 @@ public sealed class SafeTensorsFileTests
         Assert.Contains("lm_head.layer_norm.weight", error.Message); // the last tensor in the data
     }
 
+    [Fact]
+    public void Open_HeaderNameNotUtf8_ThrowsCheckpointFormatException()
+    {
+        // Found by the fuzz harness: an 8-byte header {"<0x80>":1} once escaped as InvalidOperationException.
+        using var temp = new TempFolder();
+        string path = temp.File("model.safetensors");
+        byte[] header = [(byte)'{', (byte)'"', 0x80, (byte)'"', (byte)':', (byte)'1', (byte)'}', (byte)' '];
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes(8L), .. header]);
+
+        var error = Assert.Throws<CheckpointFormatException>(() => SafeTensorsFile.Open(path));
+
+        Assert.Contains("not valid UTF-8", error.Message);
+    }
+
     [Theory]
     [InlineData(3, "shorter than the 8-byte header length")]
     [InlineData(100, "header length field says 4648 bytes")]

@@ -1,3 +1,4 @@
+using AgroNT.Transforms.IO;
 using Microsoft.Data.Analysis;
 
 namespace AgroNT.MLNet.Analysis.Variants;

@@ -95,8 +95,6 @@ internal sealed record FineTunedModelManifest
 
     public void Write(string path)
     {
-        string temp = $"{path}.tmp-{Guid.NewGuid():N}";
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, s_json));
-        File.Move(temp, path, overwrite: true);
+        Transforms.IO.StagedFile.WriteAllText(path, JsonSerializer.Serialize(this, s_json));
     }
 }

@@ -1,11 +1,11 @@
-namespace AgroNT.MLNet.Analysis;
+namespace AgroNT.Transforms.IO;
 
 /// <summary>
 /// A file written under a temporary name beside its destination (<c>path + ".tmp-&lt;random&gt;"</c>) and renamed
 /// over it only on <see cref="Commit"/>, so a crash or an abandoned writer never leaves a half-written file or
 /// damages the file already there.
 /// </summary>
-internal sealed class StagedFile : IDisposable
+public sealed class StagedFile : IDisposable
 {
     private const string TemporarySuffix = ".tmp-";
     private const int SuffixLength = 12;
@@ -28,6 +28,11 @@ internal sealed class StagedFile : IDisposable
     /// <summary>The open, seekable stream on <see cref="TemporaryPath"/>.</summary>
     public FileStream Stream { get; }
 
+    /// <summary>Opens a staged file for <paramref name="destination"/>, removing stale temporaries of it that no live writer holds.</summary>
+    /// <param name="destination">The file to write; its folder must exist.</param>
+    /// <returns>The staged file; <see cref="Commit"/> it, or dispose it to abandon.</returns>
+    /// <exception cref="IOException">The destination is a folder.</exception>
+    /// <exception cref="DirectoryNotFoundException">The destination's folder does not exist.</exception>
     public static StagedFile Create(string destination)
     {
         string full = Path.GetFullPath(destination);
@@ -116,5 +121,31 @@ internal sealed class StagedFile : IDisposable
         }
     }
 
+    /// <summary>Abandons the file unless it was committed.</summary>
     public void Dispose() => Abandon();
+
+    /// <summary>Writes <paramref name="destination"/> atomically: <paramref name="write"/> fills a staged file that replaces it only when complete.</summary>
+    /// <param name="destination">The file to write; its folder is created if needed.</param>
+    /// <param name="write">Writes the contents (the stream is seekable).</param>
+    public static void Write(string destination, Action<FileStream> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(destination));
+        if (folder is not null)
+        {
+            Directory.CreateDirectory(folder);
+        }
+        using var staged = Create(destination);
+        write(staged.Stream);
+        staged.Commit();
+    }
+
+    /// <summary>Writes <paramref name="text"/> (UTF-8, no byte-order mark) to <paramref name="destination"/> atomically.</summary>
+    /// <param name="destination">The file to write; its folder is created if needed.</param>
+    /// <param name="text">The contents.</param>
+    public static void WriteAllText(string destination, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        Write(destination, stream => stream.Write(new System.Text.UTF8Encoding(false).GetBytes(text)));
+    }
 }
