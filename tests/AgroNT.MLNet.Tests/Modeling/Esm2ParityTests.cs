@@ -241,3 +241,62 @@ public sealed class Esm2ParityTests(Esm2TinyModels models, ITestOutputHelper out
         return max;
     }
 }
+
+/// <summary>ESM-1b's embedding recipe (absolute positions, token dropout, a LayerNorm before the encoder) against a hand computation.</summary>
+public sealed class EsmEmbeddingVariantTests
+{
+    [Fact]
+    public void Embeddings_AbsoluteWithTokenDropoutAndLayerNormBefore_EqualTheRecipeComputedByHand()
+    {
+        AgroNT.MLNet.Native.TorchRuntime.Initialize();
+        var config = EsmConfig.FromFile(SharedData.TinyModel) with { TokenDropout = true, EmbLayerNormBefore = true };
+        using var network = new EsmForMaskedLM(config);
+        network.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var state = network.state_dict();
+        state["esm.embeddings.layer_norm.weight"].normal_(1.0, 0.2, new Generator(3UL));
+        state["esm.embeddings.layer_norm.bias"].normal_(0.0, 0.2, new Generator(4UL));
+        // Row 0: <cls> + 5 tokens, one of them <mask> (id 2), then 2 pads (id 1); row 1: 8 real tokens.
+        long[] ids = [3, 431, 2, 4103, 4104, 1740, 1, 1, 3, 5, 6, 7, 8, 9, 10, 11];
+        long[] mask = [1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1];
+        float[] actual = network.Esm.Forward(tensor(ids, [2, 8]), tensor(mask, [2, 8]), upToLayer: 0).LastHiddenState.data<float>().ToArray();
+
+        float[] words = state["esm.embeddings.word_embeddings.weight"].data<float>().ToArray();
+        float[] positions = state["esm.embeddings.position_embeddings.weight"].data<float>().ToArray();
+        float[] gamma = state["esm.embeddings.layer_norm.weight"].data<float>().ToArray();
+        float[] beta = state["esm.embeddings.layer_norm.bias"].data<float>().ToArray();
+        const int H = 64;
+        double maxDiff = 0;
+        for (int b = 0; b < 2; b++)
+        {
+            int attended = 0, masked = 0, position = 1;
+            for (int t = 0; t < 8; t++)
+            {
+                attended += (int)mask[b * 8 + t];
+                masked += ids[b * 8 + t] == 2 ? 1 : 0;
+            }
+            float scale = 1f - (float)masked / attended;
+            for (int t = 0; t < 8; t++)
+            {
+                long id = ids[b * 8 + t];
+                // ESM position ids: real tokens count from pad_token_id + 1 = 2, pads keep 1.
+                int positionId = id == 1 ? 1 : ++position;
+                var row = new double[H];
+                for (int h = 0; h < H; h++)
+                {
+                    float word = id == 2 ? 0f : words[id * H + h] * 0.88f / scale;
+                    row[h] = word + positions[positionId * H + h];
+                }
+                double mean = row.Average();
+                double variance = row.Select(v => (v - mean) * (v - mean)).Average();
+                for (int h = 0; h < H; h++)
+                {
+                    double expected = ((row[h] - mean) / Math.Sqrt(variance + config.LayerNormEps) * gamma[h] + beta[h]) * mask[b * 8 + t];
+                    maxDiff = Math.Max(maxDiff, Math.Abs(expected - actual[(b * 8 + t) * H + h]));
+                }
+            }
+        }
+        Assert.InRange(maxDiff, 0, 1e-5);
+    }
+}
