@@ -20,7 +20,7 @@ internal sealed class TokenizeVerb : IVerb
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         string output = args.Require("output");
-        var tokenizer = KmerTokenizer.Create(MLNet.Checkpoints.HuggingFaceModelLocator.Resolve(CommonOptions.ModelFolder(args)), CommonOptions.TokenizerOptions(args));
+        var tokenizer = SequenceTokenizer.FromModelFolder(MLNet.Checkpoints.HuggingFaceModelLocator.Resolve(CommonOptions.ModelFolder(args)), CommonOptions.TokenizerOptions(args));
         var records = CommonOptions.ReadInput(args);
         bool windows = tokenizer.Options.LengthPolicy == LengthPolicy.Windows;
         var progress = new CommonOptions.ProgressLine(stderr, Name);

@@ -112,7 +112,7 @@ public static class OnnxExporter
             return Export(fineTuned, outputFolder, options);
         }
         var config = EsmConfig.FromFile(folder);
-        var vocabulary = KmerVocabulary.FromModelFolder(folder);
+        var vocabulary = TokenVocabulary.ReadModelFolder(folder);
         using var reader = CheckpointReader.Open(folder, options.CheckpointFormat);
         using var scope = NewDisposeScope();
         // A bare EsmModel checkpoint has no "esm." prefix (and no LM head).
@@ -124,7 +124,7 @@ public static class OnnxExporter
         return Export(config, vocabulary, new WeightSource(reader.Location, Fetch, name => Key(name) is not null), outputFolder, options, head: null);
     }
 
-    private static OnnxExportResult Export(EsmConfig config, KmerVocabulary vocabulary, WeightSource weights, string outputFolder, OnnxExportOptions options, TaskHeadSpec? head)
+    private static OnnxExportResult Export(EsmConfig config, TokenVocabulary vocabulary, WeightSource weights, string outputFolder, OnnxExportOptions options, TaskHeadSpec? head)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
         config.Validate();
