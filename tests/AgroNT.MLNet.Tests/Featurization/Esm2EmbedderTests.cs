@@ -64,6 +64,38 @@ public sealed class Esm2EmbedderTests : IDisposable
         }
     }
 
+    private sealed class ProteinRow
+    {
+        public string Protein { get; set; } = "";
+    }
+
+    private sealed class FeaturizedRow
+    {
+        public float[] Embedding { get; set; } = [];
+    }
+
+    [Fact]
+    public void FeaturizeAgroNT_ProteinTextColumn_GivesTheClsRowOfTheFixture()
+    {
+        var context = new Microsoft.ML.MLContext(seed: 1);
+        string[] names = ["peptide_10", "insulin_b", "mask_inline"];
+        var data = context.Data.LoadFromEnumerable(names.Select(n => new ProteinRow { Protein = Text(n) }));
+        // mask_inline holds a literal <mask>, which only hf mode reads as the mask token.
+        var transformer = context.Transforms.FeaturizeAgroNT(new AgroNTFeaturizingOptions
+        {
+            OutputColumnName = "Embedding",
+            InputColumnName = "Protein",
+            ModelFolder = SharedData.Esm2TinyModel,
+            ModelOptions = new AgroNTModelOptions { Tokenizer = KmerTokenizerOptions.Default with { Mode = TokenizerMode.Hf } },
+            Embedding = new AgroNTEmbeddingOptions { Pooling = Pooling.Cls },
+        }).Fit(data);
+        var rows = context.Data.CreateEnumerable<FeaturizedRow>(transformer.Transform(data), reuseRowObject: false).ToList();
+        for (int i = 0; i < names.Length; i++)
+        {
+            AssertClose(LastHidden(names[i])[0], rows[i].Embedding);
+        }
+    }
+
     [Fact]
     public void MaskFiller_FixtureText_EncodesWithClsAndEosAndReproducesTop5()
     {
