@@ -140,6 +140,14 @@ public sealed class Esm2EmbedderTests : IDisposable
     }
 
     [Fact]
+    public void VariantScoring_ProteinModel_IsRefusedRatherThanSubstitutingNucleotides()
+    {
+        using var model = AgroNTModel.Load(SharedData.Esm2TinyModel);
+        var error = Assert.Throws<NotSupportedException>(() => new AgroNT.MLNet.Analysis.Variants.VariantScorer(model));
+        Assert.Contains("protein vocabulary", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_NucleotideTransformerV2Config_IsRefusedNamingAddBiasFnn()
     {
         foreach (string file in Directory.GetFiles(SharedData.Esm2TinyModel))
