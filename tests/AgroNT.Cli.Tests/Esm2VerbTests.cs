@@ -70,6 +70,24 @@ public sealed class Esm2VerbTests : IDisposable
     }
 
     [Fact]
+    public void ExportOnnx_ThenEmbedWithTheOnnxEngine_GivesTheFixtureClsRows()
+    {
+        string onnx = _cli.PathOf("onnx");
+        var (code, _, stderr) = _cli.Run("export-onnx", "--model", SharedData.Esm2TinyModel, "-o", onnx);
+        Assert.True(code == 0, stderr);
+        string output = _cli.PathOf("onnx.jsonl");
+        (code, _, stderr) = _cli.Run("embed", "--engine", "onnx", "--model", onnx, "-i", Fasta(), "-o", output, "--pooling", "cls");
+        Assert.True(code == 0, stderr);
+        var rows = EmbeddingFileReader.Read(output).ToList();
+        string[] names = ["insulin_b", "peptide_10"];
+        for (int i = 0; i < names.Length; i++)
+        {
+            var hidden = Npy.Read(Path.Combine(SharedData.Esm2Reference, "tiny", "single", $"{names[i]}.last_hidden_state.npy"));
+            Assert.InRange(Enumerable.Range(0, 64).Max(h => Math.Abs(hidden.Doubles[h] - rows[i].Embedding[h])), 0, 1e-4);
+        }
+    }
+
+    [Fact]
     public void Embed_CharacterOutsideTheProteinVocabulary_ExitsNonZeroNamingIt()
     {
         string input = _cli.PathOf("stop.txt");
