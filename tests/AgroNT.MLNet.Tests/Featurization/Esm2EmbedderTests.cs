@@ -140,6 +140,18 @@ public sealed class Esm2EmbedderTests : IDisposable
     }
 
     [Fact]
+    public void Embed_RotaryTokenDropoutModel_LeavesNoLiveTensors()
+    {
+        using var model = AgroNTModel.Load(SharedData.Esm2TinyModel, new AgroNTModelOptions { Tokenizer = KmerTokenizerOptions.Default with { Mode = TokenizerMode.Hf } });
+        string[] proteins = ["MKTAYIAKQR", "FVNQHLCGSHLVEALYLVCGERGFFYTPKT", "MKTAY<mask>AKQRQ", "M", "MAX.KBUZ-LOG"];
+        var embedder = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 2, MaxPaddingFraction = 0.9 });
+        embedder.Embed(proteins[..2]); // warm-up
+        long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        embedder.Embed(proteins);
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
     public void VariantScoring_ProteinModel_IsRefusedRatherThanSubstitutingNucleotides()
     {
         using var model = AgroNTModel.Load(SharedData.Esm2TinyModel);
