@@ -147,7 +147,7 @@ internal sealed class BenchVerb : IVerb
     /// favours none of them. Returns each engine's embeddings and tokens/s, in order.
     /// </summary>
     internal static List<(IReadOnlyList<float[]> Embeddings, double TokensPerSecond)> Measure(
-        TextWriter stdout, EsmConfig config, double peak, string set, List<string> sequences, int repeats, KmerTokenizer tokenizer, params (string Label, IDnaEmbedder Engine)[] engines)
+        TextWriter stdout, EsmConfig config, double peak, string set, List<string> sequences, int repeats, SequenceTokenizer tokenizer, params (string Label, IDnaEmbedder Engine)[] engines)
     {
         foreach (var (_, engine) in engines)
         {

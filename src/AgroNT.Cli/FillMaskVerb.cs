@@ -9,7 +9,7 @@ internal sealed class FillMaskVerb : IVerb
 {
     public string Name => "fill-mask";
 
-    public string Summary => "predict the tokens at each <mask> in a DNA text";
+    public string Summary => "predict the tokens at each <mask> in a DNA (or, with an ESM-2 model, protein) text";
 
     public string Usage => "agront fill-mask [--model DIR] \"ACCTGA<mask>TTCTGAGTC\" [--top-k K] [--json]";
 
@@ -24,7 +24,7 @@ internal sealed class FillMaskVerb : IVerb
     {
         if (args.Positional.Count != 1)
         {
-            throw new UsageException($"give exactly one DNA text containing <mask>, e.g. agront fill-mask \"ACCTGA<mask>TTCTGAGTC\" (got {args.Positional.Count}).");
+            throw new UsageException($"give exactly one sequence text containing <mask>, e.g. agront fill-mask \"ACCTGA<mask>TTCTGAGTC\" (got {args.Positional.Count}).");
         }
         int topK = args.GetInt("top-k", 5, 1, 100_000);
         using var model = AgroNTModel.Load(CommonOptions.MaskedLanguageModelFolder(args, "fill-mask"), new AgroNTModelOptions { Tokenizer = CommonOptions.TokenizerOptions(args), AllowNonFiniteWeights = args.Has("allow-non-finite-weights") });

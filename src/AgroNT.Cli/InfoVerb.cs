@@ -53,7 +53,7 @@ internal sealed class InfoVerb : IVerb
         Line("model", info.Folder);
         string architecture = info.Architectures.Count > 0 ? string.Join(", ", info.Architectures) : "(no architectures in config.json)";
         Line("architecture", $"{architecture}{(info.ModelType is null ? "" : $" (model_type {info.ModelType})")}: {c.NumHiddenLayers} layers, " +
-            $"hidden {c.HiddenSize}, {c.NumAttentionHeads} heads of {c.HeadSize}, feed-forward {c.IntermediateSize}, {c.PositionEmbeddingType} positions");
+            $"hidden {c.HiddenSize}, {c.NumAttentionHeads} heads of {c.HeadSize}, feed-forward {c.IntermediateSize}, {info.Variant} ({info.Family})");
         string stored = info.StoredParameterCount is { } count && count != info.ParameterCount
             ? string.Create(invariant, $"; the weights hold {count:N0}{(count == info.ParameterCount - info.ContactHeadParameters ? " (no contact head, which masked-LM use does not need)" : "")}")
             : "";
@@ -62,9 +62,11 @@ internal sealed class InfoVerb : IVerb
         Line("dtype", $"stored {dtypes}; config.json torch_dtype {c.TorchDtype ?? "(not given)"}");
         Line("window", info.WindowBases is { } bases
             ? string.Create(invariant, $"{info.WindowTokens} tokens (<cls> + {info.WindowTokens - 1} {info.K}-mers = {bases:N0} bp); max_position_embeddings {c.MaxPositionEmbeddings}")
-            : $"{info.WindowTokens} tokens; max_position_embeddings {c.MaxPositionEmbeddings}");
+            : info.WindowResidues is { } residues
+                ? string.Create(invariant, $"{info.WindowTokens} tokens (<cls> + {residues:N0} residues + <eos>)")
+                : $"{info.WindowTokens} tokens; max_position_embeddings {c.MaxPositionEmbeddings}");
         Line("vocabulary", info.VocabularySize is { } size
-            ? $"{size} tokens, k = {info.K} (config.json vocab_size {c.VocabSize})"
+            ? (info.IsProtein ? $"{size} tokens, protein (one token per amino acid)" : $"{size} tokens, k = {info.K}") + $" (config.json vocab_size {c.VocabSize})"
             : $"(no vocab.txt) config.json vocab_size {c.VocabSize}");
         Line("memory", $"weights {ByteSize.Format(info.Float32Bytes)} in fp32, {ByteSize.Format(info.BFloat16Bytes)} in bf16 (activations extra)");
         Line("weights", info.WeightsFile is null
@@ -83,6 +85,11 @@ internal sealed class InfoVerb : IVerb
         {
             folder = info.Folder,
             architectures = info.Architectures,
+            family = info.Family,
+            position_embedding_type = c.PositionEmbeddingType,
+            token_dropout = c.TokenDropout,
+            tie_word_embeddings = c.TieWordEmbeddings,
+            protein = info.IsProtein,
             model_type = info.ModelType,
             num_hidden_layers = c.NumHiddenLayers,
             hidden_size = c.HiddenSize,
@@ -94,6 +101,7 @@ internal sealed class InfoVerb : IVerb
             torch_dtype = c.TorchDtype,
             window_tokens = info.WindowTokens,
             window_bases = info.WindowBases,
+            window_residues = info.WindowResidues,
             vocab_size = info.VocabularySize,
             k = info.K,
             fp32_bytes = info.Float32Bytes,

@@ -90,7 +90,7 @@ internal static class OnnxBench
             }).Fit(_context.Data.LoadFromEnumerable(new List<OnnxTransformerRow>()));
         }
 
-        public KmerTokenizer Tokenizer => _model.Tokenizer;
+        public SequenceTokenizer Tokenizer => _model.Tokenizer;
 
         public int Layer => _model.Config.NumHiddenLayers;
 

@@ -23,7 +23,7 @@ internal sealed class TokenizeVerb : IVerb
     {
         string output = args.Require("output");
         CommonOptions.CheckOutputs(CommonOptions.Paths(args, "input", "model"), CommonOptions.Paths(args, "output"), ("--output", [".jsonl"]));
-        var tokenizer = KmerTokenizer.Create(HuggingFaceModelLocator.Resolve(CommonOptions.ModelFolder(args)), CommonOptions.TokenizerOptions(args));
+        var tokenizer = SequenceTokenizer.FromModelFolder(HuggingFaceModelLocator.Resolve(CommonOptions.ModelFolder(args)), CommonOptions.TokenizerOptions(args));
         var records = CommonOptions.ReadInput(args);
         bool windows = tokenizer.Options.LengthPolicy == LengthPolicy.Windows;
         var progress = new CommonOptions.ProgressLine(stderr, Name);

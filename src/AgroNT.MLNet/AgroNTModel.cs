@@ -49,7 +49,7 @@ public sealed record AgroNTModelOptions
 /// </summary>
 public sealed class AgroNTModel : IDisposable
 {
-    private AgroNTModel(EsmConfig config, KmerTokenizer tokenizer, EsmForMaskedLM network, string? folder, Device device, Precision precision)
+    private AgroNTModel(EsmConfig config, SequenceTokenizer tokenizer, EsmForMaskedLM network, string? folder, Device device, Precision precision)
     {
         Config = config;
         Tokenizer = tokenizer;
@@ -62,8 +62,9 @@ public sealed class AgroNTModel : IDisposable
     /// <summary>The architecture.</summary>
     public EsmConfig Config { get; }
 
-    /// <summary>The k-mer tokenizer built from the folder's vocab.txt.</summary>
-    public KmerTokenizer Tokenizer { get; }
+    /// <summary>The tokenizer built from the folder's vocab.txt: a <see cref="KmerTokenizer"/> for AgroNT's DNA k-mers,
+    /// a <see cref="ProteinTokenizer"/> for an ESM-2 protein vocabulary.</summary>
+    public SequenceTokenizer Tokenizer { get; }
 
     /// <summary>The network (encoder + MLM head), in evaluation mode after loading.</summary>
     public EsmForMaskedLM Network { get; }
@@ -115,7 +116,7 @@ public sealed class AgroNTModel : IDisposable
     {
         Native.TorchRuntime.Initialize();
         var config = EsmConfig.FromFile(folder);
-        var tokenizer = KmerTokenizer.Create(folder, options.Tokenizer);
+        var tokenizer = SequenceTokenizer.FromModelFolder(folder, options.Tokenizer);
         if (tokenizer.Vocabulary.Count != config.VocabSize)
         {
             throw new FormatException($"{folder}: vocab.txt has {tokenizer.Vocabulary.Count} tokens but config.json says vocab_size {config.VocabSize}.");
@@ -140,7 +141,7 @@ public sealed class AgroNTModel : IDisposable
     /// Creates a model with freshly initialised weights (normal(0, initializer_range) for linear and embedding weights,
     /// zero biases, unit LayerNorms, as Hugging Face initialises ESM), reproducible from <paramref name="seed"/>.
     /// </summary>
-    public static AgroNTModel CreateRandom(EsmConfig config, KmerVocabulary vocabulary, long seed, AgroNTModelOptions? options = null)
+    public static AgroNTModel CreateRandom(EsmConfig config, TokenVocabulary vocabulary, long seed, AgroNTModelOptions? options = null)
     {
         options ??= new AgroNTModelOptions();
         Native.TorchRuntime.Initialize();
@@ -180,7 +181,7 @@ public sealed class AgroNTModel : IDisposable
             network.to(ScalarType.BFloat16);
         }
         network.eval();
-        var tokenizer = KmerTokenizer.Create(vocabulary, options.Tokenizer);
+        var tokenizer = SequenceTokenizer.ForVocabulary(vocabulary, options.Tokenizer);
         return new AgroNTModel(config, tokenizer, network, null, device, options.Precision);
     }
 
@@ -215,12 +216,18 @@ public sealed class AgroNTModel : IDisposable
 
     /// <summary>
     /// Writes vocab.txt, tokenizer_config.json and special_tokens_map.json with AgroNT's settings written explicitly
-    /// (<c>"eos_token": null</c> included); shared by <see cref="Save"/> and the ONNX export.
+    /// (<c>"eos_token": null</c> included), or ESM-2's (with its <c>&lt;eos&gt;</c>) for a protein vocabulary; shared
+    /// by <see cref="Save"/> and the ONNX export.
     /// </summary>
-    internal static void SaveTokenizerFiles(KmerVocabulary vocabulary, string folder)
+    internal static void SaveTokenizerFiles(TokenVocabulary vocabulary, string folder)
     {
         WriteText(Path.Combine(folder, KmerVocabulary.VocabFileName), string.Join("\n", vocabulary.Tokens) + "\n");
-        var special = vocabulary.SpecialTokens;
+        if (vocabulary is ProteinVocabulary protein)
+        {
+            SaveProteinTokenizerFiles(protein, folder);
+            return;
+        }
+        var special = ((KmerVocabulary)vocabulary).SpecialTokens;
         var tokenizerConfig = new JsonObject
         {
             ["clean_up_tokenization_spaces"] = vocabulary.CleanUpTokenizationSpaces,
@@ -231,6 +238,28 @@ public sealed class AgroNTModel : IDisposable
         var specialMap = new JsonObject
         {
             ["cls_token"] = special.Cls,
+            ["mask_token"] = special.Mask,
+            ["pad_token"] = special.Pad,
+            ["unk_token"] = special.Unk,
+        };
+        var indented = new JsonSerializerOptions { WriteIndented = true };
+        WriteText(Path.Combine(folder, KmerVocabulary.TokenizerConfigFileName), tokenizerConfig.ToJsonString(indented));
+        WriteText(Path.Combine(folder, KmerVocabulary.SpecialTokensMapFileName), specialMap.ToJsonString(indented));
+    }
+
+    private static void SaveProteinTokenizerFiles(ProteinVocabulary vocabulary, string folder)
+    {
+        var special = vocabulary.SpecialTokens;
+        var tokenizerConfig = new JsonObject
+        {
+            ["clean_up_tokenization_spaces"] = vocabulary.CleanUpTokenizationSpaces,
+            ["model_max_length"] = vocabulary.MaxTokens,
+            ["tokenizer_class"] = "EsmTokenizer",
+        };
+        var specialMap = new JsonObject
+        {
+            ["cls_token"] = special.Cls,
+            ["eos_token"] = special.Eos,
             ["mask_token"] = special.Mask,
             ["pad_token"] = special.Pad,
             ["unk_token"] = special.Unk,

@@ -80,14 +80,42 @@ public sealed record AgroNTModelInfo
     /// <summary>Tokens in <c>vocab.txt</c>, or null when it is missing or unreadable.</summary>
     public int? VocabularySize { get; init; }
 
-    /// <summary>The k of the k-mer tokens (6 for AgroNT), or null without a vocabulary.</summary>
+    /// <summary>The k of the k-mer tokens (6 for AgroNT), or null without a k-mer vocabulary.</summary>
     public int? K { get; init; }
+
+    /// <summary>Whether <c>vocab.txt</c> is a protein (ESM-2) vocabulary rather than DNA k-mers.</summary>
+    public bool IsProtein { get; init; }
+
+    /// <summary>
+    /// The model family the configuration and vocabulary describe: <c>ESM-2</c> (rotary positions, protein
+    /// vocabulary), <c>ESM-1b</c> (absolute positions, protein vocabulary), <c>AgroNT / Nucleotide Transformer</c>
+    /// (absolute positions, k-mers), or <c>rotary k-mer ESM</c>.
+    /// </summary>
+    public string Family => (Config.IsRotary, IsProtein) switch
+    {
+        (true, true) => "ESM-2",
+        (false, true) => "ESM-1b",
+        (false, false) => "AgroNT / Nucleotide Transformer",
+        (true, false) => "rotary k-mer ESM",
+    };
+
+    /// <summary>The computation's variant in words: positions, token dropout, LM head (e.g. <c>rotary positions, token dropout, LM head tied to the embeddings</c>).</summary>
+    public string Variant => string.Join(", ", new[]
+    {
+        Config.IsRotary ? "rotary positions" : "absolute positions",
+        Config.TokenDropout ? "token dropout" : null,
+        Config.EmbLayerNormBefore ? "embedding LayerNorm" : null,
+        Config.TieWordEmbeddings ? "LM head tied to the embeddings" : "untied LM head",
+    }.OfType<string>());
 
     /// <summary>The largest input in tokens, <c>&lt;cls&gt;</c> included (AgroNT: 1024).</summary>
     public int WindowTokens => Config.MaxTokens;
 
     /// <summary>Bases one window covers: (<see cref="WindowTokens"/> - 1) k-mers of <see cref="K"/> bases (AgroNT: 6,138).</summary>
     public long? WindowBases => K is { } k ? (long)(WindowTokens - 1) * k : null;
+
+    /// <summary>Residues one window of a protein model covers: <see cref="WindowTokens"/> minus <c>&lt;cls&gt;</c> and <c>&lt;eos&gt;</c> (ESM-2: 1,022).</summary>
+    public int? WindowResidues => IsProtein ? WindowTokens - 2 : null;
 
     /// <summary>
     /// Parameters of the contact-prediction head (layers x heads + 1), which Hugging Face checkpoints carry but masked-LM
@@ -120,11 +148,13 @@ public sealed record AgroNTModelInfo
         var warnings = new List<string>();
 
         int? vocabularySize = null, k = null;
+        bool protein = false;
         try
         {
-            KmerVocabulary vocabulary = KmerVocabulary.FromModelFolder(folder);
+            TokenVocabulary vocabulary = TokenVocabulary.ReadModelFolder(folder);
             vocabularySize = vocabulary.Count;
-            k = vocabulary.K;
+            k = (vocabulary as KmerVocabulary)?.K;
+            protein = vocabulary is ProteinVocabulary;
             if (vocabulary.Count != config.VocabSize)
             {
                 warnings.Add($"vocab.txt has {vocabulary.Count} tokens but config.json says vocab_size {config.VocabSize}; the model will not load.");
@@ -146,7 +176,11 @@ public sealed record AgroNTModelInfo
             using CheckpointReader reader = CheckpointReader.Open(weightsFile);
             format = reader.Format;
             tensorCount = reader.Tensors.Count;
-            var floating = reader.Tensors.Where(t => t.DType is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64).ToList();
+            // Parameters only: rotary inv_freq buffers are stored too, and a tied pytorch_model.bin repeats the embeddings as the decoder.
+            var floating = reader.Tensors.Where(t => t.DType is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64)
+                .Where(t => !t.Name.EndsWith(".rotary_embeddings." + EsmRotaryEmbedding.BufferName, StringComparison.Ordinal))
+                .Where(t => !(config.TieWordEmbeddings && t.Name == EsmForMaskedLM.TiedDecoderKey))
+                .ToList();
             stored = floating.Sum(t => t.ElementCount);
             dtypes = [.. floating.Select(t => DTypeName(t.DType)).Distinct().Order(StringComparer.Ordinal)];
         }
@@ -178,14 +212,15 @@ public sealed record AgroNTModelInfo
             TensorCount = tensorCount,
             VocabularySize = vocabularySize,
             K = k,
+            IsProtein = protein,
             Files = ListFiles(folder),
             Warnings = warnings,
         };
     }
 
     /// <summary>
-    /// The parameters of Hugging Face's <c>EsmForMaskedLM</c> with absolute positions: embeddings, the layers, the final
-    /// LayerNorm, the contact head and the LM head (AgroNT-1B: 991,261,206).
+    /// The parameters of Hugging Face's <c>EsmForMaskedLM</c>: embeddings (a rotary model keeps its unused position
+    /// table), the layers, the final LayerNorm, the contact head and the LM head (AgroNT-1B: 991,261,206).
     /// </summary>
     /// <exception cref="OverflowException">The config's sizes imply more parameters than a <see langword="long"/> holds
     /// (<see cref="EstimateParameters"/> still gives the figure).</exception>

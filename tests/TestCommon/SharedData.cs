@@ -18,6 +18,12 @@ internal static class SharedData
     /// <summary>The tiny random-weight AgroNT-shaped model folder.</summary>
     public static string TinyModel => Path.Combine(HfReference, "model-tiny");
 
+    /// <summary>Hugging Face reference fixtures of an ESM-2-shaped protein model (rotary, token dropout, tied head).</summary>
+    public static string Esm2Reference => Path.Combine(HfReference, "esm2-tiny");
+
+    /// <summary>The tiny random-weight ESM-2-shaped model folder (33-token protein vocabulary).</summary>
+    public static string Esm2TinyModel => Path.Combine(Esm2Reference, "model-tiny");
+
     /// <summary>Real Arabidopsis data and tasks (<c>data/</c>).</summary>
     public static string Data => Path.Combine(RepositoryRoot, "data");
 

@@ -29,7 +29,7 @@ public sealed class MaskFiller
         _model = model;
     }
 
-    /// <summary>Token ids of <paramref name="text"/> with <c>&lt;cls&gt;</c> first and the mask id at each marker.</summary>
+    /// <summary>Token ids of <paramref name="text"/> with <c>&lt;cls&gt;</c> first, the mask id at each marker, and <c>&lt;eos&gt;</c> last when the tokenizer appends it (ESM-2).</summary>
     /// <exception cref="ArgumentException">The text has no <c>&lt;mask&gt;</c>, or is longer than the model's window.</exception>
     public int[] Encode(string text)
     {
@@ -55,6 +55,10 @@ public sealed class MaskFiller
             var buffer = new int[Math.Max(pieces[p].Length, 1)];
             int count = tokenizer.TokenizeToIds(pieces[p], buffer, "fill-mask input");
             ids.AddRange(buffer.AsSpan(0, count).ToArray());
+        }
+        if (tokenizer.AppendsEos)
+        {
+            ids.Add(vocabulary.EosId!.Value);
         }
         if (ids.Count > tokenizer.MaxTokens)
         {

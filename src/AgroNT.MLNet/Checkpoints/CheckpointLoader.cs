@@ -56,7 +56,7 @@ public static class CheckpointLoader
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(module);
-        return LoadInto(StateTensors(module), modelFolder, options, cancellationToken);
+        return LoadInto(StateTensors(module), modelFolder, ForModule(module, options ?? new CheckpointLoadOptions()), cancellationToken);
     }
 
     /// <summary>Fills <paramref name="targets"/> from an already open checkpoint (<see cref="CheckpointLoadOptions.Format"/> is not used).</summary>
@@ -74,6 +74,35 @@ public static class CheckpointLoader
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(reader);
         return Load(targets, reader, options ?? new CheckpointLoadOptions(), Stopwatch.StartNew(), cancellationToken);
+    }
+
+    /// <summary>
+    /// Adds what an ESM network's own variant lets a checkpoint have or lack: a tied model ignores a stored
+    /// <c>lm_head.decoder.weight</c> (pytorch_model.bin keeps the shared tensor under both names), and a rotary model
+    /// may lack the <c>inv_freq</c> buffers (it computes the same float32 values itself).
+    /// </summary>
+    internal static CheckpointLoadOptions ForModule(nn.Module module, CheckpointLoadOptions options)
+    {
+        if (module is not Modeling.EsmForMaskedLM network)
+        {
+            return options;
+        }
+        string prefix = options.CheckpointKeyPrefix ?? "";
+        IReadOnlyList<string> unexpected = network.LMHead.IsTied
+            ? [.. options.IgnoredUnexpectedKeys, prefix + Modeling.EsmForMaskedLM.TiedDecoderKey]
+            : options.IgnoredUnexpectedKeys;
+        IReadOnlyList<string> missing = network.Config.IsRotary
+            ? [.. options.IgnoredMissingKeys, "*.rotary_embeddings." + Modeling.EsmRotaryEmbedding.BufferName]
+            : options.IgnoredMissingKeys;
+        return new CheckpointLoadOptions
+        {
+            Format = options.Format,
+            IgnoredUnexpectedKeys = unexpected,
+            IgnoredMissingKeys = missing,
+            CheckpointKeyPrefix = options.CheckpointKeyPrefix,
+            ChunkBytes = options.ChunkBytes,
+            Progress = options.Progress,
+        };
     }
 
     /// <summary>A module's parameters and persistent buffers by state-dict key (the module keeps owning them).</summary>

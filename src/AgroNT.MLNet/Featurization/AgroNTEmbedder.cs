@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace AgroNT.MLNet.Featurization;
 
 /// <summary>
-/// Turns DNA into AgroNT embeddings: tokenizes (with the model's length policy), groups inputs of similar length into
+/// Turns DNA (or, with an ESM-2 protein model, protein) into embeddings: tokenizes (with the model's length policy), groups inputs of similar length into
 /// batches so little padding is computed, runs the encoder only up to the requested layer, and pools each sequence's
 /// real positions. A sequence's embedding does not depend on what else is in its batch (padding is masked out).
 /// Calls are serialised on the model: one forward pass at a time, each using libtorch's intra-op threads.
@@ -20,6 +20,7 @@ public sealed class AgroNTEmbedder : IDnaEmbedder
     private readonly int _layer;
     private readonly int[] _basesPerId;
     private readonly bool _hasCls;
+    private readonly int? _eosId;
     private readonly object _gate = new();
     private long _realTokens;
     private long _computedTokens;
@@ -47,6 +48,7 @@ public sealed class AgroNTEmbedder : IDnaEmbedder
             throw new ArgumentOutOfRangeException(nameof(options), Options.Layer, $"Layer must be between 0 (embedding output) and {depth} (the last layer); this model has {depth} layers.");
         }
         _hasCls = model.Tokenizer.Options.AddClsToken;
+        _eosId = model.Tokenizer.AppendsEos ? model.Tokenizer.Vocabulary.EosId : null;
         _basesPerId = ModelInputs.BasesPerId(model.Tokenizer.Vocabulary);
     }
 
@@ -60,7 +62,7 @@ public sealed class AgroNTEmbedder : IDnaEmbedder
     public int HiddenSize => _model.Config.HiddenSize;
 
     /// <summary>The model's tokenizer.</summary>
-    public KmerTokenizer Tokenizer => _model.Tokenizer;
+    public SequenceTokenizer Tokenizer => _model.Tokenizer;
 
     /// <summary>The model embedded with.</summary>
     public AgroNTModel Model => _model;
@@ -128,6 +130,6 @@ public sealed class AgroNTEmbedder : IDnaEmbedder
             hidden = output.LastHiddenState.to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
         }
 
-        padded.PoolRows(inputs, batch, hidden, hiddenSize, Options.Pooling, _hasCls, _basesPerId, results);
+        padded.PoolRows(inputs, batch, hidden, hiddenSize, Options.Pooling, _hasCls, _basesPerId, results, _eosId);
     }
 }

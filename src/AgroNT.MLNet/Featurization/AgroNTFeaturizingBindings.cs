@@ -71,7 +71,7 @@ internal sealed class FeaturizingInputReader
     private readonly ValueGetter<ReadOnlyMemory<char>>? _text;
     private readonly ValueGetter<VBuffer<int>>? _int32;
     private readonly ValueGetter<VBuffer<long>>? _int64;
-    private readonly KmerVocabulary _vocabulary;
+    private readonly TokenVocabulary _vocabulary;
     private readonly int _maxTokens;
     private readonly bool _addsCls;
     private ReadOnlyMemory<char> _textValue;
@@ -95,7 +95,7 @@ internal sealed class FeaturizingInputReader
                 break;
         }
 
-        KmerTokenizer tokenizer = bindings.Transformer.Model.Tokenizer;
+        SequenceTokenizer tokenizer = bindings.Transformer.Model.Tokenizer;
         _vocabulary = tokenizer.Vocabulary;
         _maxTokens = tokenizer.MaxTokens;
         _addsCls = tokenizer.Options.AddClsToken;

@@ -5,9 +5,32 @@ namespace AgroNT.MLNet.Modeling;
 
 /// <summary>
 /// The architecture of an ESM-style masked language model, read from a Hugging Face <c>config.json</c>
-/// (AgroNT: <c>InstaDeepAI/agro-nucleotide-transformer-1b</c>). Unknown keys are kept in <see cref="Extra"/> and
-/// written back on save, so a round trip loses nothing.
+/// (AgroNT: <c>InstaDeepAI/agro-nucleotide-transformer-1b</c>; ESM-2: <c>facebook/esm2_*</c>). Unknown keys are kept in
+/// <see cref="Extra"/> and written back on save, so a round trip loses nothing.
 /// </summary>
+/// <remarks>
+/// <para>Implemented variants of Hugging Face's <c>EsmForMaskedLM</c>: <c>position_embedding_type</c> <c>absolute</c>
+/// (AgroNT, ESM-1b) or <c>rotary</c> (ESM-2); <c>token_dropout</c> (ESM-1b/ESM-2 embedding rescaling, applied at
+/// inference too, as Hugging Face does); <c>emb_layer_norm_before</c>; <c>tie_word_embeddings</c> (the LM decoder is
+/// the word-embedding matrix; Hugging Face's default when the key is absent).</para>
+/// <para><see cref="Validate"/> refuses every key that would change the computation in a way this library does not
+/// implement, naming the key and its value, rather than loading a model that computes different numbers:</para>
+/// <list type="bullet">
+/// <item><description><c>position_embedding_type</c> other than <c>absolute</c> and <c>rotary</c>
+/// (<c>relative_key</c>, <c>relative_key_query</c>);</description></item>
+/// <item><description><c>add_bias_fnn</c> false: Nucleotide Transformer v2's gated feed-forward block without biases,
+/// which lives in InstaDeep's own modeling code, not in transformers' ESM;</description></item>
+/// <item><description><c>is_decoder</c> true (causal attention mask) and <c>add_cross_attention</c> true;</description></item>
+/// <item><description><c>is_folding_model</c> true (ESMFold);</description></item>
+/// <item><description><c>hidden_act</c> other than <c>gelu</c>: transformers' ESM always applies the exact erf GELU,
+/// so another value means the checkpoint was made for other code;</description></item>
+/// <item><description><c>model_type</c> other than <c>esm</c>;</description></item>
+/// <item><description>a non-empty <c>pruned_heads</c>;</description></item>
+/// <item><description><c>rotary</c> with an odd head size (the rotation pairs the two halves of each head).</description></item>
+/// </list>
+/// <para>Keys that only matter for training or for other heads (dropouts, <c>classifier_dropout</c>, <c>use_cache</c>,
+/// <c>chunk_size_feed_forward</c>, <c>vocab_list</c>, <c>esmfold_config</c> of a non-folding model) are kept and ignored.</para>
+/// </remarks>
 public sealed record EsmConfig
 {
     /// <summary>Width of every hidden state (AgroNT-1B: 1500).</summary>
@@ -37,16 +60,19 @@ public sealed record EsmConfig
     /// <summary>LayerNorm epsilon (AgroNT: 1e-12).</summary>
     public double LayerNormEps { get; init; } = 1e-12;
 
-    /// <summary>Position embedding kind. Only <c>absolute</c> (AgroNT's) is implemented.</summary>
+    /// <summary>Position embedding kind: <c>absolute</c> (AgroNT's learned table) or <c>rotary</c> (ESM-2's rotary
+    /// embeddings on query and key, with no position table in the sum).</summary>
     public string PositionEmbeddingType { get; init; } = "absolute";
 
     /// <summary>Whether a LayerNorm is applied to the embeddings before the encoder (AgroNT: false).</summary>
     public bool EmbLayerNormBefore { get; init; }
 
-    /// <summary>ESM-1b token dropout rescaling (AgroNT: false).</summary>
+    /// <summary>ESM-1b/ESM-2 token dropout (AgroNT: false; ESM-2: true): <c>&lt;mask&gt;</c> embeddings are zeroed and
+    /// the rest scaled by <c>0.88 / (1 - masked fraction of the row)</c>, at inference too, as Hugging Face does.</summary>
     public bool TokenDropout { get; init; }
 
-    /// <summary>Whether the LM decoder shares the word embedding matrix (AgroNT: false).</summary>
+    /// <summary>Whether the LM decoder is the word embedding matrix (AgroNT: false; ESM-2: true). In <c>config.json</c>
+    /// an absent key means true, Hugging Face's default.</summary>
     public bool TieWordEmbeddings { get; init; }
 
     /// <summary>Standard deviation of the normal initialisation used when training from scratch.</summary>
@@ -147,7 +173,8 @@ public sealed record EsmConfig
             PositionEmbeddingType = root["position_embedding_type"]?.GetValue<string>() ?? "absolute",
             EmbLayerNormBefore = Bool(root, "emb_layer_norm_before", sourceName),
             TokenDropout = Bool(root, "token_dropout", sourceName),
-            TieWordEmbeddings = Bool(root, "tie_word_embeddings", sourceName),
+            // PretrainedConfig's default: a config.json without the key (ESM-2's) ties the decoder to the embeddings.
+            TieWordEmbeddings = root["tie_word_embeddings"] is null || Bool(root, "tie_word_embeddings", sourceName),
             InitializerRange = root["initializer_range"] is null ? 0.02 : Get(root, "initializer_range", n => n.GetValue<double>(), sourceName),
             HiddenDropoutProb = root["hidden_dropout_prob"] is null ? 0 : Get(root, "hidden_dropout_prob", n => n.GetValue<double>(), sourceName),
             AttentionProbsDropoutProb = root["attention_probs_dropout_prob"] is null ? 0 : Get(root, "attention_probs_dropout_prob", n => n.GetValue<double>(), sourceName),
@@ -183,12 +210,71 @@ public sealed record EsmConfig
         {
             throw new FormatException($"{sourceName}: pad_token_id {PadTokenId} does not fit vocab_size {VocabSize} and max_position_embeddings {MaxPositionEmbeddings}.");
         }
-        if (PositionEmbeddingType != "absolute")
+        if (PositionEmbeddingType is not (AbsolutePositions or RotaryPositions))
         {
-            throw new FormatException(
-                $"{sourceName}: position_embedding_type '{PositionEmbeddingType}' is not supported; AgroNT uses 'absolute' (rotary ESM-2/NT-v2 models are not supported yet).");
+            throw Unsupported(sourceName, "position_embedding_type", $"\"{PositionEmbeddingType}\"",
+                "only \"absolute\" (AgroNT, ESM-1b) and \"rotary\" (ESM-2) are implemented");
+        }
+        if (IsRotary && HeadSize % 2 != 0)
+        {
+            throw new FormatException($"{sourceName}: rotary position embeddings need an even head size; hidden_size {HiddenSize} / num_attention_heads {NumAttentionHeads} = {HeadSize}.");
+        }
+        CheckExtra(sourceName);
+    }
+
+    /// <summary>Whether attention uses rotary position embeddings (<c>position_embedding_type</c> <c>rotary</c>).</summary>
+    public bool IsRotary => PositionEmbeddingType == RotaryPositions;
+
+    /// <summary>The <c>position_embedding_type</c> of a learned position table added to the word embeddings.</summary>
+    public const string AbsolutePositions = "absolute";
+
+    /// <summary>The <c>position_embedding_type</c> of rotary embeddings applied to query and key.</summary>
+    public const string RotaryPositions = "rotary";
+
+    /// <summary>Refuses keys kept in <see cref="Extra"/> whose values change the computation in a way not implemented here.</summary>
+    private void CheckExtra(string sourceName)
+    {
+        if (Flag("add_bias_fnn") == false)
+        {
+            throw Unsupported(sourceName, "add_bias_fnn", "false",
+                "this is a Nucleotide Transformer v2 checkpoint, whose gated feed-forward block without biases is InstaDeep's own modeling code, not transformers' ESM; loading it here would compute different embeddings");
+        }
+        if (Flag("is_decoder") == true)
+        {
+            throw Unsupported(sourceName, "is_decoder", "true", "a decoder uses a causal attention mask; ESM encoders attend both ways");
+        }
+        if (Flag("add_cross_attention") == true)
+        {
+            throw Unsupported(sourceName, "add_cross_attention", "true", "cross-attention layers are not implemented");
+        }
+        if (Flag("is_folding_model") == true)
+        {
+            throw Unsupported(sourceName, "is_folding_model", "true", "ESMFold's folding trunk is not implemented; use the ESM-2 language model it is built on");
+        }
+        if (Extra.TryGetValue("hidden_act", out JsonNode? act) && act is not null
+            && !(act.GetValueKind() == JsonValueKind.String && act.GetValue<string>() == "gelu"))
+        {
+            throw Unsupported(sourceName, "hidden_act", act.ToJsonString(),
+                "transformers' ESM always applies the exact erf GELU (\"gelu\"), so another activation means the checkpoint was made for other modeling code");
+        }
+        if (Extra.TryGetValue("model_type", out JsonNode? type) && type is not null
+            && !(type.GetValueKind() == JsonValueKind.String && type.GetValue<string>() == "esm"))
+        {
+            throw Unsupported(sourceName, "model_type", type.ToJsonString(), "only ESM models (\"esm\") are implemented");
+        }
+        if (Extra.TryGetValue("pruned_heads", out JsonNode? pruned) && pruned is JsonObject { Count: > 0 })
+        {
+            throw Unsupported(sourceName, "pruned_heads", pruned.ToJsonString(), "pruned attention heads are not implemented");
         }
     }
+
+    private bool? Flag(string key) =>
+        Extra.TryGetValue(key, out JsonNode? node) && node is not null && node.GetValueKind() is JsonValueKind.True or JsonValueKind.False
+            ? node.GetValue<bool>()
+            : null;
+
+    private static FormatException Unsupported(string sourceName, string key, string value, string why) =>
+        new($"{sourceName}: {key} = {value} is not supported: {why}. This library implements Hugging Face's EsmForMaskedLM as AgroNT and ESM-2 use it.");
 
     /// <summary>Writes this configuration as a Hugging Face <c>config.json</c> that transformers loads as <c>EsmForMaskedLM</c>.</summary>
     public string ToJson()

@@ -7,8 +7,10 @@ using static TorchSharp.torch;
 namespace AgroNT.MLNet.Modeling;
 
 /// <summary>
-/// Word plus absolute position embeddings (<c>esm.embeddings.*</c>). Position ids come from the token ids, not the
-/// attention mask: real tokens count up from <c>pad_token_id + 1</c> and pads get <c>pad_token_id</c>.
+/// Word embeddings, plus absolute position embeddings (<c>esm.embeddings.*</c>) unless the model is rotary. Position
+/// ids come from the token ids, not the attention mask: real tokens count up from <c>pad_token_id + 1</c> and pads get
+/// <c>pad_token_id</c>. A rotary model (ESM-2) keeps the position table because its checkpoints carry it, but adds
+/// nothing from it.
 /// </summary>
 public sealed class EsmEmbeddings : nn.Module<Tensor, Tensor, Tensor>
 {
@@ -33,29 +35,46 @@ public sealed class EsmEmbeddings : nn.Module<Tensor, Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The word embedding matrix <c>[vocab, hidden]</c>, which a tied LM head also decodes with.</summary>
+    public Parameter WordEmbeddingWeight => _wordEmbeddings.weight!;
+
     /// <summary>Embeds <paramref name="inputIds"/> <c>[batch, tokens]</c>; <paramref name="attentionMask"/> (same shape, 1 = real) zeroes padded rows.</summary>
     public override Tensor forward(Tensor inputIds, Tensor attentionMask)
     {
-        // ESM position ids start at pad_token_id + 1 and pads keep pad_token_id (HF create_position_ids_from_input_ids).
-        var notPad = inputIds.ne(_config.PadTokenId).to(ScalarType.Int64);
-        var positions = notPad.cumsum(1).mul(notPad).add(TorchScalars.Integer(_config.PadTokenId), TorchScalars.One);
-
         var embeddings = _wordEmbeddings.forward(inputIds);
         if (_config.TokenDropout)
         {
-            // ESM-1b token dropout at inference: <mask> rows are zeroed, the rest rescaled for the observed mask ratio.
-            const double maskRatioTrain = 0.15 * 0.8;
-            var isMask = inputIds.eq(_config.MaskTokenId);
-            embeddings = embeddings.masked_fill(isMask.unsqueeze(-1), TorchScalars.Real(0.0));
-            var observed = isMask.sum(-1).to(ScalarType.Float32).div(attentionMask.sum(-1).to(ScalarType.Float32));
-            embeddings = embeddings.mul(observed.neg().add(TorchScalars.Real(1.0), TorchScalars.One).reciprocal().mul(TorchScalars.Real(1 - maskRatioTrain)).view(-1, 1, 1).to(embeddings.dtype));
+            embeddings = ScaleForTokenDropout(embeddings, inputIds, attentionMask);
         }
-        embeddings = embeddings.add(_positionEmbeddings.forward(positions), TorchScalars.One);
+        if (!_config.IsRotary)
+        {
+            // ESM position ids start at pad_token_id + 1 and pads keep pad_token_id (HF create_position_ids_from_input_ids).
+            var notPad = inputIds.ne(_config.PadTokenId).to(ScalarType.Int64);
+            var positions = notPad.cumsum(1).mul(notPad).add(TorchScalars.Integer(_config.PadTokenId), TorchScalars.One);
+            embeddings = embeddings.add(_positionEmbeddings.forward(positions), TorchScalars.One);
+        }
         if (_layerNorm is not null)
         {
             embeddings = _layerNorm.forward(embeddings);
         }
         embeddings = embeddings.mul(attentionMask.unsqueeze(-1).to(embeddings.dtype));
         return embeddings;
+    }
+
+    /// <summary>
+    /// ESM's token dropout as Hugging Face applies it in training and inference alike: <c>&lt;mask&gt;</c> rows are
+    /// zeroed, then every row is scaled by <c>(1 - 0.15 * 0.8) / (1 - masked fraction)</c>, the masked fraction
+    /// counting <c>&lt;mask&gt;</c> ids over the row's attended positions (<c>&lt;cls&gt;</c> and <c>&lt;eos&gt;</c>
+    /// included, padding not). The float order is HF's: <c>(E * 0.88f) / (1f - n_mask / n_attended)</c>.
+    /// </summary>
+    private Tensor ScaleForTokenDropout(Tensor embeddings, Tensor inputIds, Tensor attentionMask)
+    {
+        // Pretraining masked 15% of tokens and replaced 80% of those by <mask>.
+        const double maskRatioTrain = 0.15 * 0.8;
+        var isMask = inputIds.eq(_config.MaskTokenId);
+        var zeroed = embeddings.masked_fill(isMask.unsqueeze(-1), TorchScalars.Real(0.0));
+        var observed = isMask.sum(-1).to(ScalarType.Float32).div(attentionMask.sum(-1));
+        var denominator = observed.neg().add(TorchScalars.Real(1.0), TorchScalars.One).view(-1, 1, 1);
+        return zeroed.mul(TorchScalars.Real(1 - maskRatioTrain)).div(denominator).to(embeddings.dtype);
     }
 }

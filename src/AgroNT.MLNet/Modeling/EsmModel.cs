@@ -55,7 +55,7 @@ public sealed class EsmModel : nn.Module
     /// (a null mask means every position is real). With <paramref name="upToLayer"/> below the depth, the layers above
     /// it are not computed and <see cref="EsmEncoderOutput.LastHiddenState"/> is that layer's output (no final LayerNorm).
     /// </summary>
-    /// <exception cref="ArgumentException">More tokens than the position table holds, or ids outside the vocabulary.</exception>
+    /// <exception cref="ArgumentException">More tokens than the absolute position table holds, or ids outside the vocabulary.</exception>
     public EsmEncoderOutput Forward(Tensor inputIds, Tensor? attentionMask = null, bool outputHiddenStates = false, int? upToLayer = null)
     {
         int depth = Config.NumHiddenLayers;
@@ -126,7 +126,8 @@ public sealed class EsmModel : nn.Module
             throw new ArgumentException($"input_ids must be [batch, tokens], got shape [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
         }
         long tokens = inputIds.shape[1];
-        if (tokens > Config.MaxTokens)
+        // A rotary model has no position table to run past (Hugging Face runs it on any length); the tokenizer's window still applies.
+        if (!Config.IsRotary && tokens > Config.MaxTokens)
         {
             throw new ArgumentException(
                 $"{tokens} tokens exceed the model's window of {Config.MaxTokens} (including <cls>); truncate or window the input (tokenizer LengthPolicy).", nameof(inputIds));

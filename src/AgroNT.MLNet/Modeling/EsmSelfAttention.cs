@@ -16,7 +16,8 @@ public enum AttentionKernel
     Explicit,
 }
 
-/// <summary>Multi-head self-attention projections (<c>attention.self.{query,key,value}</c>).</summary>
+/// <summary>Multi-head self-attention projections (<c>attention.self.{query,key,value}</c>), with ESM-2's rotary
+/// embeddings (<c>attention.self.rotary_embeddings</c>) when the configuration asks for them.</summary>
 public sealed class EsmSelfAttention : nn.Module<Tensor, Tensor, Tensor>
 {
     [ComponentName(Name = "query")]
@@ -27,6 +28,9 @@ public sealed class EsmSelfAttention : nn.Module<Tensor, Tensor, Tensor>
 
     [ComponentName(Name = "value")]
     private readonly Linear _value;
+
+    [ComponentName(Name = "rotary_embeddings")]
+    private readonly EsmRotaryEmbedding? _rotaryEmbeddings;
 
     private readonly int _heads;
     private readonly int _headSize;
@@ -41,6 +45,7 @@ public sealed class EsmSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         _query = nn.Linear(config.HiddenSize, config.HiddenSize, device: device, dtype: dtype);
         _key = nn.Linear(config.HiddenSize, config.HiddenSize, device: device, dtype: dtype);
         _value = nn.Linear(config.HiddenSize, config.HiddenSize, device: device, dtype: dtype);
+        _rotaryEmbeddings = config.IsRotary ? new EsmRotaryEmbedding(_headSize, device) : null;
         RegisterComponents();
     }
 
@@ -57,16 +62,33 @@ public sealed class EsmSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         var k = Heads(_key);
         var v = Heads(_value);
         double dropout = training ? _dropout : 0.0;
+        Tensor? cos = null, sin = null;
+        if (_rotaryEmbeddings is not null)
+        {
+            (cos, sin) = _rotaryEmbeddings.Tables(tokens, q.dtype);
+        }
 
         Tensor context;
         if (Kernel == AttentionKernel.ScaledDotProduct)
         {
+            if (cos is not null)
+            {
+                // The rotation is linear, so rotating before the kernel's own 1/sqrt(d) scaling equals HF's scale-then-rotate.
+                q = EsmRotaryEmbedding.Apply(q, cos, sin!);
+                k = EsmRotaryEmbedding.Apply(k, cos, sin!);
+            }
             context = nn.functional.scaled_dot_product_attention(q, k, v, additiveMask, dropout);
         }
         else
         {
-            // HF ESM scales the query by head_size^-0.5 before QK^T.
-            var scores = q.mul(TorchScalars.Real(1.0 / Math.Sqrt(_headSize))).matmul(k.transpose(-1, -2)).add(additiveMask, TorchScalars.One);
+            // HF ESM scales the query by head_size^-0.5 before QK^T, and before the rotary rotation.
+            q = q.mul(TorchScalars.Real(1.0 / Math.Sqrt(_headSize)));
+            if (cos is not null)
+            {
+                q = EsmRotaryEmbedding.Apply(q, cos, sin!);
+                k = EsmRotaryEmbedding.Apply(k, cos, sin!);
+            }
+            var scores = q.matmul(k.transpose(-1, -2)).add(additiveMask, TorchScalars.One);
             var probabilities = nn.functional.dropout(scores.softmax(-1), dropout, training);
             context = probabilities.matmul(v);
         }

@@ -19,7 +19,8 @@ public enum OnnxExternalData
 public enum OnnxAttention
 {
     /// <summary>ONNX Runtime's fused <c>com.microsoft</c> <c>Attention</c> operator (one packed QKV GEMM, fused mask and
-    /// softmax; CPU and CUDA providers). Runs on ONNX Runtime only. The default.</summary>
+    /// softmax; CPU and CUDA providers). Runs on ONNX Runtime only. The default; rotary (ESM-2) models get
+    /// <see cref="Standard"/> instead, since the fused operator cannot rotate query and key.</summary>
     OnnxRuntime,
 
     /// <summary>Standard ONNX operators only (MatMul, Softmax, Transpose...), for any ONNX runtime.</summary>

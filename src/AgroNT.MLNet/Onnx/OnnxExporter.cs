@@ -29,6 +29,10 @@ namespace AgroNT.MLNet.Onnx;
 /// LayerNorm; the LM head (dense, GELU, LayerNorm, decoder + bias). Outputs: <c>last_hidden_state</c>, <c>logits</c>
 /// (unless left out) and <c>hidden_state_L</c> for each requested layer. The graph is built with OnnxSharp's protobuf
 /// classes; weights are streamed one tensor at a time, so a model folder is exported without loading it whole.
+/// <para>ESM-2's variant is exported too: token dropout (<c>&lt;mask&gt;</c> rows zeroed, rows scaled by
+/// <c>0.88 / (1 - masked fraction)</c>, as Hugging Face does in eval), rotary attention (no position table; query and
+/// key rotated with cos/sin tables of the tokenizer's window, sliced to the input's length; such layers always use
+/// standard operators, since the fused <c>Attention</c> cannot rotate), and a decoder tied to the word embeddings.</para>
 /// </remarks>
 public static class OnnxExporter
 {
@@ -113,7 +117,7 @@ public static class OnnxExporter
             return Export(fineTuned, outputFolder, options);
         }
         var config = EsmConfig.FromFile(folder);
-        var vocabulary = KmerVocabulary.FromModelFolder(folder);
+        var vocabulary = TokenVocabulary.ReadModelFolder(folder);
         using var reader = CheckpointReader.Open(folder, options.CheckpointFormat);
         using var scope = NewDisposeScope();
         // A bare EsmModel checkpoint has no "esm." prefix (and no LM head).
@@ -125,13 +129,14 @@ public static class OnnxExporter
         return Export(config, vocabulary, new WeightSource(reader.Location, Fetch, name => Key(name) is not null), outputFolder, options, head: null);
     }
 
-    private static OnnxExportResult Export(EsmConfig config, KmerVocabulary vocabulary, WeightSource weights, string outputFolder, OnnxExportOptions options, TaskHeadSpec? head)
+    private static OnnxExportResult Export(EsmConfig config, TokenVocabulary vocabulary, WeightSource weights, string outputFolder, OnnxExportOptions options, TaskHeadSpec? head)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
         config.Validate();
-        if (config.TokenDropout)
+        if (config.IsRotary && options.Attention == OnnxAttention.OnnxRuntime)
         {
-            throw new NotSupportedException("token_dropout (ESM-1b/NT-v1 embedding rescaling) is not exported; AgroNT has token_dropout false.");
+            // The fused operator takes the raw projections and cannot rotate query and key: rotary models use standard ops.
+            options = options with { Attention = OnnxAttention.Standard };
         }
         int depth = config.NumHiddenLayers;
         int[] layers = [.. options.Layers.Distinct().Order()];
@@ -187,7 +192,7 @@ public static class OnnxExporter
                 };
             }
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
-            if (options.Attention == OnnxAttention.OnnxRuntime)
+            if (options.Attention == OnnxAttention.OnnxRuntime && !config.IsRotary)
             {
                 model.OpsetImport.Add(new OperatorSetIdProto { Domain = OnnxGraphBuilder.MicrosoftDomain, Version = 1 });
             }
@@ -291,17 +296,34 @@ public static class OnnxExporter
 
         // Embeddings. ESM position ids start at pad_token_id + 1 and pads keep pad_token_id; they come from the ids, not the mask.
         string ids = AgroNTOnnxEmbedder.InputIdsName, mask = AgroNTOnnxEmbedder.AttentionMaskName;
-        string pad = g.Int64([config.PadTokenId], scalar: true);
-        string notPad = g.Node("Cast", [g.Node("Not", [g.Node("Equal", [ids, pad])])], null, IntAttribute("to", (long)DataType.Int64));
-        string positions = g.Node("Add", [g.Node("Mul", [g.Node("CumSum", [notPad, g.Int64([1], scalar: true)]), notPad]), pad], "position_ids");
-        string embedded = g.Node("Add", [
-            g.Node("Gather", [Weight("esm.embeddings.word_embeddings.weight"), ids]),
-            g.Node("Gather", [Weight("esm.embeddings.position_embeddings.weight"), positions])]);
+        string positions = "";
+        if (!config.IsRotary)
+        {
+            string pad = g.Int64([config.PadTokenId], scalar: true);
+            string notPad = g.Node("Cast", [g.Node("Not", [g.Node("Equal", [ids, pad])])], null, IntAttribute("to", (long)DataType.Int64));
+            positions = g.Node("Add", [g.Node("Mul", [g.Node("CumSum", [notPad, g.Int64([1], scalar: true)]), notPad]), pad], "position_ids");
+        }
+        string maskFloat = g.Node("Cast", [mask], null, IntAttribute("to", (long)DataType.Float));
+        string embedded = g.Node("Gather", [Weight("esm.embeddings.word_embeddings.weight"), ids]);
+        if (config.TokenDropout)
+        {
+            // HF applies token dropout in eval too: <mask> rows zeroed, then (E * 0.88f) / (1 - n_mask / n_attended) per row.
+            string isMask = g.Node("Cast", [g.Node("Equal", [ids, g.Int64([config.MaskTokenId], scalar: true)])], null, IntAttribute("to", (long)DataType.Float));
+            embedded = g.Node("Mul", [embedded, g.Node("Unsqueeze", [g.Node("Sub", [g.Float(1f), isMask]), g.Int64([-1])])]);
+            string ratio = g.Node("Div", [
+                g.Node("ReduceSum", [isMask, g.Int64([1])], null, IntAttribute("keepdims", 1)),
+                g.Node("ReduceSum", [maskFloat, g.Int64([1])], null, IntAttribute("keepdims", 1))]);
+            string denominator = g.Node("Unsqueeze", [g.Node("Sub", [g.Float(1f), ratio]), g.Int64([-1])]);
+            embedded = g.Node("Div", [g.Node("Mul", [embedded, g.Float((float)(1 - (0.15 * 0.8)))]), denominator]);
+        }
+        if (!config.IsRotary)
+        {
+            embedded = g.Node("Add", [embedded, g.Node("Gather", [Weight("esm.embeddings.position_embeddings.weight"), positions])]);
+        }
         if (config.EmbLayerNormBefore)
         {
             embedded = LayerNorm(embedded, "esm.embeddings.layer_norm");
         }
-        string maskFloat = g.Node("Cast", [mask], null, IntAttribute("to", (long)DataType.Float));
         string state = g.Node("Mul", [embedded, g.Node("Unsqueeze", [maskFloat, g.Int64([-1])])], "embedding_output");
         bool fused = attention == OnnxAttention.OnnxRuntime;
         // (1 - mask) * float.MinValue, broadcast over heads and query positions: [batch, 1, 1, sequence]; the fused
@@ -313,6 +335,40 @@ public static class OnnxExporter
         string headShape = fused ? "" : g.Int64([0, 0, heads, headSize]);
         string mergedShape = fused ? "" : g.Int64([0, 0, hidden]);
         string scale = fused ? "" : g.Float((float)(1.0 / Math.Sqrt(headSize)));
+        (string Cos, string Sin) rotary = config.IsRotary ? RotaryTables() : ("", "");
+
+        // cos and sin of t * inv_freq for rows t = 0 .. T-1, sliced from tables of the tokenizer's window, as the
+        // TorchSharp module computes them (float32 outer product, then cos and sin).
+        (string Cos, string Sin) RotaryTables()
+        {
+            using var scope = NewDisposeScope();
+            string key = $"esm.encoder.layer.0.attention.self.rotary_embeddings.{EsmRotaryEmbedding.BufferName}";
+            using var module = new EsmRotaryEmbedding(headSize);
+            Tensor inverse = weights.Fetch(key)?.to(ScalarType.Float32, CPU) ?? module.InverseFrequencies;
+            for (int layer = 1; layer < depth && weights.Contains(key.Replace(".0.", $".{layer}.", StringComparison.Ordinal)); layer++)
+            {
+                if (!weights.Fetch(key.Replace(".0.", $".{layer}.", StringComparison.Ordinal))!.to(ScalarType.Float32, CPU).eq(inverse).all().item<bool>())
+                {
+                    throw new NotSupportedException($"The rotary inv_freq buffers differ between layer 0 and layer {layer}; the ONNX graph shares one table. Export with the buffers transformers computes.");
+                }
+            }
+            module.InverseFrequencies.copy_(inverse);
+            var (cos, sin) = module.Tables(Math.Max(config.MaxTokens, 1), ScalarType.Float32);
+            string rows = g.Node("Shape", [ids], null, IntAttribute("start", 1), IntAttribute("end", 2));
+            string Slice(string table) => g.Node("Slice", [table, g.Int64([0]), rows, g.Int64([0])]);
+            return (Slice(g.Weight("rotary.cos", cos.shape, cos.contiguous().data<float>().ToArray())),
+                Slice(g.Weight("rotary.sin", sin.shape, sin.contiguous().data<float>().ToArray())));
+        }
+
+        // x * cos + rotate_half(x) * sin on [batch, heads, T, head]; rotate_half(x) = [-x2, x1] (half split).
+        string Rotate(string x)
+        {
+            long half = headSize / 2;
+            string first = g.Node("Slice", [x, g.Int64([0]), g.Int64([half]), g.Int64([3])]);
+            string second = g.Node("Slice", [x, g.Int64([half]), g.Int64([headSize]), g.Int64([3])]);
+            string rotated = g.Node("Concat", [g.Node("Neg", [second]), first], null, IntAttribute("axis", 3));
+            return g.Node("Add", [g.Node("Mul", [x, rotary.Cos]), g.Node("Mul", [rotated, rotary.Sin])]);
+        }
         for (int i = 0; i <= Math.Min(top, depth); i++)
         {
             if (layers.Contains(i) && i < depth)
@@ -340,7 +396,17 @@ public static class OnnxExporter
             else
             {
                 string query = Heads(g.Node("Mul", [Linear(normed, $"{p}.attention.self.query"), scale]), [0, 2, 1, 3]);
-                string keyT = Heads(Linear(normed, $"{p}.attention.self.key"), [0, 2, 3, 1]);
+                string keyT;
+                if (config.IsRotary)
+                {
+                    // HF rotates the already scaled query, and the key, before QK^T.
+                    query = Rotate(query);
+                    keyT = g.Node("Transpose", [Rotate(Heads(Linear(normed, $"{p}.attention.self.key"), [0, 2, 1, 3]))], null, IntsAttribute("perm", 0, 1, 3, 2));
+                }
+                else
+                {
+                    keyT = Heads(Linear(normed, $"{p}.attention.self.key"), [0, 2, 3, 1]);
+                }
                 string value = Heads(Linear(normed, $"{p}.attention.self.value"), [0, 2, 1, 3]);
                 string scores = g.Node("Add", [g.Node("MatMul", [query, keyT]), additiveMask]);
                 string probabilities = g.Node("Softmax", [scores], null, IntAttribute("axis", -1));
@@ -363,12 +429,13 @@ public static class OnnxExporter
         }
         if (includeLogits)
         {
-            if (!weights.Contains("lm_head.decoder.weight"))
+            if (!weights.Contains(config.TieWordEmbeddings ? "lm_head.dense.weight" : EsmForMaskedLM.TiedDecoderKey))
             {
                 throw new CheckpointFormatException(weights.Source, "the weights have no masked-language-model head (a bare encoder checkpoint); export with IncludeLogits = false (--no-logits).");
             }
             string lmHead = LayerNorm(Gelu(Linear(last, "lm_head.dense")), "lm_head.layer_norm");
-            string logits = g.Node("Add", [g.Node("MatMul", [lmHead, Weight("lm_head.decoder.weight", transpose: true)]), Weight("lm_head.bias")]);
+            string decoder = config.TieWordEmbeddings ? TiedDecoder() : Weight(EsmForMaskedLM.TiedDecoderKey, transpose: true);
+            string logits = g.Node("Add", [g.Node("MatMul", [lmHead, decoder]), Weight("lm_head.bias")]);
             Output(logits, "logits", config.VocabSize);
         }
         if (head is not null)
@@ -376,6 +443,14 @@ public static class OnnxExporter
             Output(TaskHead(last, head), ScoreOutputName, head.OutputCount, perPosition: false);
         }
         return outputs;
+
+        // A tied head decodes with the word embeddings; MatMul needs them transposed, stored under the decoder's name.
+        string TiedDecoder()
+        {
+            using var scope = NewDisposeScope();
+            Tensor data = weights.Fetch("esm.embeddings.word_embeddings.weight")!.to(ScalarType.Float32, CPU).t().contiguous();
+            return g.Weight(EsmForMaskedLM.TiedDecoderKey, data.shape, data.data<float>().ToArray());
+        }
 
         // FineTunedModel.Forward and ToPredictions: pooled [batch, hidden] -> dense, tanh, out_proj -> [batch, K].
         string TaskHead(string hiddenStates, TaskHeadSpec spec)

@@ -65,7 +65,8 @@ internal sealed class PretrainingRun : IDisposable
             : AgroNTModel.Load(options.InitFrom!);
         try
         {
-            var vocabulary = _model.Tokenizer.Vocabulary;
+            var vocabulary = _model.Tokenizer.Vocabulary as KmerVocabulary
+                ?? throw new NotSupportedException($"{options.InitFrom} has a protein vocabulary; pretraining reads DNA genomes and needs a k-mer (AgroNT-style) model.");
             int maxTokens = Math.Min(options.MaxTokens ?? _model.Config.MaxTokens, Math.Min(_model.Config.MaxTokens, vocabulary.MaxTokens));
             _tokenizer = KmerTokenizer.Create(vocabulary, KmerTokenizerOptions.Default with { LengthPolicy = LengthPolicy.Truncate, MaxTokens = maxTokens });
             _masker = new MlmMasker(vocabulary, options.Masking);

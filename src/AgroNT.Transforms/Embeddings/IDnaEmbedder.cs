@@ -13,7 +13,7 @@ namespace AgroNT.Transforms.Embeddings;
 public interface IDnaEmbedder : IDisposable
 {
     /// <summary>The tokenizer, built from the model folder's vocabulary.</summary>
-    KmerTokenizer Tokenizer { get; }
+    SequenceTokenizer Tokenizer { get; }
 
     /// <summary>The hidden state pooled (Hugging Face numbering: 0 = embedding output).</summary>
     int Layer { get; }

@@ -29,11 +29,11 @@ internal sealed class ModelInputs
     public bool IsWindowed { get; }
 
     /// <summary>Tokenizes <paramref name="sequences"/>; names (or <c>#1</c>, <c>#2</c>...) appear in error messages.</summary>
-    public static ModelInputs Tokenize(KmerTokenizer tokenizer, IReadOnlyList<string> sequences, IReadOnlyList<string>? names)
+    public static ModelInputs Tokenize(SequenceTokenizer tokenizer, IReadOnlyList<string> sequences, IReadOnlyList<string>? names)
     {
         ArgumentNullException.ThrowIfNull(sequences);
         bool windows = tokenizer.Options.LengthPolicy == LengthPolicy.Windows;
-        int cls = tokenizer.Options.AddClsToken ? 1 : 0;
+        int specials = tokenizer.SpecialTokenCount;
         var inputs = new List<int[]>(sequences.Count);
         var owners = new List<(int Sequence, int RealTokens)>(sequences.Count);
         for (int i = 0; i < sequences.Count; i++)
@@ -51,7 +51,7 @@ internal sealed class ModelInputs
             {
                 int[] ids = tokenizer.EncodeToIds(sequences[i], name);
                 inputs.Add(ids);
-                owners.Add((i, ids.Length - cls));
+                owners.Add((i, ids.Length - specials));
             }
         }
         return new ModelInputs(inputs, owners, sequences.Count, windows);
@@ -90,11 +90,6 @@ internal sealed class ModelInputs
         return results;
     }
 
-    /// <summary>Bases each vocabulary id covers: k for a k-mer, 1 for a single letter or <c>&lt;unk&gt;</c>, 0 for the other specials.</summary>
-    public static int[] BasesPerId(KmerVocabulary vocabulary) =>
-        vocabulary.Tokens.Select((token, id) =>
-            id == vocabulary.UnkId ? 1
-            : id == vocabulary.PadId || id == vocabulary.MaskId || id == vocabulary.ClsId ? 0
-            : token.All(c => c is 'A' or 'C' or 'G' or 'T' or 'N') ? token.Length
-            : 0).ToArray();
+    /// <summary>Bases (or residues) each vocabulary id covers: k for a k-mer, 1 for a single letter or <c>&lt;unk&gt;</c>, 0 for the other specials.</summary>
+    public static int[] BasesPerId(TokenVocabulary vocabulary) => vocabulary.LettersPerId();
 }

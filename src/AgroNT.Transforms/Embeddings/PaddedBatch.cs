@@ -62,18 +62,20 @@ internal sealed class PaddedBatch
 
     /// <summary>
     /// Pools each row's real tokens of <paramref name="hidden"/> (<c>[Rows, Length, hiddenSize]</c>) into
-    /// <c>results[batch[r]]</c>.
+    /// <c>results[batch[r]]</c>. A row ending with <paramref name="eosId"/> (ESM-2's <c>&lt;eos&gt;</c>) is pooled
+    /// without that last position, as <c>&lt;cls&gt;</c> is left out: the mean and the per-token rows are the residues'.
     /// </summary>
     public void PoolRows(IReadOnlyList<int[]> inputs, ReadOnlySpan<int> batch, ReadOnlySpan<float> hidden, int hiddenSize,
-        Pooling pooling, bool hasCls, int[] basesPerId, float[][] results)
+        Pooling pooling, bool hasCls, int[] basesPerId, float[][] results, int? eosId = null)
     {
         for (int r = 0; r < Rows; r++)
         {
             int[] input = inputs[batch[r]];
-            var rowHidden = hidden.Slice(r * Length * hiddenSize, input.Length * hiddenSize);
-            int[]? bases = pooling == Pooling.PerNucleotide ? Array.ConvertAll(input, id => basesPerId[id]) : null;
-            var result = new float[EmbeddingPooler.OutputLength(pooling, input.Length, hiddenSize, hasCls, bases)];
-            EmbeddingPooler.Pool(pooling, rowHidden, input.Length, hiddenSize, hasCls, result, bases);
+            int tokens = input.Length > (hasCls ? 1 : 0) && eosId is { } eos && input[^1] == eos ? input.Length - 1 : input.Length;
+            var rowHidden = hidden.Slice(r * Length * hiddenSize, tokens * hiddenSize);
+            int[]? bases = pooling == Pooling.PerNucleotide ? Array.ConvertAll(input[..tokens], id => basesPerId[id]) : null;
+            var result = new float[EmbeddingPooler.OutputLength(pooling, tokens, hiddenSize, hasCls, bases)];
+            EmbeddingPooler.Pool(pooling, rowHidden, tokens, hiddenSize, hasCls, result, bases);
             results[batch[r]] = result;
         }
     }

@@ -70,7 +70,7 @@ public sealed class AgroNTOnnxEmbedder : IDnaEmbedder
             ThrowHelper.ThrowMissingOnnxFile(ModelFolder, ModelFileName);
         }
         var config = ReadConfig(ModelFolder);
-        Tokenizer = KmerTokenizer.Create(ModelFolder, Options.Tokenizer);
+        Tokenizer = SequenceTokenizer.FromModelFolder(ModelFolder, Options.Tokenizer);
         _hasCls = Tokenizer.Options.AddClsToken;
         _padId = config.PadTokenId ?? Tokenizer.Vocabulary.PadId;
         _basesPerId = ModelInputs.BasesPerId(Tokenizer.Vocabulary);
@@ -128,7 +128,7 @@ public sealed class AgroNTOnnxEmbedder : IDnaEmbedder
     public AgroNTOnnxEmbedderOptions Options { get; }
 
     /// <summary>The tokenizer built from the folder's <c>vocab.txt</c> and <see cref="AgroNTOnnxEmbedderOptions.Tokenizer"/>.</summary>
-    public KmerTokenizer Tokenizer { get; }
+    public SequenceTokenizer Tokenizer { get; }
 
     /// <summary>The layer pooled (Hugging Face numbering), or -1 when the folder's config.json does not say how deep the model is.</summary>
     public int Layer { get; }
@@ -242,7 +242,7 @@ public sealed class AgroNTOnnxEmbedder : IDnaEmbedder
             ThrowHelper.ThrowInvalidData($"The graph output '{OutputName}' has shape [{string.Join(", ", outputShape)}]; expected [{rows}, {length}, {HiddenSize}].");
         }
 
-        padded.PoolRows(inputs, batch, hidden, HiddenSize, Options.Pooling, _hasCls, _basesPerId, results);
+        padded.PoolRows(inputs, batch, hidden, HiddenSize, Options.Pooling, _hasCls, _basesPerId, results, Tokenizer.AppendsEos ? Tokenizer.Vocabulary.EosId : null);
     }
 
     private OrtValue CreateInput(long[] values, long[] shape) =>

@@ -31,7 +31,7 @@ namespace AgroNT.Transforms.Tokenization;
 /// <see langword="null"/>, and the <c>considerPreTokenization</c>/<c>considerNormalization</c> flags have no effect
 /// (the mode decides). <c>&lt;cls&gt;</c> has the empty offset <c>0..0</c>, as in Hugging Face.</para>
 /// </remarks>
-public sealed class KmerTokenizer : Tokenizer
+public sealed class KmerTokenizer : SequenceTokenizer
 {
     private readonly KmerScanner _scanner;
     private readonly int _clsCount;
@@ -69,16 +69,16 @@ public sealed class KmerTokenizer : Tokenizer
     }
 
     /// <summary>The vocabulary.</summary>
-    public KmerVocabulary Vocabulary { get; }
+    public override KmerVocabulary Vocabulary { get; }
 
     /// <summary>The options the tokenizer was created with.</summary>
-    public KmerTokenizerOptions Options { get; }
+    public override KmerTokenizerOptions Options { get; }
 
     /// <summary>The most ids a model input has, counting <c>&lt;cls&gt;</c> (<see cref="KmerTokenizerOptions.MaxTokens"/>, else the vocabulary's).</summary>
-    public int MaxTokens { get; }
+    public override int MaxTokens { get; }
 
     /// <summary>The effective stride between windows, in sequence tokens.</summary>
-    public int WindowStride { get; }
+    public override int WindowStride { get; }
 
     /// <summary>Creates a tokenizer from a Hugging Face model folder (see <see cref="KmerVocabulary.FromModelFolder(string)"/>).</summary>
     /// <param name="modelFolder">The folder holding <c>vocab.txt</c>.</param>
@@ -103,7 +103,7 @@ public sealed class KmerTokenizer : Tokenizer
     /// <param name="sequenceName">The record's name for error messages.</param>
     /// <returns>The number of ids.</returns>
     /// <exception cref="DnaTokenizationException">Normalize mode refuses a character.</exception>
-    public int CountTokens(ReadOnlySpan<char> sequence, string? sequenceName) => _clsCount + CountSequenceTokens(sequence, sequenceName);
+    public override int CountTokens(ReadOnlySpan<char> sequence, string? sequenceName) => _clsCount + CountSequenceTokens(sequence, sequenceName);
 
     /// <summary>The number of sequence tokens (no <c>&lt;cls&gt;</c>, no length limit): the length
     /// <see cref="TokenizeToIds(ReadOnlySpan{char}, Span{int}, string?)"/> writes.</summary>
@@ -111,7 +111,7 @@ public sealed class KmerTokenizer : Tokenizer
     /// <param name="sequenceName">The record's name for error messages.</param>
     /// <returns>The number of tokens.</returns>
     /// <exception cref="DnaTokenizationException">Normalize mode refuses a character.</exception>
-    public int CountSequenceTokens(ReadOnlySpan<char> sequence, string? sequenceName = null)
+    public override int CountSequenceTokens(ReadOnlySpan<char> sequence, string? sequenceName = null)
     {
         var sink = new CountSink(Vocabulary.K);
         _scanner.Tokenize(sequence, ref sink, sequenceName);
@@ -129,7 +129,7 @@ public sealed class KmerTokenizer : Tokenizer
     /// <returns>The number of ids written.</returns>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is too short.</exception>
     /// <exception cref="DnaTokenizationException">Normalize mode refuses a character.</exception>
-    public int TokenizeToIds(ReadOnlySpan<char> sequence, Span<int> destination, string? sequenceName = null)
+    public override int TokenizeToIds(ReadOnlySpan<char> sequence, Span<int> destination, string? sequenceName = null)
     {
         var sink = new IdSink(destination, default, default, Vocabulary);
         if (_scanner.Tokenize(sequence, ref sink, sequenceName))
@@ -151,7 +151,7 @@ public sealed class KmerTokenizer : Tokenizer
     /// <exception cref="DnaTokenizationException">Too many tokens under <see cref="LengthPolicy.Error"/> or
     /// <see cref="LengthPolicy.Windows"/>, or a character normalize mode refuses.</exception>
     /// <exception cref="ArgumentException"><paramref name="destination"/> is too short for this sequence.</exception>
-    public int EncodeToIds(ReadOnlySpan<char> sequence, Span<int> destination, string? sequenceName = null) =>
+    public override int EncodeToIds(ReadOnlySpan<char> sequence, Span<int> destination, string? sequenceName = null) =>
         EncodeModelInput(sequence, destination, default, default, MaxTokens, callerCapped: false, sequenceName, out _);
 
     /// <summary>As <see cref="EncodeToIds(ReadOnlySpan{char}, Span{int}, string?)"/> with a tighter limit than <see cref="MaxTokens"/>
@@ -165,7 +165,7 @@ public sealed class KmerTokenizer : Tokenizer
     /// <returns>The ids.</returns>
     /// <exception cref="DnaTokenizationException">Too many tokens under <see cref="LengthPolicy.Error"/> or
     /// <see cref="LengthPolicy.Windows"/>, or a character normalize mode refuses.</exception>
-    public int[] EncodeToIds(ReadOnlySpan<char> sequence, string? sequenceName)
+    public override int[] EncodeToIds(ReadOnlySpan<char> sequence, string? sequenceName)
     {
         int[] buffer = ArrayPool<int>.Shared.Rent(MaxTokens);
         try
@@ -185,7 +185,7 @@ public sealed class KmerTokenizer : Tokenizer
     /// <returns>The tokens; an unknown run's token is <c>&lt;unk&gt;</c>, its offset the run's characters.</returns>
     /// <exception cref="DnaTokenizationException">Too many tokens under <see cref="LengthPolicy.Error"/> or
     /// <see cref="LengthPolicy.Windows"/>, or a character normalize mode refuses.</exception>
-    public IReadOnlyList<EncodedToken> EncodeToTokens(ReadOnlySpan<char> sequence, string? sequenceName) =>
+    public override IReadOnlyList<EncodedToken> EncodeToTokens(ReadOnlySpan<char> sequence, string? sequenceName) =>
         EncodeTokens(sequence, MaxTokens, callerCapped: false, sequenceName, out _);
 
     /// <summary>
@@ -197,7 +197,7 @@ public sealed class KmerTokenizer : Tokenizer
     /// <param name="sequenceName">The record's name for error messages.</param>
     /// <returns>At least one window (an empty sequence gives one window holding <c>&lt;cls&gt;</c> only).</returns>
     /// <exception cref="DnaTokenizationException">Normalize mode refuses a character.</exception>
-    public IReadOnlyList<TokenWindow> EncodeWindows(ReadOnlySpan<char> sequence, string? sequenceName = null)
+    public override IReadOnlyList<TokenWindow> EncodeWindows(ReadOnlySpan<char> sequence, string? sequenceName = null)
     {
         int total = CountSequenceTokens(sequence, sequenceName);
         int[] ids = ArrayPool<int>.Shared.Rent(total);
@@ -247,7 +247,7 @@ public sealed class KmerTokenizer : Tokenizer
     /// <returns>The batch.</returns>
     /// <exception cref="DnaTokenizationException">A sequence is too long under <see cref="LengthPolicy.Error"/> or
     /// <see cref="LengthPolicy.Windows"/>, or has a character normalize mode refuses.</exception>
-    public TokenBatch EncodeBatch(IReadOnlyList<string> sequences, int? fixedLength = null, IReadOnlyList<string>? sequenceNames = null)
+    public override TokenBatch EncodeBatch(IReadOnlyList<string> sequences, int? fixedLength = null, IReadOnlyList<string>? sequenceNames = null)
     {
         ArgumentNullException.ThrowIfNull(sequences);
         if (fixedLength is { } fixedValue && (fixedValue <= _clsCount || fixedValue > MaxTokens))
@@ -298,7 +298,7 @@ public sealed class KmerTokenizer : Tokenizer
     /// <param name="ids">The ids.</param>
     /// <param name="skipSpecialTokens">Leave out the special tokens (<c>skip_special_tokens=True</c>).</param>
     /// <returns>The text.</returns>
-    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens)
+    public override string Decode(IEnumerable<int> ids, bool skipSpecialTokens)
     {
         ArgumentNullException.ThrowIfNull(ids);
         var text = new StringBuilder();
@@ -526,9 +526,4 @@ public sealed class KmerTokenizer : Tokenizer
     }
 
     private string TokenText(int id) => Vocabulary.TryGetToken(id, out string? token) ? token : Vocabulary.SpecialTokens.Unk;
-
-    private static string CleanUpTokenizationSpaces(StringBuilder text) =>
-        text.Replace(" .", ".").Replace(" ?", "?").Replace(" !", "!").Replace(" ,", ",").Replace(" ' ", "'")
-            .Replace(" n't", "n't").Replace(" 'm", "'m").Replace(" 's", "'s").Replace(" 've", "'ve").Replace(" 're", "'re")
-            .ToString();
 }

@@ -30,7 +30,7 @@ public sealed record KmerSpecialTokens(string Unk = "<unk>", string Pad = "<pad>
 /// letters A, C, G, T and N, and optionally further tokens that do not begin with one of those five letters
 /// (they are matched literally in <see cref="TokenizerMode.Hf"/>, like Hugging Face's no-split tokens).
 /// </remarks>
-public sealed class KmerVocabulary
+public sealed class KmerVocabulary : TokenVocabulary
 {
     /// <summary>The vocabulary file's name in a Hugging Face model folder.</summary>
     public const string VocabFileName = "vocab.txt";
@@ -125,7 +125,7 @@ public sealed class KmerVocabulary
     }
 
     /// <summary>Number of tokens (AgroNT: 4105). Valid ids are <c>0 .. Count - 1</c>.</summary>
-    public int Count => _tokens.Length;
+    public override int Count => _tokens.Length;
 
     /// <summary>The k-mer length, taken from the file (AgroNT: 6).</summary>
     public int K { get; }
@@ -133,34 +133,34 @@ public sealed class KmerVocabulary
     /// <summary>The most tokens one model input may have, counting <c>&lt;cls&gt;</c>: <c>model_max_length</c> from
     /// <c>tokenizer_config.json</c>, else <c>max_position_embeddings - 2</c> from <c>config.json</c> (ESM numbers
     /// positions from <c>pad_token_id + 1</c>), else 1024.</summary>
-    public int MaxTokens { get; }
+    public override int MaxTokens { get; }
 
     /// <summary>The special tokens' strings.</summary>
     public KmerSpecialTokens SpecialTokens { get; }
 
     /// <summary>Id of the unknown token.</summary>
-    public int UnkId { get; }
+    public override int UnkId { get; }
 
     /// <summary>Id of the padding token.</summary>
-    public int PadId { get; }
+    public override int PadId { get; }
 
     /// <summary>Id of the mask token.</summary>
-    public int MaskId { get; }
+    public override int MaskId { get; }
 
     /// <summary>Id of the class token that starts every model input.</summary>
-    public int ClsId { get; }
+    public override int ClsId { get; }
 
     /// <summary>Id of the single-letter token <c>N</c>.</summary>
     public int NId { get; }
 
     /// <summary>Whether decoding applies Hugging Face's <c>clean_up_tokenization</c> (<c>clean_up_tokenization_spaces</c>, default true).</summary>
-    public bool CleanUpTokenizationSpaces { get; }
+    public override bool CleanUpTokenizationSpaces { get; }
 
     /// <summary>The file the vocabulary was read from, or <see langword="null"/> when built from a list.</summary>
-    public string? SourcePath { get; }
+    public override string? SourcePath { get; }
 
     /// <summary>The tokens in id order.</summary>
-    public IReadOnlyList<string> Tokens => _tokens;
+    public override IReadOnlyList<string> Tokens => _tokens;
 
     /// <summary>
     /// The dense k-mer lookup table: entry <c>code</c> is the id of the k-mer whose 2-bit code is <c>code</c>
@@ -295,7 +295,7 @@ public sealed class KmerVocabulary
     /// <param name="id">The id.</param>
     /// <returns>The token string.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The id is outside <c>0 .. Count - 1</c>.</exception>
-    public string GetToken(int id)
+    public override string GetToken(int id)
     {
         if ((uint)id >= (uint)_tokens.Length)
         {
@@ -309,7 +309,7 @@ public sealed class KmerVocabulary
     /// <param name="id">The id.</param>
     /// <param name="token">The token, when the id is valid.</param>
     /// <returns>Whether the id is valid.</returns>
-    public bool TryGetToken(int id, [NotNullWhen(true)] out string? token)
+    public override bool TryGetToken(int id, [NotNullWhen(true)] out string? token)
     {
         token = (uint)id < (uint)_tokens.Length ? _tokens[id] : null;
         return token is not null;
@@ -319,7 +319,7 @@ public sealed class KmerVocabulary
     /// <param name="token">The token string, exactly as in the file.</param>
     /// <returns>The id.</returns>
     /// <exception cref="KeyNotFoundException">The token is not in the vocabulary.</exception>
-    public int GetId(string token)
+    public override int GetId(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
         return _ids.TryGetValue(token, out int id)
@@ -331,14 +331,22 @@ public sealed class KmerVocabulary
     /// <param name="token">The token string.</param>
     /// <param name="id">The id, when found.</param>
     /// <returns>Whether the token is in the vocabulary.</returns>
-    public bool TryGetId(ReadOnlySpan<char> token, out int id) => _idsBySpan.TryGetValue(token, out id);
+    public override bool TryGetId(ReadOnlySpan<char> token, out int id) => _idsBySpan.TryGetValue(token, out id);
+
+    /// <inheritdoc/>
+    public override int[] LettersPerId() =>
+        [.. Tokens.Select((token, id) =>
+            id == UnkId ? 1
+            : IsSpecialId(id) ? 0
+            : token.All(c => c is 'A' or 'C' or 'G' or 'T' or 'N') ? token.Length
+            : 0)];
 
     /// <summary>Whether an id is one of the special tokens (those Hugging Face's <c>skip_special_tokens</c> removes).</summary>
     /// <param name="id">The id.</param>
     /// <returns><see langword="true"/> for the unk, pad, mask, cls and additional special tokens.</returns>
-    public bool IsSpecialId(int id) => (uint)id < (uint)_isSpecial.Length && _isSpecial[id];
+    public override bool IsSpecialId(int id) => (uint)id < (uint)_isSpecial.Length && _isSpecial[id];
 
-    private static string[] ReadLines(string path)
+    internal static string[] ReadLines(string path)
     {
         // Like Hugging Face's load_vocab_file: one token per line, surrounding whitespace stripped; a final line
         // break does not start another token.

@@ -65,4 +65,75 @@ public sealed class EsmConfigTests
         var error = Assert.Throws<FileNotFoundException>(() => EsmConfig.FromFile("/nonexistent/model"));
         Assert.Contains("vocab.txt", error.Message);
     }
+
+    [Fact]
+    public void FromFile_Esm2Fixture_ReadsRotaryTokenDropoutAndTiedHead()
+    {
+        var config = EsmConfig.FromFile(SharedData.Esm2TinyModel);
+        Assert.True(config.IsRotary);
+        Assert.True(config.TokenDropout);
+        // ESM-2's config.json has no tie_word_embeddings key: Hugging Face's default (true) applies.
+        Assert.True(config.TieWordEmbeddings);
+        Assert.Equal(32, config.MaskTokenId);
+        Assert.Equal(1e-5, config.LayerNormEps);
+        Assert.Equal(33, config.VocabSize);
+    }
+
+    [Fact]
+    public void FromJson_ExplicitTieWordEmbeddingsFalse_IsKept()
+    {
+        var config = EsmConfig.FromFile(SharedData.TinyModel);
+        Assert.False(config.TieWordEmbeddings);
+        Assert.True(EsmConfig.FromJson(config.ToJson()) is { TieWordEmbeddings: false });
+    }
+
+    public static TheoryData<string, string, string> UnsupportedSettings() => new()
+    {
+        // key, JSON value, a word the message must hold besides the key and value
+        { "add_bias_fnn", "false", "Nucleotide Transformer v2" },
+        { "position_embedding_type", "\"relative_key\"", "rotary" },
+        { "position_embedding_type", "\"relative_key_query\"", "absolute" },
+        { "is_decoder", "true", "causal" },
+        { "add_cross_attention", "true", "cross-attention" },
+        { "is_folding_model", "true", "ESMFold" },
+        { "hidden_act", "\"relu\"", "GELU" },
+        { "hidden_act", "\"gelu_new\"", "GELU" },
+        { "model_type", "\"bert\"", "esm" },
+        { "pruned_heads", "{\"0\": [1]}", "pruned" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnsupportedSettings))]
+    public void FromJson_SettingThatChangesTheComputation_IsRefusedNamingKeyAndValue(string key, string value, string why)
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(SharedData.Esm2TinyModel, "config.json")))!.AsObject();
+        root[key] = System.Text.Json.Nodes.JsonNode.Parse(value);
+        var error = Assert.Throws<FormatException>(() => EsmConfig.FromJson(root.ToJsonString(), "nt-v2/config.json"));
+        Assert.Contains("nt-v2/config.json", error.Message);
+        Assert.Contains($"{key} = {System.Text.Json.Nodes.JsonNode.Parse(value)!.ToJsonString()}", error.Message);
+        Assert.Contains(why, error.Message);
+    }
+
+    [Theory]
+    [InlineData("add_bias_fnn", "true")]
+    [InlineData("is_decoder", "false")]
+    [InlineData("add_cross_attention", "false")]
+    [InlineData("hidden_act", "\"gelu\"")]
+    [InlineData("pruned_heads", "{}")]
+    [InlineData("chunk_size_feed_forward", "0")]
+    public void FromJson_SettingAtItsEsmValue_Loads(string key, string value)
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(SharedData.TinyModel, "config.json")))!.AsObject();
+        root[key] = System.Text.Json.Nodes.JsonNode.Parse(value);
+        Assert.Equal(64, EsmConfig.FromJson(root.ToJsonString()).HiddenSize);
+    }
+
+    [Fact]
+    public void Validate_RotaryWithOddHeadSize_IsRefused()
+    {
+        var config = EsmConfig.FromFile(SharedData.Esm2TinyModel) with { HiddenSize = 60, NumAttentionHeads = 4 };
+        var error = Assert.Throws<FormatException>(() => config.Validate("esm2"));
+        Assert.Contains("even head size", error.Message);
+        Assert.Contains("15", error.Message);
+    }
 }

@@ -25,6 +25,10 @@ public sealed class FineTunedMutagenesis
         ArgumentOutOfRangeException.ThrowIfNegative(outputIndex);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(outputIndex, model.OutputCount);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        if (model.Model.Tokenizer is not Transforms.Tokenization.KmerTokenizer)
+        {
+            throw new NotSupportedException("In-silico mutagenesis substitutes nucleotides of a genome region and needs a k-mer (AgroNT-style) model; this model has a protein vocabulary.");
+        }
         _model = model;
         _outputIndex = outputIndex;
         _batchSize = batchSize;

@@ -1,3 +1,4 @@
+using AgroNT.Transforms.Tokenization;
 using AgroNT.MLNet.Featurization;
 using Microsoft.Data.Analysis;
 using TorchSharp;
@@ -68,6 +69,10 @@ public sealed class VariantScorer
     public VariantScorer(AgroNTModel model, VariantScoringOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (model.Tokenizer is not KmerTokenizer)
+        {
+            throw new NotSupportedException($"Variant scoring reads DNA variants against a genome and needs a k-mer (AgroNT-style) model; {model.Folder ?? "this model"} has a protein vocabulary.");
+        }
         _model = model;
         Options = options ?? new VariantScoringOptions();
         _maxTokens = model.Tokenizer.MaxTokens - (model.Tokenizer.Options.AddClsToken ? 1 : 0);
