@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
@@ -256,68 +255,21 @@ public sealed class PackageConsumptionTests(ITestOutputHelper log) : IDisposable
 
     private static bool ContainsAscii(byte[] haystack, string needle) => haystack.AsSpan().IndexOf(Encoding.ASCII.GetBytes(needle)) >= 0;
 
-    private string Dotnet(string workingDirectory, params string[] arguments)
-    {
-        var (exitCode, text) = DotnetResult(workingDirectory, arguments);
-        Assert.True(exitCode == 0, $"dotnet {string.Join(' ', arguments)} exited {exitCode}:\n{text}");
-        return text;
-    }
+    private string Dotnet(string workingDirectory, params string[] arguments) =>
+        DotnetCli.Succeed(workingDirectory, ChildEnvironment(workingDirectory), arguments);
 
-    /// <summary>Runs the dotnet CLI without build servers or node reuse (nothing outlives the test), with the fresh package folder.</summary>
-    private (int ExitCode, string Output) DotnetResult(string workingDirectory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        if (arguments[0] is "build" or "pack" or "restore")
-        {
-            start.ArgumentList.Add("--disable-build-servers");
-            start.ArgumentList.Add("-nodeReuse:false");
-        }
-        foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-        // Packing uses the repository's own setup; the consumer gets the fresh package folder, when it runs too: when the
-        // bridge does not load, TorchSharp falls back to copying natives out of the NuGet package folder, which must not
-        // be the machine's (older builds of this repository patched it there).
-        if (workingDirectory == SharedData.RepositoryRoot)
-        {
-            start.Environment.Remove("NUGET_PACKAGES");
-        }
-        else
-        {
-            start.Environment["NUGET_PACKAGES"] = Packages;
-        }
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+    private (int ExitCode, string Output) DotnetResult(string workingDirectory, params string[] arguments) =>
+        DotnetCli.Run(workingDirectory, ChildEnvironment(workingDirectory), arguments);
 
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"dotnet {string.Join(' ', arguments)} did not finish in 3 minutes:\n{output}");
-        }
-        process.WaitForExit();
-        lock (output)
-        {
-            return (process.ExitCode, output.ToString());
-        }
-    }
+    /// <summary>
+    /// Packing uses the repository's own setup; the consumer gets the fresh package folder, when it runs too: when the
+    /// bridge does not load, TorchSharp falls back to copying natives out of the NuGet package folder, which must not be
+    /// the machine's (older builds of this repository patched it there).
+    /// </summary>
+    private Dictionary<string, string?> ChildEnvironment(string workingDirectory) => new()
+    {
+        ["NUGET_PACKAGES"] = workingDirectory == SharedData.RepositoryRoot ? null : Packages,
+    };
 
     [DllImport("libc", EntryPoint = "link", SetLastError = true)]
     private static extern int link([MarshalAs(UnmanagedType.LPStr)] string existing, [MarshalAs(UnmanagedType.LPStr)] string newPath);
