@@ -6,6 +6,9 @@ namespace AgroNT.MLNet.Tests.Packaging;
 /// <summary>Runs the dotnet CLI as a child process for the packaging tests, leaving nothing running behind.</summary>
 internal static class DotnetCli
 {
+    /// <summary>The xunit collection of the tests that build with the dotnet CLI: one such build at a time.</summary>
+    public const string Collection = "dotnet CLI builds";
+
     /// <summary>
     /// Runs <c>dotnet ARGS</c> without build servers or node reuse (nothing outlives the test) and without the test
     /// host's MSBuild variables; <paramref name="environment"/> sets (or, with a null value, removes) variables.

@@ -15,6 +15,7 @@ namespace AgroNT.MLNet.Tests.Packaging;
 /// Slow (two restores and builds, the GPU package is 550 MB unpacked): <c>--filter Category!=Slow</c> skips it.
 /// </summary>
 [Trait("Category", "Slow")]
+[Collection(DotnetCli.Collection)]
 public sealed class GpuBuildSwitchTests : IDisposable
 {
     private const string CpuOnnxRuntime = "Microsoft.ML.OnnxRuntime";

@@ -24,6 +24,7 @@ namespace AgroNT.MLNet.Tests.Packaging;
 /// Slow (about a minute of dotnet processes): filter it out of a quick loop with <c>--filter Category!=Slow</c>; CI runs it.
 /// </summary>
 [Trait("Category", "Slow")]
+[Collection(DotnetCli.Collection)]
 public sealed class PackageConsumptionTests(ITestOutputHelper log) : IDisposable
 {
     private const string Version = "0.0.1-packtest";
