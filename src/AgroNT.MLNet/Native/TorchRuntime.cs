@@ -42,6 +42,8 @@ public static class TorchRuntime
     private static readonly byte[] s_genu = Encoding.ASCII.GetBytes("Genu");
 
     /// <summary>Applies the tuning once (later calls return the first result).</summary>
+    /// <exception cref="InvalidOperationException">TorchSharp's native library does not load; the message gives the
+    /// dynamic loader's reason (for example a libstdc++ older than TorchSharp needs) and what to do about it.</exception>
     public static TorchRuntimeStatus Initialize() => s_status.Value;
 
     private static TorchRuntimeStatus Apply()
@@ -53,7 +55,15 @@ public static class TorchRuntime
             _ = setenv("THP_MEM_ALLOC_ENABLE", "1", 0);
             hugePages = Marshal.PtrToStringAnsi(getenv("THP_MEM_ALLOC_ENABLE")) == "1";
         }
-        torch.InitializeDeviceType(DeviceType.CPU);
+        try
+        {
+            torch.InitializeDeviceType(DeviceType.CPU);
+        }
+        catch (Exception e) when (e is NotSupportedException or DllNotFoundException or TypeInitializationException
+            && NativeLoadDiagnosis.Explain(e, AppContext.BaseDirectory) is { } explained)
+        {
+            throw explained;
+        }
         var (enabled, note) = SwitchMklToAvx512();
         return new TorchRuntimeStatus(hugePages, enabled, note);
     }

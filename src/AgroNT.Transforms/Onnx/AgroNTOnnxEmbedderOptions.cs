@@ -10,8 +10,9 @@ public enum OnnxExecutionProvider
     Cpu,
 
     /// <summary>
-    /// NVIDIA CUDA. Needs the GPU build of the native runtime: reference <c>Microsoft.ML.OnnxRuntime.Gpu</c> (1.31.0) in the
-    /// application instead of <c>Microsoft.ML.OnnxRuntime</c>, with CUDA 12 and cuDNN 9 installed. Nodes CUDA cannot run
+    /// NVIDIA CUDA. Needs the GPU build of the native runtime: reference <c>Microsoft.ML.OnnxRuntime.Gpu.Linux</c> (1.32.0;
+    /// <c>Microsoft.ML.OnnxRuntime.Gpu.Windows</c> on Windows) in the application instead of <c>Microsoft.ML.OnnxRuntime</c>,
+    /// with CUDA 12 and cuDNN 9 installed (this repository: <c>dotnet build -p:AgroNTGpu=true</c>). Nodes CUDA cannot run
     /// fall back to the CPU.
     /// </summary>
     Cuda,

@@ -1,22 +1,37 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Xml.Linq;
+using AgroNT.MLNet.Featurization;
 using AgroNT.Transforms.Tokenization;
 using AgroNT.Tests.Common;
+using Xunit.Abstractions;
 
 namespace AgroNT.MLNet.Tests.Packaging;
 
 /// <summary>
-/// Packs AgroNT.Transforms and AgroNT.MLNet as NuGet packages and builds a throwaway console app against them offline:
-/// sources are the temporary feed and the machine's global packages folder (for the dependencies), any HTTP request
-/// would go to a closed loopback proxy, and the packages land in a private packages folder. Slow (about a minute of
-/// dotnet processes): filter it out of a quick loop with <c>--filter Category!=Slow</c>; CI runs it.
+/// Packs AgroNT.Transforms and AgroNT.MLNet as NuGet packages and uses them the way an application does: a console app
+/// that references AgroNT.MLNet and libtorch-cpu-linux-x64 is restored into a fresh, empty package folder (sources: the
+/// temporary feed and the package sources of this repository's nuget.config), built and run. It loads the tiny model,
+/// embeds one sequence and prints the vector, which must equal the in-process embedder's. On a system whose libstdc++
+/// lacks GLIBCXX_3.4.32 (Debian 12) this only works because the package's buildTransitive targets patch the app's copy of
+/// libLibTorchSharp.so; with the patch switched off the app must fail with the loader's real reason. The package folder's
+/// TorchSharp files must stay byte-identical to the downloaded package throughout.
+/// Only libtorch-cpu-linux-x64 is seeded into the fresh folder, hard-linked from the machine's package folder when it is
+/// there: it is a 128 MB download and 600 MB unpacked, nothing ever patches it, and restoring it would double the test's
+/// time. Everything else, TorchSharp included, is restored by NuGet into the fresh folder.
+/// Slow (about a minute of dotnet processes): filter it out of a quick loop with <c>--filter Category!=Slow</c>; CI runs it.
 /// </summary>
 [Trait("Category", "Slow")]
-public sealed class PackageConsumptionTests : IDisposable
+[Collection(DotnetCli.Collection)]
+public sealed class PackageConsumptionTests(ITestOutputHelper log) : IDisposable
 {
     private const string Version = "0.0.1-packtest";
+    private const string Sequence = "ATGCGTACGTTAGCATGCAA";
+    private const string LibTorchPackage = "libtorch-cpu-linux-x64";
+    private const string BridgeInPackage = "runtimes/linux-x64/native/libLibTorchSharp.so";
+    private const string NewLibStdCxxVersion = "GLIBCXX_3.4.32";
 #if DEBUG
     private const string Configuration = "Debug";
 #else
@@ -24,11 +39,12 @@ public sealed class PackageConsumptionTests : IDisposable
 #endif
 
     private readonly string _root = Directory.CreateTempSubdirectory("agront-pack-").FullName;
+    private string Packages => Path.Combine(_root, "packages");
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
-    public void Pack_BothLibraries_ConsoleAppBuildsOfflineAndRunsAPipeline()
+    public void Pack_ConsumerAppWithFreshPackageFolder_EmbedsLikeTheLibraryInProcess()
     {
         string feed = Path.Combine(_root, "feed");
         foreach (string project in new[] { "AgroNT.Transforms", "AgroNT.MLNet" })
@@ -36,23 +52,62 @@ public sealed class PackageConsumptionTests : IDisposable
             Dotnet(SharedData.RepositoryRoot, "pack", Path.Combine("src", project, project + ".csproj"), "-c", Configuration, "--no-build",
                 "-o", feed, $"-p:PackageVersion={Version}", $"-p:NuspecOutputPath={Path.Combine(_root, "nuspec", project)}/");
         }
-
         CheckPackage(Path.Combine(feed, $"AgroNT.Transforms.{Version}.nupkg"), "AgroNT.Transforms", dependsOn: "Microsoft.ML");
-        CheckPackage(Path.Combine(feed, $"AgroNT.MLNet.{Version}.nupkg"), "AgroNT.MLNet", dependsOn: "AgroNT.Transforms");
+        string[] mlnetEntries = CheckPackage(Path.Combine(feed, $"AgroNT.MLNet.{Version}.nupkg"), "AgroNT.MLNet", dependsOn: "AgroNT.Transforms");
+        Assert.Contains("buildTransitive/AgroNT.MLNet.targets", mlnetEntries);
+        Assert.Contains("buildTransitive/AgroNT.MLNet.ElfGlibcxxPatcher.cs", mlnetEntries);
 
-        string app = WriteConsumer(feed);
-        Dotnet(app, "build", "-c", "Release");
-        string output = Dotnet(app, "run", "--no-build", "-c", "Release", "--", SharedData.TinyModel);
+        string libtorchVersion = CentralVersion(LibTorchPackage);
+        SeedLibTorch(libtorchVersion);
+        string app = WriteConsumer(feed, libtorchVersion);
+        Dotnet(app, "restore");
+        Assert.True(Directory.Exists(Path.Combine(Packages, "agront.mlnet", Version)), "AgroNT.MLNet was not restored into the fresh package folder.");
+        string torchSharp = Directory.GetDirectories(Path.Combine(Packages, "torchsharp")).Single();
+        AssertBridgeAsPackaged(torchSharp);
 
-        const string Sequence = "ATGCGTACGTTAGCATGCAA";
-        int[] expected = KmerTokenizer.Create(SharedData.TinyModel).EncodeToIds(Sequence).ToArray();
-        Assert.Contains($"ids {string.Join(' ', expected)}", output, StringComparison.Ordinal);
+        bool systemNeedsPatch = !SystemLibStdCxxHas(NewLibStdCxxVersion);
+        string bridgeInOutput = Path.Combine(app, "bin", "Release", "net10.0", BridgeInPackage);
+        string[] run = ["bin/Release/net10.0/Consumer.dll", SharedData.TinyModel, Sequence];
+
+        // Without the patch: on Debian 12 the loader refuses the bridge, and the library says so (not TorchSharp's
+        // "doesn't contain a reference to libtorch-cpu-linux-x64").
+        Dotnet(app, "build", "-c", "Release", "--no-restore", "-p:AgroNTPatchLibTorchSharp=false");
+        Assert.True(NamesVersion(bridgeInOutput, NewLibStdCxxVersion));
+        var (unpatchedExit, unpatchedOutput) = DotnetResult(app, run);
+        log.WriteLine($"Consumer built with -p:AgroNTPatchLibTorchSharp=false exited {unpatchedExit}:\n"
+            + string.Join('\n', unpatchedOutput.Split('\n').Where(l => !l.StartsWith("Copy ", StringComparison.Ordinal))));
+        if (systemNeedsPatch)
+        {
+            Assert.NotEqual(0, unpatchedExit);
+            Assert.True(unpatchedOutput.Contains($"version `{NewLibStdCxxVersion}' not found", StringComparison.Ordinal), unpatchedOutput);
+            Assert.Contains("-p:AgroNTPatchLibTorchSharp=always", unpatchedOutput, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.True(unpatchedExit == 0, unpatchedOutput);
+        }
+
+        // As a consumer builds: the package's targets patch the output's copy where this system needs it.
+        Dotnet(app, "build", "-c", "Release", "--no-restore");
+        Assert.Equal(!systemNeedsPatch, NamesVersion(bridgeInOutput, NewLibStdCxxVersion));
+        string output = Dotnet(app, run);
+        log.WriteLine($"Consumer as built by default:\n{output}");
+        AssertBridgeAsPackaged(torchSharp);
+
+        float[] consumer = ParseVector(output, "embedding ");
+        using var model = AgroNTModel.Load(SharedData.TinyModel);
+        float[] expected = new AgroNTEmbedder(model).Embed(Sequence);
+        Assert.Equal(expected.Length, consumer.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - consumer[i]) <= 1e-5f, $"dimension {i}: consumer {consumer[i]}, in-process {expected[i]}");
+        }
+        int[] ids = KmerTokenizer.Create(SharedData.TinyModel).EncodeToIds(Sequence).ToArray();
+        Assert.Contains($"ids {string.Join(' ', ids)}", output, StringComparison.Ordinal);
         Assert.Contains("parameters 666578", output, StringComparison.Ordinal);
-        // Restored from the feed into the private folder, never from or into the machine's global folder.
-        Assert.True(Directory.Exists(Path.Combine(_root, "packages", "agront.mlnet", Version)));
     }
 
-    private static void CheckPackage(string path, string id, string dependsOn)
+    private static string[] CheckPackage(string path, string id, string dependsOn)
     {
         using ZipArchive package = ZipFile.OpenRead(path);
         string[] entries = [.. package.Entries.Select(e => e.FullName)];
@@ -72,30 +127,66 @@ public sealed class PackageConsumptionTests : IDisposable
         Assert.Equal("git", (string?)repository.Attribute("type"));
         Assert.Matches("^[0-9a-f]{40}$", (string?)repository.Attribute("commit") ?? "");
         Assert.Contains(metadata.Descendants().Where(e => e.Name.LocalName == "dependency"), d => (string?)d.Attribute("id") == dependsOn);
+        return entries;
     }
 
-    private string WriteConsumer(string feed)
+    /// <summary>The package folder's libLibTorchSharp.so is byte for byte the one in the downloaded .nupkg.</summary>
+    private static void AssertBridgeAsPackaged(string torchSharpFolder)
+    {
+        string nupkg = Directory.GetFiles(torchSharpFolder, "*.nupkg").Single();
+        using ZipArchive package = ZipFile.OpenRead(nupkg);
+        using var packaged = new MemoryStream();
+        using (Stream entry = package.GetEntry(BridgeInPackage)!.Open())
+        {
+            entry.CopyTo(packaged);
+        }
+        Assert.True(packaged.ToArray().AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(torchSharpFolder, BridgeInPackage))),
+            "The package folder's libLibTorchSharp.so differs from the downloaded package: something patched the package folder.");
+    }
+
+    private static string CentralVersion(string id)
+    {
+        XDocument props = XDocument.Load(Path.Combine(SharedData.RepositoryRoot, "Directory.Packages.props"));
+        return (string)props.Descendants("PackageVersion").Single(e => (string?)e.Attribute("Include") == id).Attribute("Version")!;
+    }
+
+    /// <summary>Hard-links (or copies) the machine's unmodified libtorch package into the fresh folder, if it has one.</summary>
+    private void SeedLibTorch(string version)
+    {
+        string machinePackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        string source = Path.Combine(machinePackages, LibTorchPackage, version);
+        if (!File.Exists(Path.Combine(source, ".nupkg.metadata")))
+        {
+            return; // NuGet restores it from the sources instead.
+        }
+        string target = Path.Combine(Packages, LibTorchPackage, version);
+        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string destination = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            if (link(file, destination) != 0)
+            {
+                File.Copy(file, destination);
+            }
+        }
+    }
+
+    private string WriteConsumer(string feed, string libtorchVersion)
     {
         string app = Path.Combine(_root, "consumer");
         Directory.CreateDirectory(app);
-        string globalPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
-            ? configured
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        XDocument repositoryConfig = XDocument.Load(Path.Combine(SharedData.RepositoryRoot, "nuget.config"));
+        string sources = string.Concat(repositoryConfig.Descendants("packageSources").Elements("add")
+            .Select(e => "\n    " + new XElement("add", new XAttribute("key", e.Attribute("key")!.Value), new XAttribute("value", e.Attribute("value")!.Value))));
         File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
-              <config>
-                <add key="globalPackagesFolder" value="{Path.Combine(_root, "packages")}" />
-              </config>
               <packageSources>
                 <clear />
-                <add key="agront-feed" value="{feed}" />
-                <add key="global-packages" value="{globalPackages}" />
+                <add key="agront-feed" value="{feed}" />{sources}
               </packageSources>
-              <fallbackPackageFolders>
-                <clear />
-                <add key="global-packages" value="{globalPackages}" />
-              </fallbackPackageFolders>
             </configuration>
             """);
         File.WriteAllText(Path.Combine(app, "Consumer.csproj"), $"""
@@ -110,22 +201,30 @@ public sealed class PackageConsumptionTests : IDisposable
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="AgroNT.MLNet" Version="{Version}" />
+                <PackageReference Include="{LibTorchPackage}" Version="{libtorchVersion}" />
               </ItemGroup>
             </Project>
             """);
         File.WriteAllText(Path.Combine(app, "Program.cs"), """
+            using System.Globalization;
             using AgroNT.MLNet;
+            using AgroNT.MLNet.Featurization;
             using AgroNT.Transforms;
             using Microsoft.ML;
             using Microsoft.ML.Data;
 
             string modelFolder = args[0];
+            string sequence = args[1];
             var ml = new MLContext(seed: 1);
-            IDataView data = ml.Data.LoadFromEnumerable(new[] { new Row { Sequence = "ATGCGTACGTTAGCATGCAA" } });
+            IDataView data = ml.Data.LoadFromEnumerable(new[] { new Row { Sequence = sequence } });
             IDataView tokens = ml.Transforms.TokenizeDna("TokenIds", "Sequence", modelFolder).Fit(data).Transform(data);
             VBuffer<int> ids = tokens.GetColumn<VBuffer<int>>("TokenIds").Single();
             Console.WriteLine("ids " + string.Join(' ', ids.DenseValues()));
             Console.WriteLine("parameters " + AgroNTModelInfo.Read(modelFolder).ParameterCount);
+
+            using AgroNTModel model = AgroNTModel.Load(modelFolder);
+            float[] embedding = new AgroNTEmbedder(model).Embed(sequence);
+            Console.WriteLine("embedding " + string.Join(' ', embedding.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
 
             public sealed class Row
             {
@@ -135,58 +234,44 @@ public sealed class PackageConsumptionTests : IDisposable
         return app;
     }
 
-    /// <summary>Runs the dotnet CLI without build servers or node reuse (nothing outlives the test), offline.</summary>
-    private static string Dotnet(string workingDirectory, params string[] arguments)
+    private static float[] ParseVector(string output, string prefix)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        if (arguments[0] is "build" or "pack")
-        {
-            start.ArgumentList.Add("--disable-build-servers");
-            start.ArgumentList.Add("-nodeReuse:false");
-        }
-        foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k == "NUGET_PACKAGES").ToList())
-        {
-            start.Environment.Remove(name);
-        }
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        // Offline: any HTTP request would go to a closed loopback port and fail at once.
-        foreach (string proxy in new[] { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy" })
-        {
-            start.Environment[proxy] = "http://127.0.0.1:9";
-        }
-        start.Environment.Remove("NO_PROXY");
-        start.Environment.Remove("no_proxy");
-
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"dotnet {string.Join(' ', arguments)} did not finish in 3 minutes:\n{output}");
-        }
-        process.WaitForExit();
-        string text;
-        lock (output)
-        {
-            text = output.ToString();
-        }
-        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', arguments)} exited {process.ExitCode}:\n{text}");
-        return text;
+        string line = output.Split('\n').Select(l => l.TrimEnd('\r')).SingleOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal))
+            ?? throw new Xunit.Sdk.XunitException($"The consumer printed no '{prefix.Trim()}' line:\n{output}");
+        return [.. line[prefix.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => float.Parse(v, CultureInfo.InvariantCulture))];
     }
+
+    private static bool SystemLibStdCxxHas(string version)
+    {
+        string? libstdcxx = new[] { "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64", "/usr/lib" }
+            .Select(d => Path.Combine(d, "libstdc++.so.6")).FirstOrDefault(File.Exists);
+        return libstdcxx is null || ContainsAscii(File.ReadAllBytes(libstdcxx), version + "\0");
+    }
+
+    /// <summary>
+    /// Whether the library's dynamic string table names the version (NUL on both sides, as the loader reads it); the
+    /// static symbol table's "symbol@version" strings, which the patch leaves alone and the loader ignores, do not count.
+    /// </summary>
+    private static bool NamesVersion(string library, string version) => ContainsAscii(File.ReadAllBytes(library), "\0" + version + "\0");
+
+    private static bool ContainsAscii(byte[] haystack, string needle) => haystack.AsSpan().IndexOf(Encoding.ASCII.GetBytes(needle)) >= 0;
+
+    private string Dotnet(string workingDirectory, params string[] arguments) =>
+        DotnetCli.Succeed(workingDirectory, ChildEnvironment(workingDirectory), arguments);
+
+    private (int ExitCode, string Output) DotnetResult(string workingDirectory, params string[] arguments) =>
+        DotnetCli.Run(workingDirectory, ChildEnvironment(workingDirectory), arguments);
+
+    /// <summary>
+    /// Packing uses the repository's own setup; the consumer gets the fresh package folder, when it runs too: when the
+    /// bridge does not load, TorchSharp falls back to copying natives out of the NuGet package folder, which must not be
+    /// the machine's (older builds of this repository patched it there).
+    /// </summary>
+    private Dictionary<string, string?> ChildEnvironment(string workingDirectory) => new()
+    {
+        ["NUGET_PACKAGES"] = workingDirectory == SharedData.RepositoryRoot ? null : Packages,
+    };
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int link([MarshalAs(UnmanagedType.LPStr)] string existing, [MarshalAs(UnmanagedType.LPStr)] string newPath);
 }

@@ -1,13 +1,15 @@
 // Compiled for netstandard2.0 by MSBuild's RoslynCodeTaskFactory, so no spans or nullable annotations.
 // MSBuild task (compiled by RoslynCodeTaskFactory) that lets TorchSharp's native bridge load on a libstdc++
-// older than the one it was linked against. See docs/design-decisions.md, "TorchSharp on Debian 12".
+// older than the one it was linked against. Shipped in the AgroNT.MLNet package (buildTransitive/) and used by this
+// repository's own build; it only ever rewrites copies in a build or publish output, never a package folder.
+// See docs/design-decisions.md, "TorchSharp on Debian 12".
 using System;
 using System.IO;
 using System.Text;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
-public sealed class ElfGlibcxxPatcher : Task
+public sealed class AgroNTElfGlibcxxPatcher : Task
 {
     // GCC 13 emits a reference to this empty link anchor from <iostream>; it is never called.
     const string AnchorSymbol = "_ZSt21ios_base_library_initv";
@@ -17,32 +19,50 @@ public sealed class ElfGlibcxxPatcher : Task
     const string BaseVersion = "GLIBCXX_3.4";
     const ushort VerFlagWeak = 0x2;
 
-    [Required] public string LibraryPath { get; set; } = "";
+    // The copies of libLibTorchSharp.so in the output folder (never the package folder's file).
+    [Required] public ITaskItem[] LibraryPaths { get; set; } = new ITaskItem[0];
+    // The libstdc++.so.6 to check; empty: the usual system locations.
     public string SystemLibStdCxx { get; set; } = "";
-    [Output] public bool Patched { get; set; }
+    // Patch even when the system libstdc++ has GLIBCXX_3.4.32 (an output built here and run on an older system).
+    public bool Force { get; set; }
+    [Output] public ITaskItem[] Patched { get; set; } = new ITaskItem[0];
 
     public override bool Execute()
     {
-        if (!File.Exists(LibraryPath)) { Log.LogMessage(MessageImportance.Low, "No " + LibraryPath + "; nothing to patch."); return true; }
-        string libstdcxx = FindSystemLibStdCxx();
-        if (libstdcxx.Length == 0) { Log.LogMessage(MessageImportance.Low, "No system libstdc++ found; not patching."); return true; }
-        if (ContainsAscii(File.ReadAllBytes(libstdcxx), AnchorVersion + "\0"))
+        if (!Force)
         {
-            Log.LogMessage(MessageImportance.Low, libstdcxx + " provides " + AnchorVersion + "; no patch needed.");
-            return true;
+            string libstdcxx = FindSystemLibStdCxx();
+            if (libstdcxx.Length == 0) { Log.LogMessage(MessageImportance.Low, "No system libstdc++ found; not patching libLibTorchSharp.so."); return true; }
+            if (ContainsAscii(File.ReadAllBytes(libstdcxx), AnchorVersion + "\0"))
+            {
+                Log.LogMessage(MessageImportance.Low, libstdcxx + " provides " + AnchorVersion + "; libLibTorchSharp.so needs no patch.");
+                return true;
+            }
         }
+        var patched = new System.Collections.Generic.List<ITaskItem>();
+        foreach (ITaskItem item in LibraryPaths)
+        {
+            if (PatchOne(item.GetMetadata("FullPath"))) patched.Add(item);
+        }
+        Patched = patched.ToArray();
+        return !Log.HasLoggedErrors;
+    }
 
-        byte[] elf = File.ReadAllBytes(LibraryPath);
+    bool PatchOne(string path)
+    {
+        if (!File.Exists(path)) { Log.LogMessage(MessageImportance.Low, "No " + path + "; nothing to patch."); return false; }
+        byte[] elf = File.ReadAllBytes(path);
         string problem = TryPatch(elf, out bool changed);
-        if (problem != null) { Log.LogWarning("AGRONT001", "Cannot patch " + LibraryPath + ": " + problem); return true; }
-        if (!changed) { Log.LogMessage(MessageImportance.Low, LibraryPath + " is already patched."); return true; }
+        if (problem != null) { Log.LogWarning(null, "AGRONT001", null, path, 0, 0, 0, 0, "Cannot patch " + path + " for this system's libstdc++: " + problem + ". TorchSharp may fail to load it; see the AgroNT.MLNet README."); return false; }
+        if (!changed) { Log.LogMessage(MessageImportance.Low, path + " is already patched."); return false; }
 
-        // Write beside the target and rename, so a concurrent build never sees a half-written library.
-        string temp = LibraryPath + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        // Write a new file beside the target and rename it over the target: the rename replaces the directory entry,
+        // so a hard or symbolic link in the output is replaced, never written through (the package folder stays as
+        // restored), and a concurrent reader never sees a half-written library.
+        string temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         File.WriteAllBytes(temp, elf);
-        if (File.Exists(LibraryPath)) File.Replace(temp, LibraryPath, null); else File.Move(temp, LibraryPath);
-        Patched = true;
-        Log.LogMessage(MessageImportance.High, "Patched " + LibraryPath + ": " + AnchorSymbol + "@" + AnchorVersion + " -> " + Replacement + "@" + BaseVersion + " (system libstdc++ lacks " + AnchorVersion + ").");
+        File.Replace(temp, path, null); // rename(2) on Unix
+        Log.LogMessage(MessageImportance.Normal, "Patched " + path + ": " + AnchorSymbol + "@" + AnchorVersion + " -> " + Replacement + "@" + BaseVersion + " (system libstdc++ lacks " + AnchorVersion + ").");
         return true;
     }
 
