@@ -1,7 +1,7 @@
 namespace AgroNT.MLNet.Checkpoints;
 
 /// <summary>How <see cref="CheckpointLoader"/> chooses, matches and copies a checkpoint.</summary>
-public sealed class CheckpointLoadOptions
+public sealed record CheckpointLoadOptions
 {
     /// <summary>
     /// Checkpoint keys that are expected to have no place in the model: ESM's contact-prediction head, which the masked

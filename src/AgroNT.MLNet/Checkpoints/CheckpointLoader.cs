@@ -94,15 +94,8 @@ public static class CheckpointLoader
         IReadOnlyList<string> missing = network.Config.IsRotary
             ? [.. options.IgnoredMissingKeys, "*.rotary_embeddings." + Modeling.EsmRotaryEmbedding.BufferName]
             : options.IgnoredMissingKeys;
-        return new CheckpointLoadOptions
-        {
-            Format = options.Format,
-            IgnoredUnexpectedKeys = unexpected,
-            IgnoredMissingKeys = missing,
-            CheckpointKeyPrefix = options.CheckpointKeyPrefix,
-            ChunkBytes = options.ChunkBytes,
-            Progress = options.Progress,
-        };
+        // A copy with two settings changed: a field-by-field copy here once dropped AllowNonFiniteWeights.
+        return options with { IgnoredUnexpectedKeys = unexpected, IgnoredMissingKeys = missing };
     }
 
     /// <summary>A module's parameters and persistent buffers by state-dict key (the module keeps owning them).</summary>
