@@ -47,7 +47,8 @@ public sealed class AgroNTFeaturizingTransformer : ITransformer, IDisposable
         string inputColumnName,
         string outputColumnName,
         AgroNTEmbeddingOptions embedding,
-        int readAheadRows)
+        int readAheadRows,
+        long embeddingCacheBytes)
     {
         Model = model;
         _ownsModel = ownsModel;
@@ -57,6 +58,7 @@ public sealed class AgroNTFeaturizingTransformer : ITransformer, IDisposable
         OutputColumnName = outputColumnName;
         Embedder = new AgroNTEmbedder(model, embedding);
         ReadAheadRows = readAheadRows;
+        EmbeddingCacheBytes = embeddingCacheBytes;
         OutputType = embedding.Pooling is Pooling.Mean or Pooling.Cls
             ? new VectorDataViewType(NumberDataViewType.Single, model.Config.HiddenSize)
             : new VectorDataViewType(NumberDataViewType.Single);
@@ -87,6 +89,10 @@ public sealed class AgroNTFeaturizingTransformer : ITransformer, IDisposable
 
     /// <summary>How many rows a cursor reads ahead and embeds at once.</summary>
     public int ReadAheadRows { get; }
+
+    /// <summary>Bytes of embeddings each view from <see cref="Transform"/> keeps for later passes (0: none); see
+    /// <see cref="AgroNTFeaturizingOptions.EmbeddingCacheBytes"/>.</summary>
+    public long EmbeddingCacheBytes { get; }
 
     /// <inheritdoc/>
     public bool IsRowToRowMapper => true;

@@ -29,13 +29,14 @@ public sealed class AgroNTOnnxFeaturizingTransformer : ITransformer, IDisposable
 
     private readonly bool _ownsEmbedder;
 
-    internal AgroNTOnnxFeaturizingTransformer(AgroNTOnnxEmbedder embedder, bool ownsEmbedder, string inputColumnName, string outputColumnName, int rowsPerBlock)
+    internal AgroNTOnnxFeaturizingTransformer(AgroNTOnnxEmbedder embedder, bool ownsEmbedder, string inputColumnName, string outputColumnName, int rowsPerBlock, long embeddingCacheBytes)
     {
         Embedder = embedder;
         _ownsEmbedder = ownsEmbedder;
         InputColumnName = inputColumnName;
         OutputColumnName = outputColumnName;
         RowsPerBlock = rowsPerBlock;
+        EmbeddingCacheBytes = embeddingCacheBytes;
         OutputType = new VectorDataViewType(NumberDataViewType.Single, embedder.VectorLength ?? 0);
     }
 
@@ -50,6 +51,10 @@ public sealed class AgroNTOnnxFeaturizingTransformer : ITransformer, IDisposable
 
     /// <summary>Rows a cursor embeds together.</summary>
     public int RowsPerBlock { get; }
+
+    /// <summary>Bytes of embeddings each view from <see cref="Transform"/> keeps for later passes (0: none); see
+    /// <see cref="AgroNTOnnxFeaturizingOptions.EmbeddingCacheBytes"/>.</summary>
+    public long EmbeddingCacheBytes { get; }
 
     /// <inheritdoc/>
     public bool IsRowToRowMapper => true;
