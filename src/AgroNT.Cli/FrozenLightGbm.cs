@@ -176,6 +176,27 @@ internal sealed class FrozenLightGbm
         }
     }
 
+    /// <summary>
+    /// Saves the AgroNT featurizer (mean-pooled last layer, as <see cref="Featurizer.Embeddings"/> computes) followed by the
+    /// single output's learner as one pipeline file (<c>mlContext.Model.SaveAgroNT</c>) over a <c>Sequence</c> text column.
+    /// </summary>
+    public void SavePipeline(AgroNTModel model, string path, bool embedModel)
+    {
+        if (_models.Count != 1 || _models[0].Model is not { } learner)
+        {
+            throw new InvalidOperationException(
+                "--save-pipeline saves one learner, and this task's training data has one class only (the model predicts a constant); give training data with both classes.");
+        }
+
+        IDataView sequences = _ml.Data.LoadFromEnumerable([new SequenceRow()]);
+        ITransformer featurizer = _ml.Transforms.FeaturizeAgroNT(new AgroNTFeaturizingOptions { Model = model }).Fit(sequences);
+        var pipeline = new TransformerChain<ITransformer>(featurizer, learner);
+        _ml.Model.SaveAgroNT(pipeline, sequences.Schema, path, new MLNet.Pipelines.AgroNTPipelineSaveOptions
+        {
+            ModelStorage = embedModel ? MLNet.Pipelines.AgroNTPipelineModelStorage.Embed : MLNet.Pipelines.AgroNTPipelineModelStorage.Reference,
+        });
+    }
+
     private IDataView ToDataView(IReadOnlyList<float[]> features, float[] labels)
     {
         if (_problemType.IsClassification())
@@ -203,6 +224,11 @@ internal sealed class FrozenLightGbm
         public float[] Features { get; set; } = [];
 
         public float Label { get; set; }
+    }
+
+    private sealed class SequenceRow
+    {
+        public string Sequence { get; set; } = "";
     }
 
     private sealed class BinaryRow
