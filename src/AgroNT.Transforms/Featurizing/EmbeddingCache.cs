@@ -93,5 +93,6 @@ internal sealed class EmbeddingCache
         }
     }
 
-    private static long Cost(float[] vector) => (long)vector.Length * sizeof(float) + EntryOverheadBytes;
+    /// <summary>What keeping <paramref name="vector"/> costs against the budget.</summary>
+    public static long Cost(float[] vector) => (long)vector.Length * sizeof(float) + EntryOverheadBytes;
 }
