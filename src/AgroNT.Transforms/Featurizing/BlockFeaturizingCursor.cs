@@ -28,13 +28,6 @@ internal sealed class BlockFeaturizingCursor<TInput> : DataViewRowCursor
     private long _blockStart;
     private long _readAheadRow;
     private long _row = -1;
-    private int _blocksRead;
-
-    // Blocks grow to at most 2^4 = 16 times RowsPerBlock.
-    private const int MaxBlockGrowthShift = 4;
-
-    /// <summary>The most a block grows, as a multiple of <see cref="BlockFeaturizer{TInput}.RowsPerBlock"/>.</summary>
-    public const int MaxBlockGrowth = 1 << MaxBlockGrowthShift;
 
     /// <param name="featurizer">The schema mapping, reader and embedding function.</param>
     /// <param name="input">The pass-through cursor (it owns it).</param>
@@ -151,7 +144,7 @@ internal sealed class BlockFeaturizingCursor<TInput> : DataViewRowCursor
             }
         }
 
-        int capacity = NextBlockRows();
+        int capacity = _featurizer.RowsPerBlock;
         var inputs = new List<TInput>(capacity);
         var ids = new List<DataViewRowId>(capacity);
         _block = [];
@@ -185,29 +178,6 @@ internal sealed class BlockFeaturizingCursor<TInput> : DataViewRowCursor
 
         _blockIds = [.. ids];
         _cache?.Add(_blockStart, _blockIds, _block);
-        _blocksRead++;
-    }
-
-    /// <summary>
-    /// Rows to read into the next block: <see cref="BlockFeaturizer{TInput}.RowsPerBlock"/>, or, with a cache, twice the
-    /// last block's up to <see cref="MaxBlockGrowth"/> times that, while the cache has room for them. A learner's pass
-    /// then switches between the model and the learner a few times rather than every block: each switch leaves both
-    /// native thread pools (libtorch's and LightGBM's OpenMP threads) spinning against each other for a while, which
-    /// cost more than the embedding itself on two cores. A cursor that reads a few rows still embeds at most about
-    /// twice what it reads.
-    /// </summary>
-    private int NextBlockRows()
-    {
-        int rows = _featurizer.RowsPerBlock;
-        if (_cache is null || _blocksRead == 0 || _block.Count == 0)
-        {
-            return rows;
-        }
-
-        long grown = (long)rows << Math.Min(_blocksRead, MaxBlockGrowthShift);
-        long bytesPerRow = EmbeddingCache.Cost(_block[0]);
-        long roomRows = (_cache.BudgetBytes - _cache.Bytes) / bytesPerRow;
-        return (int)Math.Max(rows, Math.Min(grown, roomRows));
     }
 
     private static void ThrowOrderChanged(long row) =>

@@ -93,6 +93,5 @@ internal sealed class EmbeddingCache
         }
     }
 
-    /// <summary>What keeping <paramref name="vector"/> costs against the budget.</summary>
-    public static long Cost(float[] vector) => (long)vector.Length * sizeof(float) + EntryOverheadBytes;
+    private static long Cost(float[] vector) => (long)vector.Length * sizeof(float) + EntryOverheadBytes;
 }

@@ -171,29 +171,7 @@ public sealed class BlockFeaturizerTests
 
         Assert.Equal(Enumerable.Range(0, 10).Select(i => new float[] { i + 1, i }), firstPass);
         Assert.Equal(firstPass, secondPass);
-        Assert.Equal([(0L, 4), (4L, 6)], calls);
-    }
-
-    [Fact]
-    public void Transform_WithCache_BlocksDoubleUpToTheGrowthLimitWhileTheBudgetHasRoom()
-    {
-        var context = new MLContext(seed: 1);
-        var data = context.Data.LoadFromEnumerable(Rows(200));
-        var cachedCalls = new List<(long, int)>();
-        var uncachedCalls = new List<(long, int)>();
-        var tightCalls = new List<(long, int)>();
-
-        var cached = Featurizer(data, 4, cachedCalls, cacheBudgetBytes: 1 << 20).Transform(data).GetColumn<float[]>("Features").ToList();
-        var uncached = Featurizer(data, 4, uncachedCalls).Transform(data).GetColumn<float[]>("Features").ToList();
-        _ = Featurizer(data, 4, tightCalls, cacheBudgetBytes: 10 * CachedRowBytes).Transform(data).GetColumn<float[]>("Features").ToList();
-
-        Assert.Equal(uncached, cached);
-        Assert.Equal([(0L, 4), (4L, 8), (12L, 16), (28L, 32), (60L, 64), (124L, 64), (188L, 12)], cachedCalls);
-        Assert.Equal(BlockFeaturizingCursor<string>.MaxBlockGrowth * 4, cachedCalls.Max(c => c.Item2));
-        Assert.Equal(50, uncachedCalls.Count);
-        Assert.All(uncachedCalls, c => Assert.Equal(4, c.Item2));
-        // Room for 6 more rows after the first block: the second block takes those; then the budget is spent.
-        Assert.Equal([(0L, 4), (4L, 6), (10L, 4)], tightCalls.Take(3));
+        Assert.Equal([(0L, 4), (4L, 4), (8L, 2)], calls);
     }
 
     [Fact]
