@@ -14,7 +14,8 @@ namespace AgroNT.Benchmarks;
 /// prints the fit's wall-clock and process CPU time (the steadier figure on a shared machine) and the tokens the encoder
 /// embedded during the fit (one pass = each row once).
 /// <para>Run: <c>dotnet run -c Release --project benchmarks/AgroNT.Benchmarks -- featurize-fit [--model DIR]
-/// [--data FILE.fa] [--max-rows N]</c>; paths default to <c>models/agront-default</c> and
+/// [--data FILE.fa] [--max-rows N] [--modes off,cache,checkpoint] [--repeats N]</c> (modes run in the order given, the
+/// whole list <c>--repeats</c> times, so warm-up can be told apart); paths default to <c>models/agront-default</c> and
 /// <c>../shared/data/tasks/chloroplast_coding/train.fa</c> beside the repository.</para>
 /// </summary>
 public static class FeaturizeFitBenchmark
@@ -37,9 +38,30 @@ public static class FeaturizeFitBenchmark
         Console.WriteLine($"{rows.Count} rows of {Path.GetFileName(data)}, model {Path.GetFileName(Path.GetFullPath(model))}, "
             + $"{Environment.ProcessorCount} cores, LightGBM defaults");
 
-        Measure(ml, train, model, "cache off", cacheBytes: 0, checkpoint: false);
-        Measure(ml, train, model, "EmbeddingCacheBytes default (256 MiB)", AgroNTFeaturizingDefaults.EmbeddingCacheBytes, checkpoint: false);
-        Measure(ml, train, model, "cache off + AppendCacheCheckpoint", cacheBytes: 0, checkpoint: true);
+        string[] modes = (Option(args, "--modes") ?? "off,cache,checkpoint").Split(',');
+        int repeats = Option(args, "--repeats") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 1;
+        for (int repeat = 0; repeat < repeats; repeat++)
+        {
+            foreach (string mode in modes)
+            {
+                switch (mode)
+                {
+                    case "off":
+                        Measure(ml, train, model, "cache off", cacheBytes: 0, checkpoint: false);
+                        break;
+                    case "cache":
+                        Measure(ml, train, model, "EmbeddingCacheBytes default (256 MiB)", AgroNTFeaturizingDefaults.EmbeddingCacheBytes, checkpoint: false);
+                        break;
+                    case "checkpoint":
+                        Measure(ml, train, model, "cache off + AppendCacheCheckpoint", cacheBytes: 0, checkpoint: true);
+                        break;
+                    default:
+                        Console.Error.WriteLine($"featurize-fit: --modes takes off, cache and checkpoint, comma-separated; got '{mode}'.");
+                        return 2;
+                }
+            }
+        }
+
         return 0;
     }
 
