@@ -4,7 +4,8 @@ namespace AgroNT.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks: <c>dotnet run -c Release --project benchmarks/AgroNT.Benchmarks -- --filter '*'</c>, or a
-/// one-shot measurement verb: <c>-- checkpoint-load</c> (see <see cref="CheckpointLoadBenchmark"/>).
+/// one-shot measurement verb: <c>-- checkpoint-load</c> (see <see cref="CheckpointLoadBenchmark"/>) or
+/// <c>-- featurize-fit</c> (see <see cref="FeaturizeFitBenchmark"/>).
 /// </summary>
 public static class Program
 {
@@ -14,6 +15,10 @@ public static class Program
         if (args.Length > 0 && args[0] == CheckpointLoadBenchmark.Verb)
         {
             return CheckpointLoadBenchmark.Run(args[1..]);
+        }
+        if (args.Length > 0 && args[0] == FeaturizeFitBenchmark.Verb)
+        {
+            return FeaturizeFitBenchmark.Run(args[1..]);
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;

@@ -24,6 +24,9 @@ internal static class CliApp
         new ClusterVerb(),
     }.ToDictionary(v => v.Name, StringComparer.Ordinal);
 
+    /// <summary>The verbs' names, in the order <c>agront --help</c> lists them.</summary>
+    internal static IEnumerable<string> VerbNames => s_verbs.Keys;
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         // The one place messages are printed from: names and messages from input files cannot reach the terminal raw.

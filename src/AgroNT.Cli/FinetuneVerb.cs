@@ -27,7 +27,8 @@ internal sealed class FinetuneVerb : IVerb
     public string Summary => "fine-tune AgroNT on a labelled FASTA task (ia3, lora, full, frozen-lightgbm or auto)";
 
     public string Usage => "agront finetune --train A.fa [--validation B.fa] --test C.fa --task binary|multilabel|regression|multiregression "
-        + "--method ia3|lora|full|frozen-lightgbm|auto|kmer-lightgbm [--model DIR] --out DIR [--checkpoint-interval N] [--resume]";
+        + "--method ia3|lora|full|frozen-lightgbm|auto|kmer-lightgbm [--model DIR] --out DIR [--checkpoint-interval N] [--resume] "
+        + "[--save-pipeline FILE.zip [--embed-model]]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
@@ -53,6 +54,8 @@ internal sealed class FinetuneVerb : IVerb
         new("seed", null, true, "random seed (default 42)"),
         new("checkpoint-interval", null, true, "steps between resumable checkpoints in OUT/checkpoints (ia3, lora, full); a checkpoint is also written at the end and on Ctrl+C"),
         new("keep-checkpoints", null, true, "checkpoints kept (default 3)"),
+        new("save-pipeline", null, true, "frozen-lightgbm and auto, binary or regression: also save featurizer + learner as one ML.NET pipeline file (load it with mlContext.Model.LoadAgroNT); the model is referred to by its path relative to the file"),
+        new("embed-model", null, false, "with --save-pipeline: copy the model's files into the pipeline file, so it loads anywhere on its own"),
         new("resume", null, false, "continue from the newest complete checkpoint in OUT/checkpoints (same settings; --epochs and --max-steps may grow)"),
         CommonOptions.TokenizerMode, CommonOptions.LengthPolicy,
     ];
@@ -81,6 +84,30 @@ internal sealed class FinetuneVerb : IVerb
         {
             throw new UsageException($"--checkpoint-interval, --keep-checkpoints and --resume apply to --method ia3, lora and full; {method} has no training steps to resume.");
         }
+        string? pipelinePath = args.Get("save-pipeline");
+        if (pipelinePath is null && args.Has("embed-model"))
+        {
+            throw new UsageException("--embed-model applies to --save-pipeline; add --save-pipeline FILE.zip.");
+        }
+
+        if (pipelinePath is not null)
+        {
+            if (method is not ("frozen-lightgbm" or "auto"))
+            {
+                throw new UsageException($"--save-pipeline applies to --method frozen-lightgbm and auto (an AgroNT featurizer and an ML.NET learner); {method} has no such pipeline.");
+            }
+
+            if (problemType is not (BenchmarkProblemType.BinaryClassification or BenchmarkProblemType.Regression))
+            {
+                throw new UsageException("--save-pipeline applies to --task binary and regression: a multi-output task has one learner per output.");
+            }
+
+            if (File.Exists(Path.Combine(CommonOptions.ModelFolder(args), FineTunedModelManifest.FileName)))
+            {
+                throw new UsageException("--save-pipeline needs a plain model folder as --model; a fine-tuned folder's adapters are not used by the frozen methods.");
+            }
+        }
+
         var train = BenchmarkDataView.Open(args.Require("train"), problemType);
         var validation = args.Get("validation") is { } validationPath ? BenchmarkDataView.Open(validationPath, problemType, train.LabelCount) : null;
         var test = BenchmarkDataView.Open(args.Require("test"), problemType, train.LabelCount);
@@ -129,6 +156,13 @@ internal sealed class FinetuneVerb : IVerb
                     stderr.WriteLine($"agront finetune: {note}");
                 }
                 frozen.Save(modelFolder);
+                if (pipelinePath is not null)
+                {
+                    var model = (embedder as AgroNTEmbedder)?.Model
+                        ?? throw new UsageException("--save-pipeline saves a TorchSharp featurizer: give --model a Hugging Face model folder (an ONNX export folder pipelines through FeaturizeAgroNTOnnx in C#).");
+                    frozen.SavePipeline(model, pipelinePath, args.Has("embed-model"));
+                    stderr.WriteLine($"agront finetune: pipeline saved to {pipelinePath}");
+                }
                 PredictTest(test, chunk => frozen.Predict(featurizer, chunk, cancellationToken), writer, labels, predictions, cancellationToken);
             }
             else

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AgroNT.MLNet;
 using AgroNT.MLNet.Training.FineTuning;
 using AgroNT.Tests.Common;
 
@@ -111,6 +112,51 @@ public sealed class FinetuneVerbTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.True(File.Exists(Path.Combine(output, "model", "lightgbm_o1.zip")));
         Assert.NotNull(JsonNode.Parse(File.ReadAllText(Path.Combine(output, "metrics.json")))!["auroc"]);
+    }
+
+    [Fact]
+    public void Finetune_FrozenLightGbmSavePipeline_LoadsAloneAndPredictsTheTestProbabilities()
+    {
+        string output = _cli.PathOf("frozen-pipeline");
+        string pipeline = _cli.PathOf("pipeline.zip");
+        string test = Subset("chloroplast_coding", "test", 10);
+        var (code, _, stderr) = _cli.Run("finetune", "--model", SharedData.TinyModel,
+            "--train", Subset("chloroplast_coding", "train", 40), "--test", test,
+            "--task", "binary", "--method", "frozen-lightgbm", "--out", output, "--save-pipeline", pipeline, "--embed-model");
+        Assert.True(code == 0, stderr);
+
+        var ml = new Microsoft.ML.MLContext(seed: 1);
+        var loaded = ml.Model.LoadAgroNT(pipeline, out var schema);
+        try
+        {
+            Assert.Equal(["Sequence"], schema.Select(c => c.Name));
+            var sequences = Transforms.Benchmarks.BenchmarkDataView.Open(test, Transforms.Benchmarks.BenchmarkProblemType.BinaryClassification)
+                .ReadExamples().Select(e => new SequenceRow { Sequence = e.Sequence }).ToList();
+            float[] probabilities = [.. Microsoft.ML.Data.ColumnCursorExtensions.GetColumn<float>(loaded.Transform(ml.Data.LoadFromEnumerable(sequences)), "Probability")];
+            float[] written = [.. File.ReadAllLines(Path.Combine(output, "predictions.csv")).Skip(1)
+                .Select(line => float.Parse(line.Split(',')[^1], System.Globalization.CultureInfo.InvariantCulture))];
+            Assert.Equal(10, written.Length);
+            Assert.Equal(written, probabilities, (a, b) => Math.Abs(a - b) <= 1e-5f);
+        }
+        finally
+        {
+            (loaded as IDisposable)?.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Finetune_SavePipelineWithKmerBaseline_IsAUsageError()
+    {
+        var (code, _, stderr) = _cli.Run("finetune", "--train", "a.fa", "--test", "b.fa", "--task", "binary", "--method", "kmer-lightgbm",
+            "--out", _cli.PathOf("x"), "--save-pipeline", _cli.PathOf("p.zip"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("--save-pipeline applies to --method frozen-lightgbm and auto", stderr);
+    }
+
+    private sealed class SequenceRow
+    {
+        public string Sequence { get; set; } = "";
     }
 
     [Fact]

@@ -208,6 +208,32 @@ public sealed class FrozenEncoderLearner
         }
     }
 
+    /// <summary>
+    /// Saves the AgroNT featurizer (mean-pooled last layer, as <see cref="SequenceFeaturizer.Embeddings"/> computes) followed by the
+    /// single output's learner as one pipeline file (<c>mlContext.Model.SaveAgroNT</c>) over a <c>Sequence</c> text column.
+    /// </summary>
+    /// <param name="model">The model the learner's features came from (mean pooling of its last layer).</param>
+    /// <param name="path">The pipeline zip to write.</param>
+    /// <param name="embedModel">Store the model's files inside the zip instead of referring to its folder.</param>
+    /// <exception cref="InvalidOperationException">The learner has several outputs, or predicts a constant (one class in training).</exception>
+    public void SavePipeline(AgroNTModel model, string path, bool embedModel)
+    {
+        if (_models.Count != 1 || _models[0].Model is not { } learner)
+        {
+            throw new InvalidOperationException(
+                "A pipeline file holds one learner, and this one has " + (_models.Count != 1 ? $"{_models.Count} outputs" : "a single output fitted on one class (it predicts a constant)")
+                + "; give a single-output task whose training data has both classes.");
+        }
+
+        IDataView sequences = _ml.Data.LoadFromEnumerable([new SequenceRow()]);
+        ITransformer featurizer = _ml.Transforms.FeaturizeAgroNT(new AgroNTFeaturizingOptions { Model = model }).Fit(sequences);
+        var pipeline = new TransformerChain<ITransformer>(featurizer, learner);
+        _ml.Model.SaveAgroNT(pipeline, sequences.Schema, path, new MLNet.Pipelines.AgroNTPipelineSaveOptions
+        {
+            ModelStorage = embedModel ? MLNet.Pipelines.AgroNTPipelineModelStorage.Embed : MLNet.Pipelines.AgroNTPipelineModelStorage.Reference,
+        });
+    }
+
     private IDataView ToDataView(IReadOnlyList<float[]> features, float[] labels)
     {
         if (_problemType.IsClassification())
@@ -234,6 +260,11 @@ public sealed class FrozenEncoderLearner
         public float[] Features { get; set; } = [];
 
         public float Label { get; set; }
+    }
+
+    private sealed class SequenceRow
+    {
+        public string Sequence { get; set; } = "";
     }
 
     private sealed class BinaryRow

@@ -37,7 +37,7 @@ internal sealed class AgroNTFeaturizingBindings
             : ((VectorDataViewType)inputColumn.Type).ItemType.RawType == typeof(int) ? FeaturizingInputKind.Int32Ids
             : FeaturizingInputKind.Int64Ids;
         Schema = new FeaturizingSchema(inputSchema, inputColumn, transformer.OutputColumnName, transformer.OutputType);
-        Featurizer = new BlockFeaturizer<FeaturizingInput>(Schema, transformer.ReadAheadRows, row => new FeaturizingInputReader(this, row).Read, Embed);
+        Featurizer = new BlockFeaturizer<FeaturizingInput>(Schema, transformer.ReadAheadRows, row => new FeaturizingInputReader(this, row).Read, Embed, transformer.EmbeddingCacheBytes);
     }
 
     public AgroNTFeaturizingTransformer Transformer { get; }

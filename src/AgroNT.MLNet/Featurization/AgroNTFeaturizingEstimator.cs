@@ -25,7 +25,7 @@ public sealed class AgroNTFeaturizingEstimator : IEstimator<AgroNTFeaturizingTra
     /// <param name="options">The settings.</param>
     /// <exception cref="ArgumentException">Both or neither of a model folder and a model, model options beside a ready
     /// model, a blank column name, or <see cref="Pooling.Cls"/> with a tokenizer that adds no <c>&lt;cls&gt;</c>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A layer the model does not have, or a batch size or read-ahead that is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A layer the model does not have, a batch size or read-ahead that is not positive, or a negative cache budget.</exception>
     /// <exception cref="DirectoryNotFoundException">The model folder does not exist and is no cached Hub id.</exception>
     public AgroNTFeaturizingEstimator(AgroNTFeaturizingOptions options)
     {
@@ -45,6 +45,11 @@ public sealed class AgroNTFeaturizingEstimator : IEstimator<AgroNTFeaturizingTra
         if (options.ReadAheadRows is <= 0)
         {
             ThrowHelper.ThrowArgumentOutOfRange(nameof(options), options.ReadAheadRows, "ReadAheadRows must be positive (or null for the default).");
+        }
+
+        if (options.EmbeddingCacheBytes < 0)
+        {
+            ThrowHelper.ThrowArgumentOutOfRange(nameof(options), options.EmbeddingCacheBytes, "EmbeddingCacheBytes must not be negative (0 turns the cache off).");
         }
 
         bool addsCls;
@@ -131,7 +136,7 @@ public sealed class AgroNTFeaturizingEstimator : IEstimator<AgroNTFeaturizingTra
         if (Options.Model is { } ready)
         {
             return new AgroNTFeaturizingTransformer(ready, ownsModel: false, ready.Folder, AgroNTFeaturizingTransformer.DescribeOptions(ready),
-                Options.InputColumnName, Options.OutputColumnName, Options.Embedding, readAhead);
+                Options.InputColumnName, Options.OutputColumnName, Options.Embedding, readAhead, Options.EmbeddingCacheBytes);
         }
 
         AgroNTModelOptions modelOptions = Options.ModelOptions ?? new AgroNTModelOptions();
@@ -140,7 +145,7 @@ public sealed class AgroNTFeaturizingEstimator : IEstimator<AgroNTFeaturizingTra
         try
         {
             return new AgroNTFeaturizingTransformer(model, ownsModel: true, _folder, modelOptions,
-                Options.InputColumnName, Options.OutputColumnName, Options.Embedding, readAhead);
+                Options.InputColumnName, Options.OutputColumnName, Options.Embedding, readAhead, Options.EmbeddingCacheBytes);
         }
         catch
         {

@@ -26,8 +26,13 @@ namespace AgroNT.MLNet.Featurization;
 /// column runs no model at all. The row-to-row mapper (<see cref="GetRowToRowMapper"/>, used by prediction engines)
 /// embeds one row at a time.</para>
 /// <para><b>Saving.</b> ML.NET cannot save transformers from outside its own assemblies (<c>mlContext.Model.Save</c>
-/// throws for this one); use <see cref="Save(string)"/> and <see cref="Load(string)"/>. The file holds settings only:
-/// the weights are saved <b>by reference</b>, as the model folder's absolute path (see <see cref="Save(string)"/>).</para>
+/// throws for this one). Save a whole fitted pipeline with <c>mlContext.Model.SaveAgroNT(model, schema, path)</c>
+/// (<see cref="AgroNTPipelineCatalog"/>: one file, the model referred to by relative path or Hub id, or embedded, and
+/// checked by SHA-256 on load). This transformer alone saves with <see cref="Save(string)"/> and loads with
+/// <see cref="Load(string)"/>: that file holds settings only, the weights <b>by reference</b>, as the model folder's
+/// absolute path (see <see cref="Save(string)"/>).</para>
+/// <para><b>Repeated passes.</b> Each view from <see cref="Transform(IDataView)"/> keeps the vectors it computed, up to
+/// <see cref="EmbeddingCacheBytes"/>, so a learner reading it several times embeds each row once.</para>
 /// <para><b>Ownership.</b> A transformer fitted from a model folder, or loaded from a file, owns its model and disposes it
 /// in <see cref="Dispose"/>; one made over a ready <see cref="AgroNTModel"/> leaves it to the caller.</para>
 /// </remarks>
@@ -47,7 +52,8 @@ public sealed class AgroNTFeaturizingTransformer : ITransformer, IDisposable
         string inputColumnName,
         string outputColumnName,
         AgroNTEmbeddingOptions embedding,
-        int readAheadRows)
+        int readAheadRows,
+        long embeddingCacheBytes)
     {
         Model = model;
         _ownsModel = ownsModel;
@@ -57,6 +63,7 @@ public sealed class AgroNTFeaturizingTransformer : ITransformer, IDisposable
         OutputColumnName = outputColumnName;
         Embedder = new AgroNTEmbedder(model, embedding);
         ReadAheadRows = readAheadRows;
+        EmbeddingCacheBytes = embeddingCacheBytes;
         OutputType = embedding.Pooling is Pooling.Mean or Pooling.Cls
             ? new VectorDataViewType(NumberDataViewType.Single, model.Config.HiddenSize)
             : new VectorDataViewType(NumberDataViewType.Single);
@@ -87,6 +94,10 @@ public sealed class AgroNTFeaturizingTransformer : ITransformer, IDisposable
 
     /// <summary>How many rows a cursor reads ahead and embeds at once.</summary>
     public int ReadAheadRows { get; }
+
+    /// <summary>Bytes of embeddings each view from <see cref="Transform"/> keeps for later passes (0: none); see
+    /// <see cref="AgroNTFeaturizingOptions.EmbeddingCacheBytes"/>.</summary>
+    public long EmbeddingCacheBytes { get; }
 
     /// <inheritdoc/>
     public bool IsRowToRowMapper => true;
@@ -194,7 +205,7 @@ public sealed class AgroNTFeaturizingTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
         throw new NotSupportedException(
             "mlContext.Model.Save cannot store AgroNTFeaturizingTransformer (ML.NET's model format only loads its own transformers). "
-            + "Save it with transformer.Save(path) and read it back with AgroNTFeaturizingTransformer.Load(path); the file refers to the model folder by its absolute path.");
+            + "Save the fitted pipeline with mlContext.Model.SaveAgroNT(model, data.Schema, path) and load it with mlContext.Model.LoadAgroNT(path, out schema).");
 
     /// <summary>Finds the input column and checks its type; the one schema check shared by estimator and transformer.</summary>
     internal static DataViewSchema.Column CheckInputColumn(DataViewSchema schema, string columnName)

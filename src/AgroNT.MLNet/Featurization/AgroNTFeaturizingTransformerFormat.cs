@@ -12,14 +12,15 @@ namespace AgroNT.MLNet.Featurization;
 /// <summary>
 /// The saved form of an <see cref="AgroNTFeaturizingTransformer"/>: a zip archive holding <c>manifest.json</c> (format
 /// name, format version, columns, embedding options, read-ahead, model options, the model's shape, and the model folder
-/// as an absolute path). The weights are referenced, never copied. Readers accept every version up to
-/// <see cref="CurrentVersion"/> and refuse newer ones.
+/// as an absolute path, or none when the file is an entry of a saved pipeline, which records the model itself). The
+/// weights are referenced, never copied. Readers accept every version up to <see cref="CurrentVersion"/> and refuse newer ones.
 /// </summary>
-/// <remarks>Version history: 1 — first version.</remarks>
+/// <remarks>Version history: 1 — first version. 2 — <c>model.folder</c> may be absent (the container supplies the model);
+/// <c>embeddingCacheBytes</c> added (absent in version 1: the default).</remarks>
 internal static class AgroNTFeaturizingTransformerFormat
 {
     public const string FormatName = "AgroNT.AgroNTFeaturizingTransformer";
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
     public const string ManifestEntry = AgroNT.Transforms.VersionedManifest.EntryName;
 
     private static readonly JsonSerializerOptions s_json = new()
@@ -64,6 +65,15 @@ internal static class AgroNTFeaturizingTransformerFormat
         Write(ToManifest(transformer), stream);
     }
 
+    /// <summary>Writes the settings without the model folder, for a container (a saved pipeline) that records the model
+    /// itself and passes its folder to <see cref="Load(Stream, string, string?)"/>.</summary>
+    public static void SaveWithoutFolder(AgroNTFeaturizingTransformer transformer, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Manifest manifest = ToManifest(transformer, includeFolder: false);
+        Write(manifest, stream);
+    }
+
     public static AgroNTFeaturizingTransformer Load(string path, string? modelFolder)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -85,6 +95,13 @@ internal static class AgroNTFeaturizingTransformerFormat
         string folder;
         if (modelFolder is null)
         {
+            if (m.Folder is null)
+            {
+                throw new InvalidDataException(
+                    $"{origin} names no model folder (it was saved as part of a pipeline, which records the model): load the pipeline with "
+                    + "mlContext.Model.LoadAgroNT, or pass the model folder to AgroNTFeaturizingTransformer.Load(path, modelFolder).");
+            }
+
             if (!Directory.Exists(m.Folder))
             {
                 throw new DirectoryNotFoundException(
@@ -139,7 +156,8 @@ internal static class AgroNTFeaturizingTransformerFormat
             }
 
             return new AgroNTFeaturizingTransformer(model, ownsModel: true, folder, modelOptions,
-                manifest.Columns.Input, manifest.Columns.Output, embedding, manifest.ReadAheadRows);
+                manifest.Columns.Input, manifest.Columns.Output, embedding, manifest.ReadAheadRows,
+                manifest.EmbeddingCacheBytes ?? AgroNTFeaturizingDefaults.EmbeddingCacheBytes);
         }
         catch
         {
@@ -148,9 +166,9 @@ internal static class AgroNTFeaturizingTransformerFormat
         }
     }
 
-    private static Manifest ToManifest(AgroNTFeaturizingTransformer transformer)
+    private static Manifest ToManifest(AgroNTFeaturizingTransformer transformer, bool includeFolder = true)
     {
-        string folder = transformer.ModelFolder ?? throw new InvalidOperationException(
+        string? folder = !includeFolder ? null : transformer.ModelFolder ?? throw new InvalidOperationException(
             "This featurizer's model was created in memory and has no folder, and a saved featurizer refers to its model by folder. "
             + "Save the model with AgroNTModel.Save(folder), featurize with that ModelFolder, and save the featurizer then.");
         AgroNTModelOptions o = transformer.ModelOptions;
@@ -162,14 +180,15 @@ internal static class AgroNTFeaturizingTransformerFormat
             CurrentVersion,
             new ColumnsManifest(transformer.InputColumnName, transformer.OutputColumnName),
             new ModelManifest(
-                Path.GetFullPath(folder),
+                folder is null ? null : Path.GetFullPath(folder),
                 o.Device,
                 o.Precision,
                 o.CheckpointFormat,
                 new TokenizerManifest(t.Mode, t.Whitespace, t.Digits, t.LengthPolicy, t.MaxTokens, t.WindowStride, t.AddClsToken),
                 new ArchitectureManifest(config.HiddenSize, config.NumHiddenLayers, config.VocabSize)),
             new EmbeddingManifest(e.Layer, e.Pooling, e.BatchSize, e.MaxBatchTokens, e.WindowAggregation),
-            transformer.ReadAheadRows);
+            transformer.ReadAheadRows,
+            transformer.EmbeddingCacheBytes);
     }
 
     private static void Write(Manifest manifest, Stream stream)
@@ -196,7 +215,8 @@ internal static class AgroNTFeaturizingTransformerFormat
             Manifest? manifest = AgroNT.Transforms.VersionedManifest.Read<Manifest>(
                 archive, origin, nameof(AgroNTFeaturizingTransformer), FormatName, CurrentVersion, "AgroNT.MLNet", s_json);
             if (manifest?.Columns is null || manifest.Model?.Tokenizer is null || manifest.Model.Architecture is null || manifest.Embedding is null
-                || string.IsNullOrWhiteSpace(manifest.Model.Folder) || manifest.ReadAheadRows <= 0)
+                || (manifest.Model.Folder is not null && string.IsNullOrWhiteSpace(manifest.Model.Folder)) || (manifest.FormatVersion < 2 && manifest.Model.Folder is null)
+                || manifest.ReadAheadRows <= 0 || manifest.EmbeddingCacheBytes < 0)
             {
                 throw new InvalidDataException($"{origin}: {ManifestEntry} lacks required settings; the file is damaged.");
             }
@@ -205,11 +225,11 @@ internal static class AgroNTFeaturizingTransformerFormat
         }
     }
 
-    internal sealed record Manifest(string Format, int FormatVersion, ColumnsManifest Columns, ModelManifest Model, EmbeddingManifest Embedding, int ReadAheadRows);
+    internal sealed record Manifest(string Format, int FormatVersion, ColumnsManifest Columns, ModelManifest Model, EmbeddingManifest Embedding, int ReadAheadRows, long? EmbeddingCacheBytes);
 
     internal sealed record ColumnsManifest(string Input, string Output);
 
-    internal sealed record ModelManifest(string Folder, string Device, Precision Precision, CheckpointFormat CheckpointFormat, TokenizerManifest Tokenizer, ArchitectureManifest Architecture);
+    internal sealed record ModelManifest(string? Folder, string Device, Precision Precision, CheckpointFormat CheckpointFormat, TokenizerManifest Tokenizer, ArchitectureManifest Architecture);
 
     internal sealed record TokenizerManifest(TokenizerMode Mode, CharacterHandling Whitespace, CharacterHandling Digits, LengthPolicy LengthPolicy, int? MaxTokens, int? WindowStride, bool AddClsToken);
 

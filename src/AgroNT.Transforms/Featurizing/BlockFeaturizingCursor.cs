@@ -9,13 +9,16 @@ namespace AgroNT.Transforms.Featurizing;
 /// them a block at a time: on the first feature request beyond the current block, a second cursor over the same source
 /// (reading the input column only) skips to the current row, reads the next <see cref="BlockFeaturizer{TInput}.RowsPerBlock"/>
 /// rows, and the block is embedded in one call. The row ids of the two cursors are compared for every row served, so a
-/// source that changes order between passes fails loudly instead of mislabelling rows.
+/// source that changes order between passes fails loudly instead of mislabelling rows. With a cache, a row some earlier
+/// cursor of the same view embedded is served from it (its id checked the same way), and each block embedded here is
+/// offered to it.
 /// </summary>
 internal sealed class BlockFeaturizingCursor<TInput> : DataViewRowCursor
 {
     private readonly BlockFeaturizer<TInput> _featurizer;
     private readonly DataViewRowCursor _input;
     private readonly IDataView? _readAheadSource;
+    private readonly EmbeddingCache? _cache;
     private DataViewRowCursor? _readAhead;
     private Func<long, TInput>? _read;
     private ValueGetter<DataViewRowId>? _readAheadId;
@@ -29,11 +32,13 @@ internal sealed class BlockFeaturizingCursor<TInput> : DataViewRowCursor
     /// <param name="featurizer">The schema mapping, reader and embedding function.</param>
     /// <param name="input">The pass-through cursor (it owns it).</param>
     /// <param name="readAheadSource">The source to read ahead in when the features are active; <see langword="null"/> otherwise.</param>
-    public BlockFeaturizingCursor(BlockFeaturizer<TInput> featurizer, DataViewRowCursor input, IDataView? readAheadSource)
+    /// <param name="cache">The view's vectors from earlier cursors, or <see langword="null"/>.</param>
+    public BlockFeaturizingCursor(BlockFeaturizer<TInput> featurizer, DataViewRowCursor input, IDataView? readAheadSource, EmbeddingCache? cache)
     {
         _featurizer = featurizer;
         _input = input;
         _readAheadSource = readAheadSource;
+        _cache = cache;
     }
 
     public override long Position => _input.Position;
@@ -81,24 +86,43 @@ internal sealed class BlockFeaturizingCursor<TInput> : DataViewRowCursor
             ThrowHelper.ThrowInvalidOperation("The cursor is not on a row: call MoveNext before reading a value.");
         }
 
-        if (_row >= _blockStart + _block.Count)
-        {
-            ReadBlock();
-        }
-
-        int index = (int)(_row - _blockStart);
         _inputId ??= _input.GetIdGetter();
         DataViewRowId id = default;
         _inputId(ref id);
+        float[] features;
+        if (_row < _blockStart + _block.Count)
+        {
+            features = FromBlock(id);
+        }
+        else if (_cache is not null && _cache.TryGet(_row, out DataViewRowId cachedId, out float[] cached))
+        {
+            if (!id.Equals(cachedId))
+            {
+                ThrowOrderChanged(_row);
+            }
+
+            features = cached;
+        }
+        else
+        {
+            ReadBlock();
+            features = FromBlock(id);
+        }
+
+        VBufferEditor<float> editor = VBufferEditor.Create(ref value, features.Length);
+        features.CopyTo(editor.Values);
+        value = editor.Commit();
+    }
+
+    private float[] FromBlock(DataViewRowId id)
+    {
+        int index = (int)(_row - _blockStart);
         if (!id.Equals(_blockIds[index]))
         {
             ThrowOrderChanged(_row);
         }
 
-        float[] features = _block[index];
-        VBufferEditor<float> editor = VBufferEditor.Create(ref value, features.Length);
-        features.CopyTo(editor.Values);
-        value = editor.Commit();
+        return _block[index];
     }
 
     /// <summary>Reads the block of rows starting at the current row through the read-ahead cursor and embeds it.</summary>
@@ -141,7 +165,7 @@ internal sealed class BlockFeaturizingCursor<TInput> : DataViewRowCursor
                 ThrowOrderChanged(_row);
             }
 
-            _block = _featurizer.Embed(inputs, _blockStart);
+            _block = EmbedOnOwnThread(inputs, _blockStart);
         }
         catch
         {
@@ -153,7 +177,20 @@ internal sealed class BlockFeaturizingCursor<TInput> : DataViewRowCursor
         }
 
         _blockIds = [.. ids];
+        _cache?.Add(_blockStart, _blockIds, _block);
     }
+
+    /// <summary>
+    /// Embeds a block on a thread of its own and waits for it. The consumer of this cursor is often a learner with its own
+    /// native thread pool (LightGBM's OpenMP threads): when the model's native threads (libtorch's) are driven from that
+    /// same thread, the two pools spin against each other, and fitting <c>FeaturizeAgroNT(...).Append(LightGbm())</c>
+    /// on 400 chloroplast_coding rows took 15-20 s of CPU instead of 3-5 s (the same embedding work; with
+    /// <c>OMP_WAIT_POLICY=PASSIVE</c> the difference vanished). ML.NET's cache checkpoint avoids it the same way, by
+    /// reading its source from a filler thread. The original exception is rethrown as it is.
+    /// </summary>
+    private IReadOnlyList<float[]> EmbedOnOwnThread(List<TInput> inputs, long firstRow) =>
+        Task.Factory.StartNew(() => _featurizer.Embed(inputs, firstRow), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+            .GetAwaiter().GetResult();
 
     private static void ThrowOrderChanged(long row) =>
         ThrowHelper.ThrowInvalidOperation(string.Create(CultureInfo.InvariantCulture,

@@ -16,7 +16,7 @@ internal sealed class OnnxFeaturizingBindings
         Transformer = transformer;
         (var inputColumn, InputKind) = AgroNTOnnxFeaturizingTransformer.CheckInputColumn(inputSchema, transformer.InputColumnName);
         Schema = new FeaturizingSchema(inputSchema, inputColumn, transformer.OutputColumnName, transformer.OutputType);
-        Featurizer = new BlockFeaturizer<(string? Text, int[]? Ids)>(Schema, transformer.RowsPerBlock, CreateReader, Embed);
+        Featurizer = new BlockFeaturizer<(string? Text, int[]? Ids)>(Schema, transformer.RowsPerBlock, CreateReader, Embed, transformer.EmbeddingCacheBytes);
     }
 
     public AgroNTOnnxFeaturizingTransformer Transformer { get; }

@@ -15,7 +15,7 @@ public sealed class AgroNTOnnxFeaturizingEstimator : IEstimator<AgroNTOnnxFeatur
     /// <summary>Creates the estimator; the ONNX Runtime session is created here, so a bad model folder fails at once.</summary>
     /// <param name="options">The settings.</param>
     /// <exception cref="ArgumentException">Inconsistent options (both or neither of a model folder and an embedder,
-    /// embedder options beside a ready embedder, blank or clashing column names, a non-positive block size).</exception>
+    /// embedder options beside a ready embedder, blank or clashing column names, a non-positive block size, a negative cache budget).</exception>
     public AgroNTOnnxFeaturizingEstimator(AgroNTOnnxFeaturizingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -24,6 +24,11 @@ public sealed class AgroNTOnnxFeaturizingEstimator : IEstimator<AgroNTOnnxFeatur
         if (options.RowsPerBlock <= 0)
         {
             ThrowHelper.ThrowArgumentOutOfRange(nameof(options), options.RowsPerBlock, "RowsPerBlock must be positive.");
+        }
+
+        if (options.EmbeddingCacheBytes < 0)
+        {
+            ThrowHelper.ThrowArgumentOutOfRange(nameof(options), options.EmbeddingCacheBytes, "EmbeddingCacheBytes must not be negative (0 turns the cache off).");
         }
 
         (AgroNTOnnxEmbedder embedder, bool owned) = (options.ModelFolder, options.Embedder) switch
@@ -35,7 +40,7 @@ public sealed class AgroNTOnnxFeaturizingEstimator : IEstimator<AgroNTOnnxFeatur
         };
 
         Options = options;
-        _transformer = new AgroNTOnnxFeaturizingTransformer(embedder, owned, options.InputColumnName, options.OutputColumnName, options.RowsPerBlock);
+        _transformer = new AgroNTOnnxFeaturizingTransformer(embedder, owned, options.InputColumnName, options.OutputColumnName, options.RowsPerBlock, options.EmbeddingCacheBytes);
     }
 
     /// <summary>The settings the estimator was created with.</summary>

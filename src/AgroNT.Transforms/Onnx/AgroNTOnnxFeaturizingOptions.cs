@@ -11,6 +11,9 @@ public static class AgroNTOnnxFeaturizingDefaults
 
     /// <summary>Rows read ahead and embedded together: 128.</summary>
     public const int RowsPerBlock = 128;
+
+    /// <summary>Bytes of embeddings each featurized view keeps for later passes over the same rows: 256 MiB.</summary>
+    public const long EmbeddingCacheBytes = Featurizing.EmbeddingCache.DefaultBudgetBytes;
 }
 
 /// <summary>
@@ -44,4 +47,13 @@ public sealed record AgroNTOnnxFeaturizingOptions
     /// padding on mixed lengths; each block's vectors are held in memory until the cursor passes them.
     /// </summary>
     public int RowsPerBlock { get; init; } = AgroNTOnnxFeaturizingDefaults.RowsPerBlock;
+
+    /// <summary>
+    /// Bytes of embeddings each featurized view (<c>transformer.Transform(data)</c>) keeps, so that a learner's later
+    /// passes over the same view (LightGBM, SDCA and most trainers read their data several times) reuse the vectors
+    /// instead of running the model again. Rows are kept in order until the budget is spent; later rows are embedded on
+    /// every pass. A view is dropped with its cache; prediction engines embed one row at a time and keep nothing.
+    /// 0 turns caching off. Default <see cref="AgroNTOnnxFeaturizingDefaults.EmbeddingCacheBytes"/> (256 MiB).
+    /// </summary>
+    public long EmbeddingCacheBytes { get; init; } = AgroNTOnnxFeaturizingDefaults.EmbeddingCacheBytes;
 }

@@ -20,8 +20,10 @@ internal enum OnnxFeaturizingInput
 /// </summary>
 /// <remarks>
 /// The output keeps the input's row order, so the data view cannot shuffle (<see cref="IDataView.CanShuffle"/> is false:
-/// ML.NET shuffles after it, from a cache, where a trainer needs it). ML.NET cannot save transformers from outside its
-/// own assemblies; this one holds nothing but its settings and the model folder, so recreate it from them.
+/// ML.NET shuffles after it, from a cache, where a trainer needs it). Each view keeps the vectors it computed, up to
+/// <see cref="EmbeddingCacheBytes"/>, so a learner reading it several times embeds each row once. ML.NET cannot save
+/// transformers from outside its own assemblies; save a fitted pipeline holding this one with
+/// <c>mlContext.Model.SaveAgroNT</c> (AgroNT.MLNet), which stores its settings and the model.
 /// </remarks>
 public sealed class AgroNTOnnxFeaturizingTransformer : ITransformer, IDisposable
 {
@@ -29,13 +31,14 @@ public sealed class AgroNTOnnxFeaturizingTransformer : ITransformer, IDisposable
 
     private readonly bool _ownsEmbedder;
 
-    internal AgroNTOnnxFeaturizingTransformer(AgroNTOnnxEmbedder embedder, bool ownsEmbedder, string inputColumnName, string outputColumnName, int rowsPerBlock)
+    internal AgroNTOnnxFeaturizingTransformer(AgroNTOnnxEmbedder embedder, bool ownsEmbedder, string inputColumnName, string outputColumnName, int rowsPerBlock, long embeddingCacheBytes)
     {
         Embedder = embedder;
         _ownsEmbedder = ownsEmbedder;
         InputColumnName = inputColumnName;
         OutputColumnName = outputColumnName;
         RowsPerBlock = rowsPerBlock;
+        EmbeddingCacheBytes = embeddingCacheBytes;
         OutputType = new VectorDataViewType(NumberDataViewType.Single, embedder.VectorLength ?? 0);
     }
 
@@ -50,6 +53,10 @@ public sealed class AgroNTOnnxFeaturizingTransformer : ITransformer, IDisposable
 
     /// <summary>Rows a cursor embeds together.</summary>
     public int RowsPerBlock { get; }
+
+    /// <summary>Bytes of embeddings each view from <see cref="Transform"/> keeps for later passes (0: none); see
+    /// <see cref="AgroNTOnnxFeaturizingOptions.EmbeddingCacheBytes"/>.</summary>
+    public long EmbeddingCacheBytes { get; }
 
     /// <inheritdoc/>
     public bool IsRowToRowMapper => true;
@@ -93,7 +100,7 @@ public sealed class AgroNTOnnxFeaturizingTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
         throw new NotSupportedException(
             "mlContext.Model.Save cannot store AgroNTOnnxFeaturizingTransformer (ML.NET's model format only loads its own transformers). "
-            + "It holds no learned state: recreate it with mlContext.Transforms.FeaturizeAgroNTOnnx and the same model folder and options.");
+            + "Save the fitted pipeline with mlContext.Model.SaveAgroNT(model, data.Schema, path) from AgroNT.MLNet, or recreate it with mlContext.Transforms.FeaturizeAgroNTOnnx and the same model folder and options.");
 
     /// <summary>Finds the input column and checks its type; the one schema check shared by estimator and transformer.</summary>
     internal static (DataViewSchema.Column Column, OnnxFeaturizingInput Kind) CheckInputColumn(DataViewSchema schema, string columnName)

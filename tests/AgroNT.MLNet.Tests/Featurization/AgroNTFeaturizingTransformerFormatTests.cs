@@ -67,7 +67,8 @@ public sealed class AgroNTFeaturizingTransformerFormatTests
         using JsonDocument manifest = JsonDocument.Parse(archive.GetEntry("manifest.json")!.Open());
         JsonElement root = manifest.RootElement;
         Assert.Equal("AgroNT.AgroNTFeaturizingTransformer", root.GetProperty("format").GetString());
-        Assert.Equal(1, root.GetProperty("formatVersion").GetInt32());
+        Assert.Equal(2, root.GetProperty("formatVersion").GetInt32());
+        Assert.Equal(AgroNTFeaturizingDefaults.EmbeddingCacheBytes, root.GetProperty("embeddingCacheBytes").GetInt64());
         Assert.Equal(Path.GetFullPath(SharedData.TinyModel), root.GetProperty("model").GetProperty("folder").GetString());
         Assert.True(Path.IsPathFullyQualified(root.GetProperty("model").GetProperty("folder").GetString()!));
         Assert.Equal("Hf", root.GetProperty("model").GetProperty("tokenizer").GetProperty("mode").GetString());
@@ -75,6 +76,41 @@ public sealed class AgroNTFeaturizingTransformerFormatTests
         Assert.Equal(1, root.GetProperty("embedding").GetProperty("layer").GetInt32());
         Assert.Equal("Embedding", root.GetProperty("columns").GetProperty("output").GetString());
         Assert.Equal(7, root.GetProperty("readAheadRows").GetInt32());
+    }
+
+    [Fact]
+    public void Load_Version1File_LoadsWithTheDefaultCacheBudget()
+    {
+        IDataView data = FeaturizingTestData.Load(s_context, ["ACGTAC"]);
+        var options = new AgroNTFeaturizingOptions { ModelFolder = SharedData.TinyModel, EmbeddingCacheBytes = 4096 };
+        using var saved = new MemoryStream();
+        using (AgroNTFeaturizingTransformer transformer = s_context.Transforms.FeaturizeAgroNT(options).Fit(data))
+        {
+            transformer.Save(saved);
+        }
+
+        // The same settings as the first format version wrote them: no cache budget.
+        saved.Position = 0;
+        System.Text.Json.Nodes.JsonObject manifest;
+        using (var archive = new ZipArchive(saved, ZipArchiveMode.Read, leaveOpen: true))
+        {
+            manifest = System.Text.Json.Nodes.JsonNode.Parse(archive.GetEntry("manifest.json")!.Open())!.AsObject();
+        }
+
+        Assert.Equal(4096, manifest["embeddingCacheBytes"]!.GetValue<long>());
+        manifest["formatVersion"] = 1;
+        manifest.Remove("embeddingCacheBytes");
+        using var version1 = new MemoryStream();
+        using (var archive = new ZipArchive(version1, ZipArchiveMode.Create, leaveOpen: true))
+        using (var writer = new StreamWriter(archive.CreateEntry("manifest.json").Open()))
+        {
+            writer.Write(manifest.ToJsonString());
+        }
+
+        version1.Position = 0;
+        using AgroNTFeaturizingTransformer loaded = AgroNTFeaturizingTransformer.Load(version1);
+        Assert.Equal(AgroNTFeaturizingDefaults.EmbeddingCacheBytes, loaded.EmbeddingCacheBytes);
+        Assert.Equal(Path.GetFullPath(SharedData.TinyModel), loaded.ModelFolder);
     }
 
     [Fact]

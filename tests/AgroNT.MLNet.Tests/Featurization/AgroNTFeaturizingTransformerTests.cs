@@ -283,7 +283,7 @@ public sealed class AgroNTFeaturizingTransformerTests
 
         var error = Assert.ThrowsAny<Exception>(() => s_context.Model.Save(transformer, data.Schema, stream));
 
-        Assert.Contains("transformer.Save(path)", Flatten(error), StringComparison.Ordinal);
+        Assert.Contains("mlContext.Model.SaveAgroNT", Flatten(error), StringComparison.Ordinal);
     }
 
     [Fact]

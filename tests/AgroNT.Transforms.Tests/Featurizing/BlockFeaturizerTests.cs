@@ -27,7 +27,7 @@ public sealed class BlockFeaturizerTests
         [.. Enumerable.Range(0, count).Select(i => new Row { Id = $"r{i}", Dna = new string('A', i + 1) })];
 
     // Features: [DNA length, row number the block reported for it]; every call is logged as (first row, block size).
-    private static BlockFeaturizer<string> Featurizer(IDataView data, int rowsPerBlock, List<(long First, int Count)> calls, Func<long, bool>? fail = null)
+    private static BlockFeaturizer<string> Featurizer(IDataView data, int rowsPerBlock, List<(long First, int Count)> calls, Func<long, bool>? fail = null, long cacheBudgetBytes = 0)
     {
         var column = data.Schema["Dna"];
         var schema = new FeaturizingSchema(data.Schema, column, "Features", new VectorDataViewType(NumberDataViewType.Single, 2));
@@ -50,8 +50,12 @@ public sealed class BlockFeaturizerTests
                     throw new InvalidDataException($"bad block at {first}");
                 }
                 return [.. inputs.Select((dna, i) => new float[] { dna.Length, first + i })];
-            });
+            },
+            cacheBudgetBytes);
     }
+
+    // A cached vector of 2 floats costs its 8 bytes and the cache's 64 bytes of bookkeeping.
+    private const long CachedRowBytes = 2 * sizeof(float) + 64;
 
     [Theory]
     [InlineData(10, 4)]
@@ -152,5 +156,57 @@ public sealed class BlockFeaturizerTests
         Assert.Equal([2f, 1f], value.DenseValues());
         Assert.Equal([(1L, 1)], calls);
         Assert.Throws<InvalidOperationException>(() => row.GetGetter<VBuffer<int>>(mapper.OutputSchema["Features"]));
+    }
+
+    [Fact]
+    public void Transform_SecondPassOverTheSameView_ServedFromTheCacheWithoutEmbedding()
+    {
+        var context = new MLContext(seed: 1);
+        var data = context.Data.LoadFromEnumerable(Rows(10));
+        var calls = new List<(long, int)>();
+        var view = Featurizer(data, 4, calls, cacheBudgetBytes: 1 << 20).Transform(data);
+
+        var firstPass = view.GetColumn<float[]>("Features").ToList();
+        var secondPass = view.GetColumn<float[]>("Features").ToList();
+
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => new float[] { i + 1, i }), firstPass);
+        Assert.Equal(firstPass, secondPass);
+        Assert.Equal([(0L, 4), (4L, 4), (8L, 2)], calls);
+    }
+
+    [Fact]
+    public void Transform_CacheBudgetSpent_KeepsTheFirstRowsAndEmbedsTheRestAgain()
+    {
+        var context = new MLContext(seed: 1);
+        var data = context.Data.LoadFromEnumerable(Rows(12));
+        var calls = new List<(long, int)>();
+        var view = Featurizer(data, 4, calls, cacheBudgetBytes: 5 * CachedRowBytes).Transform(data);
+
+        var firstPass = view.GetColumn<float[]>("Features").ToList();
+        calls.Clear();
+        var secondPass = view.GetColumn<float[]>("Features").ToList();
+
+        Assert.Equal(firstPass, secondPass);
+        Assert.Equal([(5L, 4), (9L, 3)], calls);
+        Assert.Equal(5, ((BlockFeaturizingDataView<string>)view).Cache!.Count);
+    }
+
+    [Fact]
+    public void Transform_CacheOff_EmbedsOnEveryPassAndEachViewHasItsOwnCache()
+    {
+        var context = new MLContext(seed: 1);
+        var data = context.Data.LoadFromEnumerable(Rows(6));
+        var uncachedCalls = new List<(long, int)>();
+        var uncached = Featurizer(data, 4, uncachedCalls).Transform(data);
+        var cachedCalls = new List<(long, int)>();
+        var featurizer = Featurizer(data, 4, cachedCalls, cacheBudgetBytes: 1 << 20);
+
+        _ = uncached.GetColumn<float[]>("Features").ToList();
+        _ = uncached.GetColumn<float[]>("Features").ToList();
+        _ = featurizer.Transform(data).GetColumn<float[]>("Features").ToList();
+        _ = featurizer.Transform(data).GetColumn<float[]>("Features").ToList();
+
+        Assert.Equal([(0L, 4), (4L, 2), (0L, 4), (4L, 2)], uncachedCalls);
+        Assert.Equal([(0L, 4), (4L, 2), (0L, 4), (4L, 2)], cachedCalls);
     }
 }

@@ -72,6 +72,31 @@ public sealed class AgroNTOnnxFeaturizingTests
     }
 
     [Fact]
+    public void Transform_SecondPassOverTheView_RunsNoModelUnlessTheCacheIsOff()
+    {
+        var context = new MLContext(seed: 1);
+        var data = TestDna.Load(context, s_dna);
+        long TokensOverTwoPasses(long cacheBytes, out List<EmbeddedRow> second)
+        {
+            using var embedder = new AgroNTOnnxEmbedder(TinyOnnxModel.Folder, s_oneThread);
+            using var transformer = context.Transforms.FeaturizeAgroNTOnnx(new AgroNTOnnxFeaturizingOptions { Embedder = embedder, RowsPerBlock = 3, EmbeddingCacheBytes = cacheBytes }).Fit(data);
+            var output = transformer.Transform(data);
+            var first = context.Data.CreateEnumerable<EmbeddedRow>(output, reuseRowObject: false).ToList();
+            long afterFirst = embedder.RealTokens;
+            second = context.Data.CreateEnumerable<EmbeddedRow>(output, reuseRowObject: false).ToList();
+            Assert.Equal(first.Select(r => r.Embedding), second.Select(r => r.Embedding));
+            return embedder.RealTokens - afterFirst;
+        }
+
+        long cachedSecondPass = TokensOverTwoPasses(AgroNTOnnxFeaturizingDefaults.EmbeddingCacheBytes, out var cached);
+        long uncachedSecondPass = TokensOverTwoPasses(0, out var uncached);
+
+        Assert.Equal(0, cachedSecondPass);
+        Assert.True(uncachedSecondPass > 0);
+        Assert.Equal(uncached.Select(r => r.Embedding), cached.Select(r => r.Embedding));
+    }
+
+    [Fact]
     public void Transform_TokenIdsFromTokenizeDna_GivesTheSameVectorsAsText()
     {
         var context = new MLContext(seed: 1);
@@ -185,5 +210,6 @@ public sealed class AgroNTOnnxFeaturizingTests
         using var stream = new MemoryStream();
         var e = Assert.Throws<NotSupportedException>(() => context.Model.Save(transformer, data.Schema, stream));
         Assert.Contains("FeaturizeAgroNTOnnx", e.Message, StringComparison.Ordinal);
+        Assert.Contains("mlContext.Model.SaveAgroNT", e.Message, StringComparison.Ordinal);
     }
 }
