@@ -53,7 +53,7 @@ internal sealed class FinetuneVerb : IVerb
         new("checkpoint-interval", null, true, "steps between resumable checkpoints in OUT/checkpoints (ia3, lora, full); a checkpoint is also written at the end and on Ctrl+C"),
         new("keep-checkpoints", null, true, "checkpoints kept (default 3)"),
         new("resume", null, false, "continue from the newest complete checkpoint in OUT/checkpoints (same settings; --epochs and --max-steps may grow)"),
-        CommonOptions.TokenizerMode, CommonOptions.LengthPolicy,
+        CommonOptions.TokenizerMode, CommonOptions.LengthPolicy, CommonOptions.Device,
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -106,7 +106,7 @@ internal sealed class FinetuneVerb : IVerb
             writer.WriteLine(CsvHeader(problemType, train.LabelCount));
             if (method is "frozen-lightgbm" or "auto" or "kmer-lightgbm")
             {
-                using var embedder = method == "kmer-lightgbm" ? null : DnaEmbedders.Open(CommonOptions.ModelFolder(args), new DnaEmbedderOptions { Tokenizer = options.Tokenizer });
+                using var embedder = method == "kmer-lightgbm" ? null : DnaEmbedders.Open(CommonOptions.ModelFolder(args), new DnaEmbedderOptions { Tokenizer = options.Tokenizer, Device = options.Device });
                 var featurizer = embedder is null ? SequenceFeaturizer.SixMerFrequencies : SequenceFeaturizer.Embeddings(embedder);
                 stderr.WriteLine("agront finetune: " + (embedder is null ? "counting 6-mers" : $"embedding with {embedder.Layer}-layer AgroNT")
                     + " and fitting " + (method == "auto" ? "the model search" : "LightGBM"));
@@ -176,6 +176,8 @@ internal sealed class FinetuneVerb : IVerb
                     : defaults.Lora.TargetModules,
             },
             Tokenizer = CommonOptions.TokenizerOptions(args),
+            // kmer-lightgbm runs no network; an ONNX folder for the frozen methods is checked by its own runtime.
+            Device = CommonOptions.DeviceName(args, checkTorchNow: method is "ia3" or "lora" or "full"),
         };
     }
 

@@ -57,7 +57,7 @@ internal static class PgbBench
 
         string modelFolder = CommonOptions.ModelFolder(args);
         // The frozen route embeds with one loaded model; fine-tuning loads a fresh copy per config (it changes or adapts it).
-        using var embedder = method == "frozen-lightgbm" ? DnaEmbedders.Open(modelFolder) : null;
+        using var embedder = method == "frozen-lightgbm" ? DnaEmbedders.Open(modelFolder, new DnaEmbedderOptions { Device = CommonOptions.DeviceName(args, checkTorchNow: false) }) : null;
         stderr.WriteLine($"agront bench: {tasks.Count} config(s) with {method}"
             + (method == "kmer-lightgbm" ? "" : $" on {modelFolder}")
             + (maxTrain is { } m ? $", at most {m} training rows" : "") + (maxTest is { } t ? $", at most {t} validation/test rows" : ""));
@@ -107,6 +107,7 @@ internal static class PgbBench
                     MaxSteps = args.Has("max-steps") ? args.GetInt("max-steps", 0, 1) : null,
                     BatchSize = args.GetInt("batch-size", 8, 1, 4096),
                     Seed = seed,
+                    Device = CommonOptions.DeviceName(args),
                 };
                 stderr.WriteLine($"agront bench: {task.Id}: fine-tuning with {method}");
                 fitted = new FineTuningTrainer(options).Fit(modelFolder, task.ProblemType, outputs, counted, validation, null, cancellationToken);

@@ -24,7 +24,7 @@ internal static partial class ThrowHelper
     public static void ThrowNoCudaProvider(IEnumerable<string> available) =>
         throw new InvalidOperationException(
             $"ONNX Runtime's CUDA provider is not in this application's native runtime (available: {string.Join(", ", available)}). "
-            + "Reference the Microsoft.ML.OnnxRuntime.Gpu package (1.31.0) instead of Microsoft.ML.OnnxRuntime, with CUDA 12 and cuDNN 9 installed, or use the CPU provider.");
+            + "Reference the Microsoft.ML.OnnxRuntime.Gpu.Linux package (Microsoft.ML.OnnxRuntime.Gpu on Windows; 1.31.1) instead of Microsoft.ML.OnnxRuntime, with CUDA 12 and cuDNN 9 installed, or use the CPU (--device cpu).");
 
     [DoesNotReturn]
     public static void ThrowEmbeddingGetterType(string columnName, Type requested, string actual) =>
