@@ -22,6 +22,7 @@ internal static class CliApp
         new IsmVerb(),
         new PretrainVerb(),
         new ClusterVerb(),
+        new PlotVerb(),
     }.ToDictionary(v => v.Name, StringComparer.Ordinal);
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)

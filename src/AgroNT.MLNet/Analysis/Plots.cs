@@ -57,6 +57,9 @@ public sealed record ScatterPlot(string Title, string XLabel, string YLabel, IRe
 
     /// <summary>Marker diameter in pixels.</summary>
     public float MarkerSize { get; init; } = 6;
+
+    /// <summary>Whether the legend is drawn for a single group too (it always is for several).</summary>
+    public bool ShowLegend { get; init; }
 }
 
 /// <summary>
@@ -134,7 +137,7 @@ public static class Plots
                 markers.Color = ToColor(color);
             }
         }
-        Decorate(chart, plot.Title, plot.XLabel, plot.YLabel, plot.Groups.Count > 1);
+        Decorate(chart, plot.Title, plot.XLabel, plot.YLabel, plot.Groups.Count > 1 || plot.ShowLegend);
         Save(chart, path, plot.Width, plot.Height);
     }
 
