@@ -19,7 +19,7 @@ internal sealed class IsmVerb : IVerb
     [
         CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize, CommonOptions.Device,
         new("region", null, true, "region chrom:start-end, 1-based inclusive"),
-        new("heatmap", null, true, "heatmap PNG: rows A,C,G,T x positions, red score > 0, blue < 0, reference base black"),
+        new("heatmap", null, true, "heatmap PNG: rows A,C,G,T x genome positions, diverging colour bar (red score > 0, blue < 0), reference base dark"),
         new("output-index", null, true, "with a fine-tuned model (agront finetune's folder): the head output to score (default 0)"),
     ];
 

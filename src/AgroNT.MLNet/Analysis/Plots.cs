@@ -219,6 +219,13 @@ public static class Plots
         }
     }
 
+    /// <summary>Renders a ScottPlot chart to PNG bytes.</summary>
+    internal static byte[] RenderPng(ScottPlot.Plot chart, int width, int height)
+    {
+        using var image = chart.GetImage(width, height);
+        return image.GetImageBytes(ScottPlot.ImageFormat.Png, 100);
+    }
+
     private static void Save(ScottPlot.Plot chart, string path, int width, int height)
     {
         string full = Path.GetFullPath(path);
