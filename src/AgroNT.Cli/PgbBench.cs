@@ -25,12 +25,14 @@ internal static class PgbBench
     public static int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         string root = args.Require("pgb-root");
-        if (!Directory.Exists(root))
+        if (!Directory.Exists(root) && Path.IsPathRooted(root))
         {
             throw new DirectoryNotFoundException(
                 $"The benchmark root '{Path.GetFullPath(root)}' does not exist; pass the folder holding <family>/<config>_{{train,validation,test}}.fa "
                 + "(huggingface-cli download InstaDeepAI/plant-genomic-benchmark --repo-type dataset --local-dir DIR).");
         }
+        // A folder, a datasets--ORG--NAME cache entry, or a dataset id downloaded with agront download --dataset.
+        root = PlantGenomicBenchmark.ResolveRoot(root);
         var names = args.GetAll("task");
         if (names.Count == 0)
         {
