@@ -60,7 +60,7 @@ public static class MetricsPlots
             throw new InvalidDataException($"{metricsCsvPath} has no rows under its header; nothing to plot.");
         }
         string[] header = [.. lines[0].Select(h => h.Trim())];
-        int step = Column(header, options.StepColumn, metricsCsvPath, "--step-column");
+        int step = Column(header, options.StepColumn, metricsCsvPath, "the step axis, MetricsPlotOptions.StepColumn");
         var rows = lines.Skip(1).ToArray();
         List<string> names = options.Columns is { Count: > 0 } asked ? [.. asked] : DefaultColumns(header, rows, step);
         if (names.Count == 0)
