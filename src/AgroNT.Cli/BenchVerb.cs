@@ -45,6 +45,7 @@ internal sealed class BenchVerb : IVerb
         new("max-steps", null, true, "with --pgb-root and a fine-tuning method: optimisation steps at most"),
         new("batch-size", null, true, "with --pgb-root and a fine-tuning method: sequences per step (default 8)"),
         new("seed", null, true, "with --pgb-root: random seed (default 42)"),
+        new("device", null, true, "cpu (default), or cuda[:N] with a CUDA libtorch (TorchSharp-cuda-linux): where the encoder (and the matmul peak) runs"),
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -53,6 +54,7 @@ internal sealed class BenchVerb : IVerb
         {
             return PgbBench.Run(args, stdout, stderr, cancellationToken);
         }
+        string device = CommonOptions.DeviceName(args);
         string[] pgbOnly = ["task", "method", "model", "max-train", "max-test", "epochs", "max-steps", "batch-size", "seed"];
         if (pgbOnly.FirstOrDefault(args.Has) is { } stray)
         {
@@ -94,11 +96,11 @@ internal sealed class BenchVerb : IVerb
             foreach (var precision in precisions)
             {
                 var dtype = precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
-                double peak = MatmulPeak(dtype, repeats);
+                double peak = MatmulPeak(dtype, repeats, device);
                 stdout.WriteLine($"[{Label(precision)}] matmul peak (1024x{config.HiddenSize} @ {config.HiddenSize}x{config.IntermediateSize} and 2048^3, best of {repeats}): {peak / 1e9:F1} GFLOP/s");
                 int updates = args.GetInt("updates", 3, 1, 1000);
-                TrainingBenchmark.Measure(stdout, $"[{Label(precision)}] train, {config.NumHiddenLayers} layers x {config.HiddenSize}", config, precision, peak, dna, microBatch: 2, updates);
-                TrainingBenchmark.Measure(stdout, $"[{Label(precision)}] train, default model ({defaultConfig.NumHiddenLayers} layers x {defaultConfig.HiddenSize})", defaultConfig, precision, peak, dna, microBatch: 4, updates);
+                TrainingBenchmark.Measure(stdout, $"[{Label(precision)}] train, {config.NumHiddenLayers} layers x {config.HiddenSize}", config, precision, peak, dna, microBatch: 2, updates, device);
+                TrainingBenchmark.Measure(stdout, $"[{Label(precision)}] train, default model ({defaultConfig.NumHiddenLayers} layers x {defaultConfig.HiddenSize})", defaultConfig, precision, peak, dna, microBatch: 4, updates, device);
             }
             return 0;
         }
@@ -107,10 +109,11 @@ internal sealed class BenchVerb : IVerb
         foreach (var precision in precisions)
         {
             var dtype = precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
-            double peak = MatmulPeak(dtype, repeats);
+            double peak = MatmulPeak(dtype, repeats, device);
             stdout.WriteLine($"[{Label(precision)}] matmul peak (1024x{config.HiddenSize} @ {config.HiddenSize}x{config.IntermediateSize} and 2048^3, best of {repeats}): {peak / 1e9:F1} GFLOP/s");
             using var model = AgroNTModel.CreateRandom(config, vocabulary, seed: 7, new AgroNTModelOptions
             {
+                Device = device,
                 Precision = precision,
                 Tokenizer = KmerTokenizerOptions.Default with { LengthPolicy = LengthPolicy.Truncate },
             });
@@ -183,19 +186,26 @@ internal sealed class BenchVerb : IVerb
         return output;
     }
 
-    internal static double MatmulPeak(ScalarType dtype, int repeats)
+    internal static double MatmulPeak(ScalarType dtype, int repeats, string device = "cpu")
     {
         double best = 0;
+        var on = MLNet.Native.TorchRuntime.ResolveDevice(device);
+        bool onCuda = on.type == TorchSharp.DeviceType.CUDA;
         foreach (var (m, k, n) in new[] { (1024L, 1500L, 5120L), (2048L, 2048L, 2048L) })
         {
             using var scope = NewDisposeScope();
-            var a = randn(m, k).to(dtype);
-            var b = randn(k, n).to(dtype);
+            var a = randn(m, k, device: on).to(dtype);
+            var b = randn(k, n, device: on).to(dtype);
             mm(a, b).Dispose();
             for (int r = 0; r < repeats; r++)
             {
                 var clock = Stopwatch.StartNew();
                 mm(a, b).Dispose();
+                if (onCuda)
+                {
+                    // Kernels are queued asynchronously: wait for them before reading the clock.
+                    cuda.synchronize(on);
+                }
                 best = Math.Max(best, 2.0 * m * k * n / clock.Elapsed.TotalSeconds);
             }
         }

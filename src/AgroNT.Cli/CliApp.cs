@@ -22,6 +22,7 @@ internal static class CliApp
         new IsmVerb(),
         new PretrainVerb(),
         new ClusterVerb(),
+        new PlotVerb(),
     }.ToDictionary(v => v.Name, StringComparer.Ordinal);
 
     /// <summary>The verbs' names, in the order <c>agront --help</c> lists them.</summary>

@@ -1,4 +1,5 @@
 using AgroNT.MLNet;
+using AgroNT.Transforms.Embeddings;
 using AgroNT.Transforms.IO;
 using AgroNT.Transforms.Sequences;
 using AgroNT.Transforms.Tokenization;
@@ -16,6 +17,7 @@ internal static class CommonOptions
     public static readonly OptionSpec TokenizerMode = new("tokenizer-mode", null, true, "normalize (default: uppercase, U->T, IUPAC->N) or hf (exact Hugging Face EsmTokenizer)");
     public static readonly OptionSpec LengthPolicy = new("length-policy", null, true, "over 1024 tokens: error (default), truncate, or windows");
     public static readonly OptionSpec AllowNonFiniteWeights = new("allow-non-finite-weights", null, false, "load weights holding NaN or infinite values instead of refusing them (to inspect a damaged model)");
+    public static readonly OptionSpec Device = new("device", null, true, "cpu (default), or cuda[:N] with a CUDA libtorch (the TorchSharp-cuda-linux package)");
     public static readonly OptionSpec Stride = new("stride", null, true, "window stride in tokens for --length-policy windows (default: the window size minus <cls>)");
 
     /// <summary>The model folder: --model, else the embedded default beside the executable.</summary>
@@ -29,6 +31,30 @@ internal static class CommonOptions
         return Directory.Exists(folder)
             ? folder
             : throw new DirectoryNotFoundException($"The embedded default model is missing from {folder}; pass --model DIR (a Hugging Face model folder).");
+    }
+
+    /// <summary>
+    /// --device in its canonical form (<c>cpu</c>, <c>cuda:N</c>); a malformed value is a usage error. With
+    /// <paramref name="checkTorchNow"/>, a CUDA device is checked against libtorch at once
+    /// (<see cref="MLNet.Native.TorchRuntime.ResolveDevice"/>, the check model loading also makes), so a verb fails
+    /// before it reads or writes anything.
+    /// </summary>
+    public static string DeviceName(ParsedArguments args, bool checkTorchNow = true)
+    {
+        ComputeDevice device;
+        try
+        {
+            device = ComputeDevice.Parse(args.Get("device") ?? "cpu");
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException("--device: " + e.Message);
+        }
+        if (device.IsCuda && checkTorchNow)
+        {
+            _ = MLNet.Native.TorchRuntime.ResolveDevice(device.ToString());
+        }
+        return device.ToString();
     }
 
     public static KmerTokenizerOptions TokenizerOptions(ParsedArguments args, LengthPolicy defaultPolicy = Transforms.Tokenization.LengthPolicy.Error)

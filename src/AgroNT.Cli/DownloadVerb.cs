@@ -12,9 +12,10 @@ internal sealed class DownloadVerb : IVerb
 {
     public string Name => "download";
 
-    public string Summary => "download a model from the Hugging Face Hub into the shared Hugging Face cache";
+    public string Summary => "download a model (or with --dataset a dataset) from the Hugging Face Hub into the shared Hugging Face cache";
 
-    public string Usage => "agront download ORG/NAME [--revision REV] [--include PATTERN...] [--cache-dir DIR]";
+    public string Usage => "agront download ORG/NAME [--revision REV] [--include PATTERN...] [--cache-dir DIR]\n"
+        + "       agront download --dataset ORG/NAME [--include 'poly_a/*'] [--revision REV] [--cache-dir DIR]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
@@ -22,15 +23,19 @@ internal sealed class DownloadVerb : IVerb
         new("include", null, true, "only files matching these globs, e.g. --include config.json vocab.txt '*.safetensors'", Repeatable: true),
         new("cache-dir", null, true, "Hugging Face cache folder (default $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub)"),
         new("quiet", "q", false, "no progress on standard error"),
+        new("dataset", null, true, "download this dataset repository instead of a model (cached as datasets--ORG--NAME), e.g. --dataset InstaDeepAI/plant-genomic-benchmark --include 'poly_a/*'"),
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        if (args.Positional.Count != 1)
+        bool dataset = args.Has("dataset");
+        if (args.Positional.Count != (dataset ? 0 : 1))
         {
-            throw new UsageException($"give exactly one model id, e.g. agront download InstaDeepAI/agro-nucleotide-transformer-1b (got {args.Positional.Count}).");
+            throw new UsageException(dataset
+                ? $"give the dataset once, as --dataset ORG/NAME, without a model id (got {string.Join(" ", args.Positional)})."
+                : $"give exactly one model id, e.g. agront download InstaDeepAI/agro-nucleotide-transformer-1b, or --dataset ORG/NAME (got {args.Positional.Count}).");
         }
-        string repoId = args.Positional[0];
+        string repoId = dataset ? args.Get("dataset")! : args.Positional[0];
         string? revision = args.Get("revision");
         int at = repoId.IndexOf('@', StringComparison.Ordinal);
         if (at >= 0)
@@ -51,6 +56,7 @@ internal sealed class DownloadVerb : IVerb
         var options = new HubDownloadOptions
         {
             Revision = revision ?? "main",
+            RepositoryType = dataset ? Transforms.ModelFolders.HubRepositoryType.Dataset : Transforms.ModelFolders.HubRepositoryType.Model,
             Include = args.GetAll("include"),
             Progress = args.Has("quiet") ? null : new ProgressPrinter(stderr, Name),
         };
@@ -76,7 +82,7 @@ internal sealed class DownloadVerb : IVerb
             stderr.WriteLine(settings.Offline
                 ? $"agront {Name}: {repoId}@{options.Revision} (commit {commit}) resolved from the cache (HF_HUB_OFFLINE): {snapshot.Files.Count} files."
                 : $"agront {Name}: {repoId}@{options.Revision} (commit {commit}): {snapshot.Files.Count} files, {fetched} downloaded " +
-                  $"({ByteSize.Format(snapshot.BytesDownloaded)}), {snapshot.Files.Count - fetched} already cached. Use it with --model {repoId}" +
+                  $"({ByteSize.Format(snapshot.BytesDownloaded)}), {snapshot.Files.Count - fetched} already cached. Use it with {(dataset ? "--pgb-root" : "--model")} {repoId}" +
                   (options.Revision == "main" ? "" : "@" + options.Revision) + ".");
         }
         stdout.WriteLine(snapshot.Folder);

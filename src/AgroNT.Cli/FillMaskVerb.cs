@@ -11,11 +11,11 @@ internal sealed class FillMaskVerb : IVerb
 
     public string Summary => "predict the tokens at each <mask> in a DNA (or, with an ESM-2 model, protein) text";
 
-    public string Usage => "agront fill-mask [--model DIR] \"ACCTGA<mask>TTCTGAGTC\" [--top-k K] [--json]";
+    public string Usage => "agront fill-mask [--model DIR] \"ACCTGA<mask>TTCTGAGTC\" [--top-k K] [--json] [--device cpu|cuda[:N]]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
-        CommonOptions.Model, CommonOptions.TokenizerMode, CommonOptions.AllowNonFiniteWeights,
+        CommonOptions.Model, CommonOptions.TokenizerMode, CommonOptions.AllowNonFiniteWeights, CommonOptions.Device,
         new("top-k", "k", true, "candidates per mask (default 5)"),
         new("json", null, false, "print one JSON array per <mask> of {token, token_id, score}, best first"),
     ];
@@ -27,7 +27,7 @@ internal sealed class FillMaskVerb : IVerb
             throw new UsageException($"give exactly one sequence text containing <mask>, e.g. agront fill-mask \"ACCTGA<mask>TTCTGAGTC\" (got {args.Positional.Count}).");
         }
         int topK = args.GetInt("top-k", 5, 1, 100_000);
-        using var model = AgroNTModel.Load(CommonOptions.MaskedLanguageModelFolder(args, "fill-mask"), new AgroNTModelOptions { Tokenizer = CommonOptions.TokenizerOptions(args), AllowNonFiniteWeights = args.Has("allow-non-finite-weights") });
+        using var model = AgroNTModel.Load(CommonOptions.MaskedLanguageModelFolder(args, "fill-mask"), new AgroNTModelOptions { Device = CommonOptions.DeviceName(args), Tokenizer = CommonOptions.TokenizerOptions(args), AllowNonFiniteWeights = args.Has("allow-non-finite-weights") });
         var predictions = new MaskFiller(model).Predict(args.Positional[0], topK);
         if (args.Has("json"))
         {

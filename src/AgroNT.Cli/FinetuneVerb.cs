@@ -57,7 +57,7 @@ internal sealed class FinetuneVerb : IVerb
         new("save-pipeline", null, true, "frozen-lightgbm and auto, binary or regression: also save featurizer + learner as one ML.NET pipeline file (load it with mlContext.Model.LoadAgroNT); the model is referred to by its path relative to the file"),
         new("embed-model", null, false, "with --save-pipeline: copy the model's files into the pipeline file, so it loads anywhere on its own"),
         new("resume", null, false, "continue from the newest complete checkpoint in OUT/checkpoints (same settings; --epochs and --max-steps may grow)"),
-        CommonOptions.TokenizerMode, CommonOptions.LengthPolicy,
+        CommonOptions.TokenizerMode, CommonOptions.LengthPolicy, CommonOptions.Device,
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -142,7 +142,7 @@ internal sealed class FinetuneVerb : IVerb
             writer.WriteLine(CsvHeader(problemType, train.LabelCount));
             if (method is "frozen-lightgbm" or "auto" or "kmer-lightgbm")
             {
-                using var embedder = method == "kmer-lightgbm" ? null : DnaEmbedders.Open(CommonOptions.ModelFolder(args), new DnaEmbedderOptions { Tokenizer = options.Tokenizer });
+                using var embedder = method == "kmer-lightgbm" ? null : DnaEmbedders.Open(CommonOptions.ModelFolder(args), new DnaEmbedderOptions { Tokenizer = options.Tokenizer, Device = options.Device });
                 var featurizer = embedder is null ? SequenceFeaturizer.SixMerFrequencies : SequenceFeaturizer.Embeddings(embedder);
                 stderr.WriteLine("agront finetune: " + (embedder is null ? "counting 6-mers" : $"embedding with {embedder.Layer}-layer AgroNT")
                     + " and fitting " + (method == "auto" ? "the model search" : "LightGBM"));
@@ -219,6 +219,8 @@ internal sealed class FinetuneVerb : IVerb
                     : defaults.Lora.TargetModules,
             },
             Tokenizer = CommonOptions.TokenizerOptions(args),
+            // kmer-lightgbm runs no network; an ONNX folder for the frozen methods is checked by its own runtime.
+            Device = CommonOptions.DeviceName(args, checkTorchNow: method is "ia3" or "lora" or "full"),
         };
     }
 

@@ -17,9 +17,9 @@ internal sealed class IsmVerb : IVerb
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
-        CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize,
+        CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize, CommonOptions.Device,
         new("region", null, true, "region chrom:start-end, 1-based inclusive"),
-        new("heatmap", null, true, "heatmap PNG: rows A,C,G,T x positions, red score > 0, blue < 0, reference base black"),
+        new("heatmap", null, true, "heatmap PNG: rows A,C,G,T x genome positions, diverging colour bar (red score > 0, blue < 0), reference base dark"),
         new("output-index", null, true, "with a fine-tuned model (agront finetune's folder): the head output to score (default 0)"),
     ];
 
@@ -36,6 +36,7 @@ internal sealed class IsmVerb : IVerb
         {
             throw new UsageException(e.Message);
         }
+        string device = CommonOptions.DeviceName(args);
         using var reference = VariantOptions.OpenReference(args, stderr, Name);
         var folder = ModelFolder.Open(CommonOptions.ModelFolder(args));
         var clock = Stopwatch.StartNew();
@@ -44,14 +45,14 @@ internal sealed class IsmVerb : IVerb
         if (folder.Kind == ModelFolderKind.FineTuned)
         {
             // A fine-tuned folder: the paper's log2(prediction_mutant / prediction_reference) over the region's sequence.
-            using var fineTuned = FineTunedModel.Load(folder.Path);
+            using var fineTuned = FineTunedModel.Load(folder.Path, device);
             var ism = new FineTunedMutagenesis(fineTuned, args.GetInt("output-index", 0, 0, fineTuned.OutputCount - 1), args.GetInt("batch-size", 16, 1, 4096));
             result = ism.Run(reference, region, cancellationToken);
             passes = $"{ism.Predictions:N0} sequences predicted";
         }
         else
         {
-            using var model = AgroNTModel.Load(folder.Path);
+            using var model = AgroNTModel.Load(folder.Path, new AgroNTModelOptions { Device = device });
             var ism = new SaturationMutagenesis(model, VariantOptions.GetWindow(args), args.GetInt("batch-size", 8, 1, 4096));
             result = ism.Run(reference, region, new VariantOptions.PassProgress(stderr, Name), cancellationToken);
             passes = $"{ism.Scorer.MaskedPasses:N0} masked windows";

@@ -25,12 +25,14 @@ internal static class PgbBench
     public static int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         string root = args.Require("pgb-root");
-        if (!Directory.Exists(root))
+        if (!Directory.Exists(root) && Path.IsPathRooted(root))
         {
             throw new DirectoryNotFoundException(
                 $"The benchmark root '{Path.GetFullPath(root)}' does not exist; pass the folder holding <family>/<config>_{{train,validation,test}}.fa "
                 + "(huggingface-cli download InstaDeepAI/plant-genomic-benchmark --repo-type dataset --local-dir DIR).");
         }
+        // A folder, a datasets--ORG--NAME cache entry, or a dataset id downloaded with agront download --dataset.
+        root = PlantGenomicBenchmark.ResolveRoot(root);
         var names = args.GetAll("task");
         if (names.Count == 0)
         {
@@ -57,7 +59,7 @@ internal static class PgbBench
 
         string modelFolder = CommonOptions.ModelFolder(args);
         // The frozen route embeds with one loaded model; fine-tuning loads a fresh copy per config (it changes or adapts it).
-        using var embedder = method == "frozen-lightgbm" ? DnaEmbedders.Open(modelFolder) : null;
+        using var embedder = method == "frozen-lightgbm" ? DnaEmbedders.Open(modelFolder, new DnaEmbedderOptions { Device = CommonOptions.DeviceName(args, checkTorchNow: false) }) : null;
         stderr.WriteLine($"agront bench: {tasks.Count} config(s) with {method}"
             + (method == "kmer-lightgbm" ? "" : $" on {modelFolder}")
             + (maxTrain is { } m ? $", at most {m} training rows" : "") + (maxTest is { } t ? $", at most {t} validation/test rows" : ""));
@@ -107,6 +109,7 @@ internal static class PgbBench
                     MaxSteps = args.Has("max-steps") ? args.GetInt("max-steps", 0, 1) : null,
                     BatchSize = args.GetInt("batch-size", 8, 1, 4096),
                     Seed = seed,
+                    Device = CommonOptions.DeviceName(args),
                 };
                 stderr.WriteLine($"agront bench: {task.Id}: fine-tuning with {method}");
                 fitted = new FineTuningTrainer(options).Fit(modelFolder, task.ProblemType, outputs, counted, validation, null, cancellationToken);

@@ -58,6 +58,7 @@ internal sealed class PretrainVerb : IVerb
         new("shuffle-buffer", null, true, "windows in the shuffle buffer (default 4096)"),
         new("seed", null, true, "seed of initialisation, data order and masks (default 42)"),
         new("threads", null, true, "libtorch threads (default: libtorch's choice)"),
+        CommonOptions.Device,
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -111,6 +112,7 @@ internal sealed class PretrainVerb : IVerb
             KeepCheckpoints = args.GetInt("keep-checkpoints", PretrainingDefaults.KeepCheckpoints, 1),
             ShuffleBufferWindows = args.GetInt("shuffle-buffer", PretrainingDefaults.ShuffleBufferWindows, 1),
             Seed = Long(args, "seed", PretrainingDefaults.Seed, long.MinValue),
+            Device = CommonOptions.DeviceName(args),
         };
         if (args.Has("threads"))
         {

@@ -16,7 +16,7 @@ internal sealed class ScoreVariantsVerb : IVerb
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
-        CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize,
+        CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize, CommonOptions.Device,
         new("vcf", null, true, "variants, VCF plain, gzip or BGZF (multi-allelic records are split)"),
         new("layers", null, true, "comma-separated hidden-state layers for emb_cosine_L/emb_dot_L (default: 11/21/31/40 scaled to the model's depth; 'none' for llr only)"),
     ];
@@ -26,11 +26,12 @@ internal sealed class ScoreVariantsVerb : IVerb
         string output = args.Require("output");
         CommonOptions.CheckOutputs(CommonOptions.Paths(args, "reference", "vcf", "model"), CommonOptions.Paths(args, "output"), ("--output", [".tsv", ".parquet"]));
         string vcf = args.Require("vcf");
+        string device = CommonOptions.DeviceName(args);
         string modelFolder = CommonOptions.MaskedLanguageModelFolder(args, "score-variants");
         IReadOnlyList<int>? layers = ParseLayers(args);
         using var reference = VariantOptions.OpenReference(args, stderr, Name);
         var alleles = VcfReader.Read(vcf);
-        using var model = AgroNTModel.Load(modelFolder);
+        using var model = AgroNTModel.Load(modelFolder, new AgroNTModelOptions { Device = device });
         var scorer = new VariantScorer(model, new VariantScoringOptions
         {
             WindowBases = VariantOptions.GetWindow(args),

@@ -8,7 +8,7 @@ namespace AgroNT.Cli;
 /// <summary><c>agront bench --train</c>: complete pretraining updates timed on full 1024-token windows of real DNA.</summary>
 internal static class TrainingBenchmark
 {
-    public static void Measure(TextWriter stdout, string label, EsmConfig config, Precision precision, double peak, string dna, int microBatch, int updates)
+    public static void Measure(TextWriter stdout, string label, EsmConfig config, Precision precision, double peak, string dna, int microBatch, int updates, string device = "cpu")
     {
         var random = new Random(13);
         var windows = Enumerable.Range(0, 64).Select(i => ($"w{i}", dna.Substring(random.Next(dna.Length - 6200), 6200))).ToArray();
@@ -22,6 +22,7 @@ internal static class TrainingBenchmark
             MicroBatchSize = microBatch,
             BatchTokens = microBatch * 1024,
             Precision = precision,
+            Device = device,
         };
         var timing = AgroNTPretrainer.MeasureUpdates(options, corpus, warmup: 1, updates);
         // Training ~ 3x inference FLOPs (forward, and backward for activations and weights). Per token: 2 x encoder

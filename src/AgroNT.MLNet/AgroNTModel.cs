@@ -96,9 +96,11 @@ public sealed class AgroNTModel : IDisposable
     /// <param name="options">Device, precision and tokenizer settings.</param>
     /// <param name="progress">Optional load progress.</param>
     /// <exception cref="InvalidOperationException">The folder is an ONNX export.</exception>
+    /// <exception cref="NotSupportedException"><see cref="AgroNTModelOptions.Device"/> is CUDA and this process's libtorch has no CUDA (<see cref="TorchRuntime.ResolveDevice"/>).</exception>
     public static AgroNTModel Load(string folderOrHubId, AgroNTModelOptions? options = null, IProgress<CheckpointLoadProgress>? progress = null)
     {
         options ??= new AgroNTModelOptions();
+        _ = TorchRuntime.ResolveDevice(options.Device);
         var folder = ModelFolder.Open(folderOrHubId).Require("the TorchSharp model", ModelFolderKind.HuggingFace, ModelFolderKind.FineTuned);
         if (folder.Kind == ModelFolderKind.FineTuned)
         {
@@ -121,7 +123,7 @@ public sealed class AgroNTModel : IDisposable
         {
             throw new FormatException($"{folder}: vocab.txt has {tokenizer.Vocabulary.Count} tokens but config.json says vocab_size {config.VocabSize}.");
         }
-        var device = torch.device(options.Device);
+        var device = TorchRuntime.ResolveDevice(options.Device);
         var dtype = options.Precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
         var network = new EsmForMaskedLM(config, device, dtype);
         try
@@ -149,7 +151,7 @@ public sealed class AgroNTModel : IDisposable
         {
             throw new ArgumentException($"The vocabulary has {vocabulary.Count} tokens but the config says vocab_size {config.VocabSize}.", nameof(vocabulary));
         }
-        var device = torch.device(options.Device);
+        var device = TorchRuntime.ResolveDevice(options.Device);
         var network = new EsmForMaskedLM(config, device);
         using (no_grad())
         {

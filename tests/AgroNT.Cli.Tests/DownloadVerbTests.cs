@@ -144,4 +144,51 @@ public sealed class DownloadVerbTests : IDisposable
         Assert.Contains("agront download InstaDeepAI/agro-nucleotide-transformer-1b --revision v1", stderr, StringComparison.Ordinal);
         Assert.Empty(_server.Requests);
     }
+
+    [Fact]
+    public void Download_Dataset_CachesItAndBenchAndTheLoaderTakeTheDatasetId()
+    {
+        const string DatasetId = "InstaDeepAI/plant-genomic-benchmark";
+        string task = Path.Combine(SharedData.Data, "tasks", "chloroplast_coding");
+        string commit = _server.AddDataset(DatasetId).AddCommit("main",
+            FakeHubFile.FromDisk("poly_a/arabidopsis_thaliana_train.fa", Path.Combine(task, "train.fa"), lfs: true),
+            FakeHubFile.FromDisk("poly_a/arabidopsis_thaliana_test.fa", Path.Combine(task, "test.fa"), lfs: true),
+            FakeHubFile.FromDisk("lncrna/g_max_train.fa", Path.Combine(task, "validation.fa"), lfs: false));
+        using var environment = Environment();
+
+        var (code, stdout, stderr) = _cli.Run("download", "--dataset", DatasetId, "--include", "poly_a/*");
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(Path.Combine(Cache, "datasets--InstaDeepAI--plant-genomic-benchmark", "snapshots", commit), stdout.Trim());
+        Assert.Contains("2 files, 2 downloaded", stderr, StringComparison.Ordinal);
+        Assert.Contains("--pgb-root InstaDeepAI/plant-genomic-benchmark", stderr, StringComparison.Ordinal);
+        Assert.Equal(67, Transforms.Benchmarks.PlantGenomicBenchmark.Load(DatasetId, "poly_a/arabidopsis_thaliana", Transforms.Benchmarks.BenchmarkSplit.Test)
+            .ReadExamples().Count(e => e.Labels[0] == 1f));
+
+        var bench = _cli.Run("bench", "--pgb-root", DatasetId, "--task", "poly_a/arabidopsis_thaliana", "--method", "kmer-lightgbm", "--max-train", "60", "--max-test", "40");
+
+        Assert.True(bench.ExitCode == 0, bench.Stderr);
+        Assert.Contains("poly_a/arabidopsis_thaliana", bench.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bench_UncachedDatasetId_SaysHowToDownloadIt()
+    {
+        using var environment = Environment();
+
+        var (code, _, stderr) = _cli.Run("bench", "--pgb-root", "org/absent", "--task", "g_max");
+
+        Assert.Equal(1, code);
+        Assert.Contains("The dataset org/absent (revision main) is not in the local Hugging Face cache", stderr, StringComparison.Ordinal);
+        Assert.Contains("agront download --dataset org/absent", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Download_DatasetAndModelId_IsAUsageError()
+    {
+        var (code, _, stderr) = _cli.Run("download", "--dataset", "org/data", "org/model");
+
+        Assert.Equal(2, code);
+        Assert.Contains("give the dataset once, as --dataset ORG/NAME", stderr, StringComparison.Ordinal);
+    }
 }

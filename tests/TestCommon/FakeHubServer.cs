@@ -58,13 +58,15 @@ internal sealed record FakeHubFile(string Path, byte[] Content, bool Lfs)
 /// ports): <c>/api/models/{repo}/revision/{rev}</c>, <c>/{repo}/resolve/{rev}/{file}</c> answering small files itself
 /// (ETag = git blob id) and large files with a 302 to a second "storage" listener (X-Linked-Etag = sha256,
 /// X-Linked-Size), X-Repo-Commit on both, 401 for gated repositories without the token, 404 with X-Error-Code, Range
-/// requests, and on demand a connection dropped in the middle of a file or a corrupted body.
+/// requests, and on demand a connection dropped in the middle of a file or a corrupted body. Dataset repositories
+/// (<see cref="AddDataset"/>) answer the same routes under <c>/api/datasets/</c> and <c>/datasets/{repo}/resolve/</c>.
 /// </summary>
 internal sealed class FakeHubServer : IDisposable
 {
     private readonly TcpListener _hub = new(IPAddress.Loopback, 0);
     private readonly TcpListener _storage = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
+    private const string DatasetPrefix = "datasets/";
     private readonly ConcurrentDictionary<string, FakeHubRepository> _repositories = new(StringComparer.Ordinal);
     private readonly List<Task> _loops = [];
     private int _dropsLeft;
@@ -101,6 +103,14 @@ internal sealed class FakeHubServer : IDisposable
     {
         var repository = new FakeHubRepository(repoId);
         _repositories[repoId] = repository;
+        return repository;
+    }
+
+    /// <summary>A dataset repository, served under <c>/api/datasets/{repo}/...</c> and <c>/datasets/{repo}/resolve/...</c>.</summary>
+    public FakeHubRepository AddDataset(string repoId)
+    {
+        var repository = new FakeHubRepository(repoId);
+        _repositories[DatasetPrefix + repoId] = repository;
         return repository;
     }
 
@@ -144,9 +154,21 @@ internal sealed class FakeHubServer : IDisposable
     private Response HandleHub(Request request)
     {
         string[] parts = request.Path.TrimStart('/').Split('/');
+        // Dataset routes are the model routes with "datasets" in place of "models" (API) or in front of the id (files).
+        string kind = "";
+        if (parts.Length >= 2 && parts[0] == "api" && parts[1] == "datasets")
+        {
+            kind = DatasetPrefix;
+            parts[1] = "models";
+        }
+        else if (parts.Length >= 1 && parts[0] == "datasets")
+        {
+            kind = DatasetPrefix;
+            parts = parts[1..];
+        }
         if (parts.Length >= 6 && parts[0] == "api" && parts[1] == "models" && parts[4] == "revision" && request.Method == "GET")
         {
-            return Authorized(parts[2] + "/" + parts[3], request, repository =>
+            return Authorized(kind + parts[2] + "/" + parts[3], request, repository =>
             {
                 string revision = Uri.UnescapeDataString(string.Join('/', parts[5..]));
                 string? commit = repository.ResolveCommit(revision);
@@ -165,7 +187,7 @@ internal sealed class FakeHubServer : IDisposable
         }
         if (parts.Length >= 5 && parts[2] == "resolve" && request.Method is "GET" or "HEAD")
         {
-            return Authorized(parts[0] + "/" + parts[1], request, repository =>
+            return Authorized(kind + parts[0] + "/" + parts[1], request, repository =>
             {
                 string revision = Uri.UnescapeDataString(parts[3]);
                 string path = string.Join('/', parts[4..].Select(Uri.UnescapeDataString));

@@ -58,6 +58,9 @@ public sealed record ScatterPlot(string Title, string XLabel, string YLabel, IRe
 
     /// <summary>Marker diameter in pixels.</summary>
     public float MarkerSize { get; init; } = 6;
+
+    /// <summary>Whether the legend is drawn for a single group too (it always is for several).</summary>
+    public bool ShowLegend { get; init; }
 }
 
 /// <summary>
@@ -135,7 +138,7 @@ public static class Plots
                 markers.Color = ToColor(color);
             }
         }
-        Decorate(chart, plot.Title, plot.XLabel, plot.YLabel, plot.Groups.Count > 1);
+        Decorate(chart, plot.Title, plot.XLabel, plot.YLabel, plot.Groups.Count > 1 || plot.ShowLegend);
         Save(chart, path, plot.Width, plot.Height);
     }
 
@@ -215,6 +218,13 @@ public static class Plots
         {
             chart.ShowLegend(ScottPlot.Alignment.UpperRight);
         }
+    }
+
+    /// <summary>Renders a ScottPlot chart to PNG bytes.</summary>
+    internal static byte[] RenderPng(ScottPlot.Plot chart, int width, int height)
+    {
+        using var image = chart.GetImage(width, height);
+        return image.GetImageBytes(ScottPlot.ImageFormat.Png, 100);
     }
 
     private static void Save(ScottPlot.Plot chart, string path, int width, int height)

@@ -15,16 +15,16 @@ internal sealed partial class HubCacheRepository
 {
     private readonly bool _symbolicLinksDisabled;
 
-    public HubCacheRepository(string cacheDirectory, string repoId, bool symbolicLinksDisabled = false)
+    public HubCacheRepository(string cacheDirectory, string repoId, bool symbolicLinksDisabled = false, HubRepositoryType type = HubRepositoryType.Model)
     {
         string cache = Path.GetFullPath(cacheDirectory);
-        string folderName = HuggingFaceModelLocator.GetCacheFolderName(repoId);
+        string folderName = HuggingFaceModelLocator.GetCacheFolderName(repoId, type);
         Root = Path.Combine(cache, folderName);
         LockFolder = Path.Combine(cache, ".locks", folderName);
         _symbolicLinksDisabled = symbolicLinksDisabled;
     }
 
-    /// <summary><c>.../models--ORG--NAME</c>.</summary>
+    /// <summary><c>.../models--ORG--NAME</c> (or <c>datasets--ORG--NAME</c>).</summary>
     public string Root { get; }
 
     public string LockFolder { get; }

@@ -1,8 +1,16 @@
+using AgroNT.Transforms.ModelFolders;
+
 namespace AgroNT.MLNet.Hub;
 
 /// <summary>What one <see cref="HubDownloader.DownloadAsync"/> call fetches, and how patiently.</summary>
 public sealed record HubDownloadOptions
 {
+    /// <summary>
+    /// A model (the default) or a dataset repository, such as <c>InstaDeepAI/plant-genomic-benchmark</c>; datasets are
+    /// cached in <c>datasets--ORG--NAME</c>, where <see cref="HuggingFaceModelLocator.ResolveDataset"/> finds them.
+    /// </summary>
+    public HubRepositoryType RepositoryType { get; init; } = HubRepositoryType.Model;
+
     /// <summary>A branch, tag or 40-hex commit (default <c>main</c>).</summary>
     public string Revision { get; init; } = "main";
 

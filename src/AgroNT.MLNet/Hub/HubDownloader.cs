@@ -1,4 +1,5 @@
 using AgroNT.Transforms.IO;
+using AgroNT.Transforms.ModelFolders;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -107,10 +108,10 @@ public sealed partial class HubDownloader : IDisposable
         ValidateRevision(options.Revision);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1, nameof(options));
         var patterns = HubFilePatterns.Create(options.Include);
-        var cache = new HubCacheRepository(Settings.CacheDirectory, repoId, Settings.SymbolicLinksDisabled);
+        var cache = new HubCacheRepository(Settings.CacheDirectory, repoId, Settings.SymbolicLinksDisabled, options.RepositoryType);
         if (Settings.Offline)
         {
-            return ResolveOffline(cache, repoId, options.Revision, patterns);
+            return ResolveOffline(cache, repoId, options, patterns);
         }
 
         var request = new RequestContext(repoId, options.Revision, options, cancellationToken) { Endpoint = EndpointText };
@@ -139,14 +140,16 @@ public sealed partial class HubDownloader : IDisposable
     /// <summary>Releases the HTTP connections (not a handler passed in).</summary>
     public void Dispose() => _http.Dispose();
 
-    private static HubSnapshot ResolveOffline(HubCacheRepository cache, string repoId, string revision, HubFilePatterns patterns)
+    private static HubSnapshot ResolveOffline(HubCacheRepository cache, string repoId, HubDownloadOptions options, HubFilePatterns patterns)
     {
+        string revision = options.Revision;
+        string command = $"agront download {(options.RepositoryType == HubRepositoryType.Dataset ? "--dataset " : "")}{repoId}";
         string? commit = cache.TryResolveCommit(revision);
         if (commit is null)
         {
             throw new HubException(HubErrorKind.NotCachedOffline,
                 $"HF_HUB_OFFLINE is set and {repoId} (revision {revision}) is not in the Hugging Face cache {cache.Root}. " +
-                $"Unset HF_HUB_OFFLINE and run: agront download {repoId}{(revision == "main" ? "" : " --revision " + revision)}");
+                $"Unset HF_HUB_OFFLINE and run: {command}{(revision == "main" ? "" : " --revision " + revision)}");
         }
         string folder = cache.SnapshotFolder(commit);
         var files = new List<HubSnapshotFile>();
@@ -162,14 +165,15 @@ public sealed partial class HubDownloader : IDisposable
         {
             throw new HubException(HubErrorKind.NotCachedOffline,
                 $"HF_HUB_OFFLINE is set and the cached snapshot {folder} has no file matching {string.Join(" ", patterns.Texts)}. " +
-                $"Unset HF_HUB_OFFLINE and run: agront download {repoId} --include {string.Join(" ", patterns.Texts)}");
+                $"Unset HF_HUB_OFFLINE and run: {command} --include {string.Join(" ", patterns.Texts)}");
         }
         return new HubSnapshot(repoId, revision, commit, folder, files);
     }
 
     private async Task<(string Commit, IReadOnlyList<string> Files)> ListFilesAsync(RequestContext request)
     {
-        var uri = new Uri($"{EndpointText}/api/models/{request.RepoId}/revision/{Uri.EscapeDataString(request.Revision)}");
+        string kind = request.Options.RepositoryType == HubRepositoryType.Dataset ? "datasets" : "models";
+        var uri = new Uri($"{EndpointText}/api/{kind}/{request.RepoId}/revision/{Uri.EscapeDataString(request.Revision)}");
         string json = await WithRetriesAsync(request, async attempt =>
         {
             using HttpResponseMessage response = await SendAsync(HttpMethod.Get, uri, request, rangeStart: null, followOtherHosts: true).ConfigureAwait(false);
@@ -238,7 +242,7 @@ public sealed partial class HubDownloader : IDisposable
 
     private async Task<RemoteFile> GetMetadataAsync(RequestContext request, string commit, string path)
     {
-        var uri = ResolveUri(request.RepoId, commit, path);
+        var uri = ResolveUri(request, commit, path);
         return await WithRetriesAsync(request, async attempt =>
         {
             using HttpResponseMessage response = await SendAsync(HttpMethod.Head, uri, request with { File = path }, rangeStart: null, followOtherHosts: false).ConfigureAwait(false);
@@ -479,7 +483,7 @@ public sealed partial class HubDownloader : IDisposable
         int code = (int)response.StatusCode;
         string? errorCode = Header(response, "X-Error-Code");
         string detail = Header(response, "X-Error-Message") is { Length: > 0 } message ? $" ({message})" : "";
-        string page = $"{EndpointText}/{request.RepoId}";
+        string page = $"{EndpointText}/{(request.Options.RepositoryType == HubRepositoryType.Dataset ? "datasets/" : "")}{request.RepoId}";
         return code switch
         {
             401 => new HubException(HubErrorKind.Unauthorized,
@@ -505,8 +509,9 @@ public sealed partial class HubDownloader : IDisposable
 
     private string EndpointText => Settings.Endpoint.AbsoluteUri.TrimEnd('/');
 
-    private Uri ResolveUri(string repoId, string revision, string path) =>
-        new($"{EndpointText}/{repoId}/resolve/{Uri.EscapeDataString(revision)}/{string.Join('/', path.Split('/').Select(Uri.EscapeDataString))}");
+    private Uri ResolveUri(RequestContext request, string revision, string path) =>
+        new($"{EndpointText}/{(request.Options.RepositoryType == HubRepositoryType.Dataset ? "datasets/" : "")}{request.RepoId}/resolve/" +
+            $"{Uri.EscapeDataString(revision)}/{string.Join('/', path.Split('/').Select(Uri.EscapeDataString))}");
 
     private static bool IsRedirect(HttpStatusCode status) => (int)status is 301 or 302 or 303 or 307 or 308;
 
@@ -541,7 +546,7 @@ public sealed partial class HubDownloader : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(repoId);
         if (!RepoId().IsMatch(repoId) || repoId.Contains("..", StringComparison.Ordinal))
         {
-            throw new ArgumentException($"'{repoId}' is not a Hugging Face model id; expected ORG/NAME, e.g. InstaDeepAI/agro-nucleotide-transformer-1b.", nameof(repoId));
+            throw new ArgumentException($"'{repoId}' is not a Hugging Face repository id; expected ORG/NAME, e.g. InstaDeepAI/agro-nucleotide-transformer-1b.", nameof(repoId));
         }
     }
 

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
+using AgroNT.Transforms.Embeddings;
 using System.Runtime.Intrinsics.X86;
 using System.Text;
 using TorchSharp;
@@ -45,6 +47,50 @@ public static class TorchRuntime
     /// <exception cref="InvalidOperationException">TorchSharp's native library does not load; the message gives the
     /// dynamic loader's reason (for example a libstdc++ older than TorchSharp needs) and what to do about it.</exception>
     public static TorchRuntimeStatus Initialize() => s_status.Value;
+
+    /// <summary>The NuGet package that brings TorchSharp with a CUDA libtorch on Linux.</summary>
+    public const string CudaPackage = "TorchSharp-cuda-linux";
+
+    /// <summary>
+    /// Parses a device name (<see cref="ComputeDevice.Parse"/>) and, for CUDA, checks before anything is loaded that
+    /// this process's libtorch can use that device, so a missing CUDA runtime is one clear error instead of a native
+    /// failure deep inside model loading. Every TorchSharp model and trainer places its network through here.
+    /// </summary>
+    /// <param name="device"><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</param>
+    /// <returns>The torch device.</returns>
+    /// <exception cref="ArgumentException"><paramref name="device"/> is none of the accepted forms.</exception>
+    /// <exception cref="NotSupportedException">CUDA was asked for and the native runtime has none, or fewer devices than the index.</exception>
+    public static torch.Device ResolveDevice(string device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ComputeDevice parsed;
+        try
+        {
+            parsed = ComputeDevice.Parse(device);
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException(e.Message, nameof(device), e);
+        }
+        Initialize();
+        if (parsed.IsCuda)
+        {
+            if (!torch.cuda.is_available())
+            {
+                throw new NotSupportedException(
+                    $"Device {parsed} was requested but this process's libtorch has no CUDA support (torch.cuda.is_available() is false): "
+                    + $"reference the {CudaPackage} package (TorchSharp with libtorch-cuda-12.x-linux-x64) instead of libtorch-cpu-linux-x64, on a machine with an NVIDIA driver, "
+                    + "or use the CPU (--device cpu; Device = \"cpu\" in C#).");
+            }
+            int count = torch.cuda.device_count();
+            if (parsed.Index >= count)
+            {
+                throw new NotSupportedException(string.Create(CultureInfo.InvariantCulture,
+                    $"Device {parsed} was requested but libtorch sees {count} CUDA device(s) (cuda:0 to cuda:{count - 1}); check CUDA_VISIBLE_DEVICES or pass a lower index."));
+            }
+        }
+        return torch.device(parsed.ToString());
+    }
 
     private static TorchRuntimeStatus Apply()
     {

@@ -65,6 +65,12 @@ public sealed record PretrainingOptions
     public int? MaxTokens { get; init; }
 
     /// <summary>
+    /// Torch device the model trains on: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (needs a CUDA libtorch,
+    /// <see cref="Native.TorchRuntime.ResolveDevice"/>).
+    /// </summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>
     /// Compute precision. <see cref="Precision.BFloat16"/> runs forward and backward in bf16 on a bf16 copy of the
     /// weights while the optimiser keeps fp32 master weights and moments (LayerNorm statistics and the loss in fp32).
     /// </summary>

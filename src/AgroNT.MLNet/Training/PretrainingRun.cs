@@ -61,8 +61,8 @@ internal sealed class PretrainingRun : IDisposable
         Native.TorchRuntime.Initialize();
 
         _model = options.Config is { } config
-            ? AgroNTModel.CreateRandom(config, KmerVocabulary.FromTokens(AgroNTVocabulary.Tokens()), options.Seed)
-            : AgroNTModel.Load(options.InitFrom!);
+            ? AgroNTModel.CreateRandom(config, KmerVocabulary.FromTokens(AgroNTVocabulary.Tokens()), options.Seed, new AgroNTModelOptions { Device = options.Device })
+            : AgroNTModel.Load(options.InitFrom!, new AgroNTModelOptions { Device = options.Device });
         try
         {
             var vocabulary = _model.Tokenizer.Vocabulary as KmerVocabulary

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using AgroNT.Transforms.ModelFolders;
 
 namespace AgroNT.Transforms.Benchmarks;
 
@@ -95,14 +96,32 @@ public static class PlantGenomicBenchmark
         return task is not null;
     }
 
+    /// <summary>The id of the benchmark's dataset on the Hugging Face Hub.</summary>
+    public const string DatasetId = "InstaDeepAI/plant-genomic-benchmark";
+
+    /// <summary>
+    /// The folder a benchmark root stands for: an existing folder as it is (a <c>datasets--ORG--NAME</c> cache entry
+    /// becomes its snapshot), or a dataset id such as <see cref="DatasetId"/> (<c>@REVISION</c> optional) downloaded
+    /// into the Hugging Face cache (<c>agront download --dataset</c>, <c>huggingface-cli download --repo-type dataset</c>).
+    /// </summary>
+    /// <param name="rootOrDatasetId">A folder, or a cached dataset id.</param>
+    /// <returns>The full path of the root.</returns>
+    /// <exception cref="DirectoryNotFoundException">Neither an existing folder nor a cached dataset; the message says how to download it.</exception>
+    public static string ResolveRoot(string rootOrDatasetId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(rootOrDatasetId);
+        return HuggingFaceModelLocator.ResolveDataset(rootOrDatasetId);
+    }
+
     /// <summary>
     /// The path of one split of a task in a local copy laid out as on the Hub, checked to exist. A gzip-compressed
     /// copy (<c>.fa.gz</c>) is used when the plain file is absent.
     /// </summary>
-    /// <param name="root">The benchmark root, the folder holding the family folders.</param>
+    /// <param name="root">The benchmark root, the folder holding the family folders, or a dataset id in the Hugging Face cache (<see cref="ResolveRoot"/>).</param>
     /// <param name="task">The task.</param>
     /// <param name="split">The split.</param>
     /// <returns>The full path of the file.</returns>
+    /// <exception cref="DirectoryNotFoundException"><paramref name="root"/> looks like a dataset id (ORG/NAME) that is not in the cache.</exception>
     /// <exception cref="ArgumentException">The task has no such split (the message lists its splits).</exception>
     /// <exception cref="FileNotFoundException">The file is missing; the message names the path expected and the layout.</exception>
     public static string GetSplitPath(string root, BenchmarkTask task, BenchmarkSplit split)
@@ -114,6 +133,17 @@ public static class PlantGenomicBenchmark
             throw new ArgumentException(
                 $"{task.Id} has no {split.FileNamePart()} split; it ships {string.Join(", ", task.Splits.Select(s => s.FileNamePart()))}. "
                 + "Hold out part of the training file for validation instead.", nameof(split));
+        }
+        if (!Directory.Exists(root) || Directory.Exists(Path.Combine(root, "snapshots")))
+        {
+            // A dataset id, or a cache entry: a missing plain folder falls through to the message below.
+            try
+            {
+                root = ResolveRoot(root);
+            }
+            catch (DirectoryNotFoundException) when (!LooksLikeDatasetId(root))
+            {
+            }
         }
         string path = Path.GetFullPath(Path.Combine(root, task.RelativePath(split)));
         if (File.Exists(path))
@@ -129,7 +159,8 @@ public static class PlantGenomicBenchmark
             : $"The benchmark root '{Path.GetFullPath(root)}' does not exist (looking for the {split.FileNamePart()} file of {task.Id}).";
         throw new FileNotFoundException(
             problem + " The loader reads the Hub layout <root>/<family>/<config>_{train,validation,test}.fa "
-            + "(huggingface-cli download InstaDeepAI/plant-genomic-benchmark --repo-type dataset --local-dir <root>), "
+            + "(agront download --dataset InstaDeepAI/plant-genomic-benchmark, then pass the id as the root; or "
+            + "huggingface-cli download InstaDeepAI/plant-genomic-benchmark --repo-type dataset --local-dir <root>), "
             + "or pass the files explicitly with BenchmarkDataView.Open.", path);
     }
 
@@ -162,6 +193,13 @@ public static class PlantGenomicBenchmark
             Load(root, task, BenchmarkSplit.Train),
             task.HasSplit(BenchmarkSplit.Validation) ? Load(root, task, BenchmarkSplit.Validation) : null,
             Load(root, task, BenchmarkSplit.Test));
+    }
+
+    /// <summary>ORG/NAME[@REVISION] that is not a relative folder path of more than two parts.</summary>
+    private static bool LooksLikeDatasetId(string text)
+    {
+        string id = text.Split('@')[0];
+        return id.Count(c => c == '/') == 1 && !id.StartsWith('.') && !Path.IsPathRooted(id) && !id.Contains('\\');
     }
 
     private static IEnumerable<BenchmarkTask> BuildCatalog()

@@ -23,7 +23,27 @@ public static partial class HuggingFaceModelLocator
 
     /// <summary>As <see cref="Resolve(string)"/>, looking in <paramref name="hubCacheDirectory"/> (when not null) instead of the environment's cache.</summary>
     /// <exception cref="DirectoryNotFoundException">Neither a folder nor a cached model.</exception>
-    public static string Resolve(string folderOrHubId, string? hubCacheDirectory)
+    public static string Resolve(string folderOrHubId, string? hubCacheDirectory) =>
+        Resolve(folderOrHubId, hubCacheDirectory, HubRepositoryType.Model);
+
+    /// <summary>
+    /// A dataset given as a folder (returned as a full path; a <c>datasets--ORG--NAME</c> cache entry becomes its
+    /// snapshot) or as a Hub dataset id <c>ORG/NAME[@REVISION]</c> in the Hugging Face cache (<c>datasets--ORG--NAME</c>,
+    /// filled by <c>agront download --dataset</c> or <c>huggingface-cli download --repo-type dataset</c>).
+    /// </summary>
+    /// <param name="folderOrDatasetId">A folder, or a dataset id.</param>
+    /// <param name="hubCacheDirectory">The cache to look in; <see langword="null"/> = <see cref="GetHubCacheDirectory"/>.</param>
+    /// <returns>The folder holding the dataset's files.</returns>
+    /// <exception cref="DirectoryNotFoundException">Neither a folder nor a cached dataset; the message gives the download commands and the paths searched.</exception>
+    public static string ResolveDataset(string folderOrDatasetId, string? hubCacheDirectory = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folderOrDatasetId);
+        return Directory.Exists(folderOrDatasetId) && Directory.Exists(Path.Combine(folderOrDatasetId, "snapshots"))
+            ? ResolveCacheEntry(Path.GetFullPath(folderOrDatasetId))
+            : Resolve(folderOrDatasetId, hubCacheDirectory, HubRepositoryType.Dataset);
+    }
+
+    private static string Resolve(string folderOrHubId, string? hubCacheDirectory, HubRepositoryType type)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folderOrHubId);
         if (Directory.Exists(folderOrHubId))
@@ -33,14 +53,16 @@ public static partial class HuggingFaceModelLocator
         Match match = HubId().Match(folderOrHubId);
         if (!match.Success || folderOrHubId.Contains("..", StringComparison.Ordinal))
         {
-            throw new DirectoryNotFoundException(
-                $"'{folderOrHubId}' is neither an existing folder nor a Hugging Face Hub id (ORG/NAME, optionally " +
-                "@revision). Pass the folder that holds config.json and the weights, or a Hub id.");
+            throw new DirectoryNotFoundException(type == HubRepositoryType.Model
+                ? $"'{folderOrHubId}' is neither an existing folder nor a Hugging Face Hub id (ORG/NAME, optionally " +
+                  "@revision). Pass the folder that holds config.json and the weights, or a Hub id."
+                : $"'{folderOrHubId}' is neither an existing folder nor a Hugging Face dataset id (ORG/NAME, optionally " +
+                  "@revision). Pass the dataset's folder, or the id of a dataset downloaded with agront download --dataset ORG/NAME.");
         }
         string repoId = match.Groups["repo"].Value;
         string? revision = match.Groups["revision"].Success ? match.Groups["revision"].Value : null;
         string cache = Path.GetFullPath(hubCacheDirectory ?? GetHubCacheDirectory());
-        string repoFolder = Path.Combine(cache, GetCacheFolderName(repoId));
+        string repoFolder = Path.Combine(cache, GetCacheFolderName(repoId, type));
         string wanted = revision ?? "main";
         var searched = new List<string>();
 
@@ -66,7 +88,7 @@ public static partial class HuggingFaceModelLocator
                 return snapshot;
             }
         }
-        throw new DirectoryNotFoundException(NotFoundMessage(repoId, revision, cache, repoFolder, searched));
+        throw new DirectoryNotFoundException(NotFoundMessage(repoId, revision, cache, repoFolder, searched, type));
     }
 
     /// <summary>
@@ -124,17 +146,24 @@ public static partial class HuggingFaceModelLocator
     }
 
     /// <summary>The cache's folder name for a model repository: <c>ORG/NAME</c> becomes <c>models--ORG--NAME</c>.</summary>
-    public static string GetCacheFolderName(string repoId)
+    public static string GetCacheFolderName(string repoId) => GetCacheFolderName(repoId, HubRepositoryType.Model);
+
+    /// <summary>The cache's folder name for a repository: <c>models--ORG--NAME</c> or <c>datasets--ORG--NAME</c>.</summary>
+    /// <param name="repoId"><c>ORG/NAME</c>.</param>
+    /// <param name="type">Model or dataset.</param>
+    /// <returns>The folder name.</returns>
+    public static string GetCacheFolderName(string repoId, HubRepositoryType type)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(repoId);
-        return "models--" + repoId.Replace("/", "--", StringComparison.Ordinal);
+        return (type == HubRepositoryType.Dataset ? "datasets--" : "models--") + repoId.Replace("/", "--", StringComparison.Ordinal);
     }
 
-    private static string NotFoundMessage(string repoId, string? revision, string cache, string repoFolder, List<string> searched)
+    private static string NotFoundMessage(string repoId, string? revision, string cache, string repoFolder, List<string> searched, HubRepositoryType type)
     {
+        bool dataset = type == HubRepositoryType.Dataset;
         string revisionArgument = revision is null ? "" : $" --revision {revision}";
         var text = new StringBuilder();
-        text.Append($"The model {repoId} (revision {revision ?? "main"}) is not in the local Hugging Face cache {cache}.");
+        text.Append($"The {(dataset ? "dataset" : "model")} {repoId} (revision {revision ?? "main"}) is not in the local Hugging Face cache {cache}.");
         text.AppendLine().Append("Searched:");
         foreach (string path in searched)
         {
@@ -151,10 +180,10 @@ public static partial class HuggingFaceModelLocator
             }
         }
         text.AppendLine().Append("Download it with:")
-            .AppendLine().Append($"  agront download {repoId}{revisionArgument}")
+            .AppendLine().Append($"  agront download {(dataset ? "--dataset " : "")}{repoId}{revisionArgument}")
             .AppendLine().Append("or, with Python's huggingface_hub:")
-            .AppendLine().Append($"  huggingface-cli download {repoId}{revisionArgument}")
-            .AppendLine().Append("or pass the folder that holds config.json and the weights. The cache folder comes from " +
+            .AppendLine().Append($"  huggingface-cli download {repoId}{(dataset ? " --repo-type dataset" : "")}{revisionArgument}")
+            .AppendLine().Append((dataset ? "or pass the dataset's folder." : "or pass the folder that holds config.json and the weights.") + " The cache folder comes from " +
                 "$HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.");
         return text.ToString();
     }

@@ -25,7 +25,7 @@ internal static partial class ThrowHelper
         throw new InvalidOperationException(
             $"ONNX Runtime's CUDA provider is not in this application's native runtime (available: {string.Join(", ", available)}). "
             + "Reference the Microsoft.ML.OnnxRuntime.Gpu.Linux package (1.32.0; Microsoft.ML.OnnxRuntime.Gpu.Windows on Windows) instead of Microsoft.ML.OnnxRuntime, "
-            + "with CUDA 12 and cuDNN 9 installed (building this repository: dotnet build -p:AgroNTGpu=true), or use the CPU provider.");
+            + "with CUDA 12 and cuDNN 9 installed (building this repository: dotnet build -p:AgroNTGpu=true), or use the CPU (--device cpu).");
 
     [DoesNotReturn]
     public static void ThrowEmbeddingGetterType(string columnName, Type requested, string actual) =>

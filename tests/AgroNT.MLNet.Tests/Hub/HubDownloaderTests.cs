@@ -4,6 +4,7 @@ using AgroNT.MLNet.Checkpoints;
 using AgroNT.MLNet.Hub;
 using AgroNT.MLNet.Tests.Checkpoints.Support;
 using AgroNT.Tests.Common;
+using AgroNT.Transforms.Benchmarks;
 
 namespace AgroNT.MLNet.Tests.Hub;
 
@@ -337,6 +338,73 @@ public sealed class HubDownloaderTests : IDisposable
         using var model = AgroNTModel.Load(snapshot.Folder);
         Assert.Equal(64, model.Config.HiddenSize);
         Assert.Equal(4105, model.Tokenizer.Vocabulary.Count);
+    }
+
+    [Fact]
+    public async Task DownloadAsync_Dataset_UsesTheDatasetRoutesAndCacheFolderAndFetchesOnlyTheIncludedFiles()
+    {
+        const string DatasetId = "InstaDeepAI/plant-genomic-benchmark";
+        string commit = AddBenchmarkDataset(DatasetId);
+
+        HubSnapshot snapshot = await Download(options: new HubDownloadOptions { RepositoryType = HubRepositoryType.Dataset, Include = ["poly_a/*"] }, repoId: DatasetId);
+
+        string folder = Path.Combine(Cache, "datasets--InstaDeepAI--plant-genomic-benchmark");
+        Assert.Equal(Path.Combine(folder, "snapshots", commit), snapshot.Folder);
+        Assert.Equal(commit, File.ReadAllText(Path.Combine(folder, "refs", "main")));
+        Assert.Equal(["poly_a/arabidopsis_thaliana_test.fa", "poly_a/arabidopsis_thaliana_train.fa"], snapshot.Files.Select(f => f.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", "train.fa")),
+            File.ReadAllBytes(Path.Combine(snapshot.Folder, "poly_a", "arabidopsis_thaliana_train.fa")));
+        Assert.Contains(_server.RequestsTo("hub"), r => r.Method == "GET" && r.Path == $"/api/datasets/{DatasetId}/revision/main");
+        Assert.Contains(_server.RequestsTo("hub"), r => r.Method == "HEAD" && r.Path == $"/datasets/{DatasetId}/resolve/{commit}/poly_a/arabidopsis_thaliana_train.fa");
+        Assert.DoesNotContain(_server.RequestsTo("hub"), r => r.Path.Contains("lncrna", StringComparison.Ordinal) || r.Path.StartsWith("/api/models/", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(Cache, "models--InstaDeepAI--plant-genomic-benchmark")));
+
+        // The cached id is a benchmark root: the locator finds the snapshot, the loader streams the task from it.
+        string root = HuggingFaceModelLocator.ResolveDataset(DatasetId, Cache);
+        Assert.Equal(snapshot.Folder, root);
+        var test = PlantGenomicBenchmark.Load(root, "poly_a/arabidopsis_thaliana", BenchmarkSplit.Test);
+        Assert.Equal(134, test.ReadExamples().Count());
+    }
+
+    [Fact]
+    public async Task DownloadAsync_DatasetInterrupted_ResumesWithARangeRequestAndVerifies()
+    {
+        const string DatasetId = "org/pgb";
+        string commit = AddBenchmarkDataset(DatasetId);
+        _server.DropAfterBytes = 40_000;
+        _server.DropNextDownloads(1);
+        var options = new HubDownloadOptions { RepositoryType = HubRepositoryType.Dataset, Include = ["poly_a/arabidopsis_thaliana_train.fa"], MaxAttempts = 1 };
+
+        var error = await Assert.ThrowsAsync<HubException>(() => Download(options: options, repoId: DatasetId));
+        Assert.Equal(HubErrorKind.Network, error.Kind);
+        HubSnapshot snapshot = await Download(options: options, repoId: DatasetId);
+
+        Assert.Equal("bytes=40000-", _server.RequestsTo("storage")[^1].Header("Range"));
+        Assert.Equal(Path.Combine(Cache, "datasets--org--pgb", "snapshots", commit), snapshot.Folder);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", "train.fa")),
+            File.ReadAllBytes(Path.Combine(snapshot.Folder, "poly_a", "arabidopsis_thaliana_train.fa")));
+    }
+
+    [Fact]
+    public void ResolveDataset_NotCached_SaysHowToDownloadIt()
+    {
+        var error = Assert.Throws<DirectoryNotFoundException>(() => HuggingFaceModelLocator.ResolveDataset("org/absent", Cache));
+
+        Assert.Contains("The dataset org/absent (revision main) is not in the local Hugging Face cache", error.Message, StringComparison.Ordinal);
+        Assert.Contains("agront download --dataset org/absent", error.Message, StringComparison.Ordinal);
+        Assert.Contains("huggingface-cli download org/absent --repo-type dataset", error.Message, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(Cache, "datasets--org--absent"), error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The chloroplast task files served as two benchmark configs (the training file through LFS storage).</summary>
+    private string AddBenchmarkDataset(string datasetId)
+    {
+        string task = Path.Combine(SharedData.Data, "tasks", "chloroplast_coding");
+        return _server.AddDataset(datasetId).AddCommit("main",
+            FakeHubFile.Text("README.md", "# plant genomic benchmark (test copy)\n"),
+            FakeHubFile.FromDisk("poly_a/arabidopsis_thaliana_train.fa", Path.Combine(task, "train.fa"), lfs: true),
+            FakeHubFile.FromDisk("poly_a/arabidopsis_thaliana_test.fa", Path.Combine(task, "test.fa"), lfs: false),
+            FakeHubFile.FromDisk("lncrna/g_max_train.fa", Path.Combine(task, "validation.fa"), lfs: false));
     }
 
     private async Task<HubSnapshot> Download(Func<HubSettings, HubSettings>? configure = null, HubDownloadOptions? options = null, string repoId = RepoId)

@@ -60,4 +60,48 @@ public sealed class TorchRuntimeTests
         }
         Assert.InRange(maxError, 0, 1e-6);
     }
+
+    [Fact]
+    public void ResolveDevice_Cpu_IsTheCpu()
+    {
+        Assert.Equal(TorchSharp.DeviceType.CPU, TorchRuntime.ResolveDevice("CPU").type);
+    }
+
+    [Fact]
+    public void ResolveDevice_UnknownName_IsAnArgumentErrorListingTheForms()
+    {
+        var error = Assert.Throws<ArgumentException>(() => TorchRuntime.ResolveDevice("gpu"));
+
+        Assert.Contains("cpu, cuda or cuda:N", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ResolveDevice_CudaOnThisRuntime_MatchesTorchCudaAvailability()
+    {
+        TorchRuntime.Initialize();
+        if (TorchSharp.torch.cuda.is_available())
+        {
+            Assert.Equal(TorchSharp.DeviceType.CUDA, TorchRuntime.ResolveDevice("cuda").type);
+            Assert.Throws<NotSupportedException>(() => TorchRuntime.ResolveDevice($"cuda:{TorchSharp.torch.cuda.device_count()}"));
+            return;
+        }
+        var error = Assert.Throws<NotSupportedException>(() => TorchRuntime.ResolveDevice("cuda:1"));
+        Assert.StartsWith("Device cuda:1 was requested but this process's libtorch has no CUDA support", error.Message, StringComparison.Ordinal);
+        Assert.Contains(TorchRuntime.CudaPackage, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void Load_CudaWithoutCuda_FailsBeforeReadingTheFolder()
+    {
+        TorchRuntime.Initialize();
+        if (TorchSharp.torch.cuda.is_available())
+        {
+            return;
+        }
+        string missing = Path.Combine(Path.GetTempPath(), "agront-no-such-model-" + Guid.NewGuid().ToString("N"));
+
+        // The folder does not exist: a NotSupportedException (not DirectoryNotFound) shows the device is checked first.
+        Assert.Throws<NotSupportedException>(() => AgroNTModel.Load(missing, new AgroNTModelOptions { Device = "cuda" }));
+    }
 }

@@ -86,50 +86,72 @@ public sealed class MutagenesisResult
         return table;
     }
 
+    /// <summary>The colour of a reference-base cell in <see cref="RenderHeatmap"/> (near black).</summary>
+    public const int ReferenceCellColor = 0x262626;
+
+    /// <summary>The colour of a substitution without a score (grey).</summary>
+    public const int UnscoredCellColor = 0xD3D3D3;
+
     /// <summary>
-    /// A heatmap PNG, one row per base (A, C, G, T top to bottom) and one column per position: red for score &gt; 0, blue for
-    /// score &lt; 0 (intensity scaled to the largest |score|), the reference base black, unscored cells grey.
+    /// A heatmap chart as PNG bytes: one row per substituted base (A, C, G, T top to bottom, labelled), one column per
+    /// position on a genome-coordinate axis whose tick spacing adapts to the region's length, a diverging colour map
+    /// (blue below 0, white at 0, red above) symmetric about 0 up to the largest |score|, with a labelled colour bar
+    /// on the right; each column's reference base is a dark cell (<see cref="ReferenceCellColor"/>) and unscored
+    /// substitutions are grey (<see cref="UnscoredCellColor"/>).
     /// </summary>
-    public byte[] RenderHeatmap()
+    /// <param name="width">Image width in pixels; default grows with the region (8 px a base, 900 to 2,400).</param>
+    /// <param name="height">Image height in pixels.</param>
+    /// <returns>The PNG file's bytes.</returns>
+    public byte[] RenderHeatmap(int? width = null, int height = 380)
     {
         int positions = ReferenceBases.Length;
-        int cell = Math.Clamp(1200 / Math.Max(positions, 1), 1, 16);
-        int width = positions * cell, height = Bases.Length * 16;
-        var rgb = new byte[width * height * 3];
-        double max = Scores.Where(s => s.Llr is { } v && double.IsFinite(v)).Select(s => Math.Abs(s.Llr!.Value)).DefaultIfEmpty(0).Max();
+        int imageWidth = width ?? Math.Clamp(300 + 8 * positions, 900, 2400);
+        ArgumentOutOfRangeException.ThrowIfLessThan(imageWidth, 200, nameof(width));
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 160);
         var byCell = Scores.ToDictionary(s => (s.Allele.Pos, s.Allele.Alt[0]), s => s.Llr);
+        var values = new double[Bases.Length, positions];
+        var reference = new double[Bases.Length, positions];
         for (int p = 0; p < positions; p++)
         {
             for (int b = 0; b < Bases.Length; b++)
             {
-                int color;
-                if (Bases[b] == ReferenceBases[p])
-                {
-                    color = 0x000000;
-                }
-                else if (!byCell.TryGetValue((Region.Start + p, Bases[b]), out double? llr) || llr is null || !double.IsFinite(llr.Value))
-                {
-                    color = 0xC0C0C0;
-                }
-                else
-                {
-                    int fade = (int)Math.Round(255 * (1 - (max == 0 ? 0 : Math.Min(1, Math.Abs(llr.Value) / max))));
-                    color = llr.Value >= 0 ? (0xFF << 16) | (fade << 8) | fade : (fade << 16) | (fade << 8) | 0xFF;
-                }
-                for (int y = b * 16; y < (b + 1) * 16; y++)
-                {
-                    for (int x = p * cell; x < (p + 1) * cell; x++)
-                    {
-                        int at = (y * width + x) * 3;
-                        rgb[at] = (byte)(color >> 16);
-                        rgb[at + 1] = (byte)(color >> 8);
-                        rgb[at + 2] = (byte)color;
-                    }
-                }
+                bool isReference = Bases[b] == char.ToUpperInvariant(ReferenceBases[p]);
+                reference[b, p] = isReference ? 0 : double.NaN;
+                values[b, p] = !isReference && byCell.TryGetValue((Region.Start + p, Bases[b]), out double? score) && score is { } v && double.IsFinite(v) ? v : double.NaN;
             }
         }
-        return Plots.EncodeRgbPng(width, height, rgb);
+        double max = values.Cast<double>().Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();
+        double limit = max > 0 ? max : 1;
+        // Row 0 (A) is drawn at the top; cell centres sit on whole positions and on rows y = 3 (A) .. 0 (T).
+        var extent = new ScottPlot.CoordinateRect(Region.Start - 0.5, Region.End + 0.5, -0.5, Bases.Length - 0.5);
+        using var chart = new ScottPlot.Plot();
+        var heatmap = chart.Add.Heatmap(values);
+        heatmap.Colormap = new ScottPlot.Colormaps.Balance();
+        heatmap.ManualRange = new ScottPlot.Range(-limit, limit);
+        heatmap.NaNCellColor = ToColor(UnscoredCellColor);
+        heatmap.Extent = extent;
+        var referenceLayer = chart.Add.Heatmap(reference);
+        referenceLayer.Colormap = new ScottPlot.Colormaps.Custom([ToColor(ReferenceCellColor), ToColor(ReferenceCellColor)], false);
+        referenceLayer.ManualRange = new ScottPlot.Range(0, 1);
+        referenceLayer.NaNCellColor = ScottPlot.Colors.Transparent;
+        referenceLayer.Extent = extent;
+        var colorBar = chart.Add.ColorBar(heatmap, ScottPlot.Edge.Right);
+        colorBar.Label = ScoreName == "llr" ? "llr = log P(alt) - log P(ref)" : $"{ScoreName} = log2(prediction alt / prediction ref)";
+        chart.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            [.. Enumerable.Range(0, Bases.Length).Select(b => (double)(Bases.Length - 1 - b))], [.. Bases.Select(c => c.ToString())]);
+        chart.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            LabelFormatter = x => x.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+            IntegerTicksOnly = true,
+        };
+        chart.Axes.SetLimits(extent.Left, extent.Right, extent.Bottom, extent.Top);
+        chart.Title($"In-silico mutagenesis of {Region} ({positions:N0} bp): {ScoreName}; dark cells = reference base, grey = not scored");
+        chart.XLabel($"position on {Region.Chrom} (bp, 1-based)");
+        chart.YLabel("substituted base");
+        return Plots.RenderPng(chart, imageWidth, height);
     }
+
+    private static ScottPlot.Color ToColor(int rgb) => new((byte)(rgb >> 16), (byte)(rgb >> 8), (byte)rgb);
 
     /// <summary>Writes <see cref="RenderHeatmap"/> to <paramref name="path"/>.</summary>
     public void SaveHeatmap(string path)

@@ -64,6 +64,12 @@ public sealed record FineTuningOptions
     public int ShuffleBufferSize { get; init; } = 10_000;
 
     /// <summary>
+    /// Torch device the model trains on: <c>cpu</c> (default), <c>cuda</c> or <c>cuda:N</c> (needs a CUDA libtorch,
+    /// <see cref="Native.TorchRuntime.ResolveDevice"/>).
+    /// </summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>
     /// Tokenizer settings (mode, length policy); the vocabulary comes from the model. <see cref="LengthPolicy.Windows"/>
     /// is refused: a labelled example is one model input. Default: normalize mode, error above 1024 tokens.
     /// </summary>

@@ -72,7 +72,7 @@ public sealed class FineTuningTrainer
         IEnumerable<BenchmarkExample>? validation = null, IProgress<FineTuningProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(modelFolderOrHubId);
-        var model = AgroNTModel.Load(modelFolderOrHubId, new AgroNTModelOptions { Tokenizer = Options.Tokenizer });
+        var model = AgroNTModel.Load(modelFolderOrHubId, new AgroNTModelOptions { Tokenizer = Options.Tokenizer, Device = Options.Device });
         try
         {
             return Fit(model, problemType, outputCount, train, validation, progress, cancellationToken);
