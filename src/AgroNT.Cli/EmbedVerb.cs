@@ -30,7 +30,7 @@ internal sealed class EmbedVerb : IVerb
         new("device", null, true, "cpu (default), or cuda[:N] with a CUDA libtorch"),
         new("threads", null, true, "intra-op threads of libtorch or ONNX Runtime (default: all cores)"),
         CommonOptions.AllowNonFiniteWeights,
-        new("engine", null, true, "torch (default: TorchSharp on a Hugging Face folder) or onnx (ONNX Runtime on an agront export-onnx folder)"),
+        new("engine", null, true, "torch or onnx; by default the folder decides: an agront export-onnx folder runs on ONNX Runtime, any other on TorchSharp"),
         .. ShardedEmbed.Options,
     ];
 
