@@ -16,7 +16,7 @@ internal sealed record FuzzOptions
 
     public int Seed { get; init; } = 1;
 
-    /// <summary>Seconds for the whole run, shared equally between the targets; null for no limit.</summary>
+    /// <summary>Seconds for the whole run, each target getting an equal share of the time left; null for no limit.</summary>
     public double? TimeLimitSeconds { get; init; }
 
     /// <summary>Run only this iteration of the target (to reproduce a failure) and print the whole exception.</summary>

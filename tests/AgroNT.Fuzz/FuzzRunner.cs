@@ -20,10 +20,14 @@ internal sealed class FuzzRunner(FuzzOptions options, TextWriter output)
     public long Run(IReadOnlyList<FuzzTarget> targets)
     {
         long failures = 0;
-        TimeSpan? perTarget = options.TimeLimitSeconds is { } s ? TimeSpan.FromSeconds(s / targets.Count) : null;
-        foreach (FuzzTarget target in targets)
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < targets.Count; i++)
         {
-            failures += options.Replay is { } replay ? Replay(target, replay) : RunTarget(target, perTarget);
+            // An equal share of the time left, so a target that ends early leaves its time to the next ones.
+            TimeSpan? budget = options.TimeLimitSeconds is { } s
+                ? TimeSpan.FromSeconds(Math.Max(0, s - clock.Elapsed.TotalSeconds) / (targets.Count - i))
+                : null;
+            failures += options.Replay is { } replay ? Replay(targets[i], replay) : RunTarget(targets[i], budget);
         }
         return failures;
     }

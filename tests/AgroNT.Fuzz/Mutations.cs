@@ -131,27 +131,32 @@ internal static class Mutations
     }
 
     /// <summary>
-    /// Damages gzip bytes: a cut (anywhere, or in the last 16 bytes where the trailer is) or byte mutations. A cut that
-    /// lands exactly at the end of a member leaves a valid, shorter gzip file: <paramref name="plainPrefix"/> then says
-    /// how much of the content it holds, so the caller expects exactly that.
+    /// Damages gzip bytes: a cut (anywhere, or in the last 16 bytes where the trailer is) or byte mutations. Damage
+    /// that leaves exactly the first members (a cut between members) is a valid, shorter gzip file:
+    /// <paramref name="plainPrefix"/> then says how much of the content it holds, so the caller expects exactly that.
     /// </summary>
     public static byte[] DamageGzip(Random random, byte[] gzip, List<(int Compressed, int Plain)> memberEnds, List<string> log, out int? plainPrefix)
     {
-        plainPrefix = null;
+        byte[] damaged;
         if (random.Next(3) != 0)
         {
-            return Mutate(random, gzip, log, maxCount: 2);
+            damaged = Mutate(random, gzip, log, maxCount: 2);
         }
-        int cut = random.Next(2) == 0 ? random.Next(gzip.Length) : Math.Max(0, gzip.Length - 1 - random.Next(16));
-        log.Add($"cut the gzip at {cut} of {gzip.Length}");
+        else
+        {
+            int cut = random.Next(2) == 0 ? random.Next(gzip.Length) : Math.Max(0, gzip.Length - 1 - random.Next(16));
+            log.Add($"cut the gzip at {cut} of {gzip.Length}");
+            damaged = gzip[..cut];
+        }
+        plainPrefix = null;
         foreach ((int compressed, int plain) in memberEnds)
         {
-            if (compressed == cut)
+            if (damaged.AsSpan().SequenceEqual(gzip.AsSpan(0, compressed)))
             {
                 plainPrefix = plain;
             }
         }
-        return gzip[..cut];
+        return damaged;
     }
 
     /// <summary>A printable rendering of bytes for a description.</summary>

@@ -16,8 +16,9 @@ namespace AgroNT.Fuzz.Targets;
 /// </summary>
 /// <remarks>
 /// Invariants: opening throws only <see cref="CheckpointFormatException"/> (the file exists); a file that opens lists
-/// unique names, non-negative shapes and byte counts whose sum fits in the file, and every tensor then reads without
-/// an exception (a mis-validated offset would read outside the memory map).
+/// unique names, non-negative shapes and byte counts whose sum fits in the file, and every tensor then reads (a
+/// mis-validated offset would read outside the memory map) or is refused with <see cref="CheckpointFormatException"/>
+/// (damaged data found while copying).
 /// </remarks>
 internal sealed class CheckpointTarget(Workspace workspace) : FuzzTarget
 {
@@ -76,8 +77,17 @@ internal sealed class CheckpointTarget(Workspace workspace) : FuzzTarget
             {
                 foreach (CheckpointTensorInfo tensor in reader.Tensors)
                 {
-                    using torch.Tensor data = reader.ReadTensor(tensor.Name);
-                    Check(data.shape.SequenceEqual(tensor.Shape), $"ReadTensor({tensor.Name}) has shape [{string.Join(", ", data.shape)}]");
+                    try
+                    {
+                        using torch.Tensor data = reader.ReadTensor(tensor.Name);
+                        Check(data.shape.SequenceEqual(tensor.Shape), $"ReadTensor({tensor.Name}) has shape [{string.Join(", ", data.shape)}]");
+                    }
+                    catch (CheckpointFormatException e)
+                    {
+                        // Damaged tensor data may be caught while copying (a zip entry's CRC-32, for one).
+                        Check(e.FilePath == path && e.Message.Length > 0, $"CheckpointFormatException names '{e.FilePath}', not the file read");
+                        return $"opened ({reader.Format}), data refused (CheckpointFormatException)";
+                    }
                 }
             }
             return $"opened ({reader.Format})";
