@@ -41,4 +41,27 @@ public sealed class OnnxStrandTests
             }
         }
     }
+
+    [Fact]
+    public void Featurizer_StrandBoth_EqualsTheEmbedder()
+    {
+        var sequences = RealDna();
+        var context = new Microsoft.ML.MLContext(seed: 1);
+        var data = TestDna.Load(context, [.. sequences]);
+        var options = new AgroNTOnnxEmbedderOptions { Strand = Strand.Both, IntraOpThreads = 1 };
+        using var embedder = new AgroNTOnnxEmbedder(TinyOnnxModel.Folder, options);
+        var expected = embedder.Embed(sequences);
+        using var transformer = context.Transforms.FeaturizeAgroNTOnnx(new AgroNTOnnxFeaturizingOptions
+        {
+            ModelFolder = TinyOnnxModel.Folder,
+            EmbedderOptions = options,
+            RowsPerBlock = 16,
+        }).Fit(data);
+        var rows = context.Data.CreateEnumerable<EmbeddedRow>(transformer.Transform(data), reuseRowObject: false).ToList();
+        Assert.Equal(sequences.Count, rows.Count);
+        for (int i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(expected[i], rows[i].Embedding);
+        }
+    }
 }
