@@ -26,7 +26,7 @@ internal sealed class FinetuneVerb : IVerb
     public string Summary => "fine-tune AgroNT on a labelled FASTA task (ia3, lora, full, frozen-lightgbm or auto)";
 
     public string Usage => "agront finetune --train A.fa [--validation B.fa] --test C.fa --task binary|multilabel|regression|multiregression "
-        + "--method ia3|lora|full|frozen-lightgbm|auto|kmer-lightgbm [--model DIR] --out DIR [--checkpoint-interval N] [--resume]";
+        + "--method ia3|lora|full|frozen-lightgbm|auto|kmer-lightgbm [--model DIR] --out DIR [--checkpoint-interval N] [--resume] [--rc-augment] [--strand forward|reverse|both]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
@@ -54,6 +54,8 @@ internal sealed class FinetuneVerb : IVerb
         new("keep-checkpoints", null, true, "checkpoints kept (default 3)"),
         new("resume", null, false, "continue from the newest complete checkpoint in OUT/checkpoints (same settings; --epochs and --max-steps may grow)"),
         CommonOptions.TokenizerMode, CommonOptions.LengthPolicy,
+        new("rc-augment", null, false, "ia3, lora, full: reverse-complement each training example with probability 0.5 (seeded by --seed)"),
+        new("strand", null, true, "strand the test set is predicted on: forward (default), reverse, or both (mean of the two strands' predictions); for frozen-lightgbm and auto, the strand of every embedding"),
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -84,6 +86,15 @@ internal sealed class FinetuneVerb : IVerb
         var validation = args.Get("validation") is { } validationPath ? BenchmarkDataView.Open(validationPath, problemType, train.LabelCount) : null;
         var test = BenchmarkDataView.Open(args.Require("test"), problemType, train.LabelCount);
         int seed = args.GetInt("seed", 42);
+        var strand = CommonOptions.GetStrand(args);
+        if (args.Has("rc-augment") && method is "frozen-lightgbm" or "auto" or "kmer-lightgbm")
+        {
+            throw new UsageException($"--rc-augment applies to --method ia3, lora and full (it augments training steps); {method} has none. For frozen-lightgbm and auto, --strand both embeds both strands instead.");
+        }
+        if (strand != Transforms.Embeddings.Strand.Forward && method == "kmer-lightgbm")
+        {
+            throw new UsageException("--strand applies to AgroNT models; kmer-lightgbm counts the 6-mers of the sequence as given. Leave --strand out.");
+        }
         var options = FineTuningOptions(args, method, seed);
         if (checkpoints)
         {
@@ -106,7 +117,7 @@ internal sealed class FinetuneVerb : IVerb
             writer.WriteLine(CsvHeader(problemType, train.LabelCount));
             if (method is "frozen-lightgbm" or "auto" or "kmer-lightgbm")
             {
-                using var embedder = method == "kmer-lightgbm" ? null : DnaEmbedders.Open(CommonOptions.ModelFolder(args), new DnaEmbedderOptions { Tokenizer = options.Tokenizer });
+                using var embedder = method == "kmer-lightgbm" ? null : DnaEmbedders.Open(CommonOptions.ModelFolder(args), new DnaEmbedderOptions { Tokenizer = options.Tokenizer, Strand = strand });
                 var featurizer = embedder is null ? SequenceFeaturizer.SixMerFrequencies : SequenceFeaturizer.Embeddings(embedder);
                 stderr.WriteLine("agront finetune: " + (embedder is null ? "counting 6-mers" : $"embedding with {embedder.Layer}-layer AgroNT")
                     + " and fitting " + (method == "auto" ? "the model search" : "LightGBM"));
@@ -141,7 +152,7 @@ internal sealed class FinetuneVerb : IVerb
                 Plots.SaveTrainingCurve(Path.Combine(output, "training-curve.png"), fitted.History);
                 stderr.WriteLine($"agront finetune: {fitted.History.Steps} steps, kept step {fitted.History.BestStep}{(fitted.History.StoppedEarly ? " (stopped early)" : "")}; "
                     + $"{fitted.TrainableParameterCount:N0} of {fitted.TotalParameterCount:N0} parameters trained");
-                PredictTest(test, chunk => [.. fitted.Predict([.. chunk.Select(e => e.Sequence)], cancellationToken: cancellationToken)], writer, labels, predictions, cancellationToken);
+                PredictTest(test, chunk => [.. fitted.Predict([.. chunk.Select(e => e.Sequence)], strand, cancellationToken: cancellationToken)], writer, labels, predictions, cancellationToken);
             }
         }
         csv.Commit();
@@ -176,6 +187,7 @@ internal sealed class FinetuneVerb : IVerb
                     : defaults.Lora.TargetModules,
             },
             Tokenizer = CommonOptions.TokenizerOptions(args),
+            ReverseComplementAugment = args.Has("rc-augment"),
         };
     }
 
