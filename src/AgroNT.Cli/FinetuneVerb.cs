@@ -82,10 +82,6 @@ internal sealed class FinetuneVerb : IVerb
         {
             throw new UsageException($"--checkpoint-interval, --keep-checkpoints and --resume apply to --method ia3, lora and full; {method} has no training steps to resume.");
         }
-        var train = BenchmarkDataView.Open(args.Require("train"), problemType);
-        var validation = args.Get("validation") is { } validationPath ? BenchmarkDataView.Open(validationPath, problemType, train.LabelCount) : null;
-        var test = BenchmarkDataView.Open(args.Require("test"), problemType, train.LabelCount);
-        int seed = args.GetInt("seed", 42);
         var strand = CommonOptions.GetStrand(args);
         if (args.Has("rc-augment") && method is "frozen-lightgbm" or "auto" or "kmer-lightgbm")
         {
@@ -95,6 +91,10 @@ internal sealed class FinetuneVerb : IVerb
         {
             throw new UsageException("--strand applies to AgroNT models; kmer-lightgbm counts the 6-mers of the sequence as given. Leave --strand out.");
         }
+        var train = BenchmarkDataView.Open(args.Require("train"), problemType);
+        var validation = args.Get("validation") is { } validationPath ? BenchmarkDataView.Open(validationPath, problemType, train.LabelCount) : null;
+        var test = BenchmarkDataView.Open(args.Require("test"), problemType, train.LabelCount);
+        int seed = args.GetInt("seed", 42);
         var options = FineTuningOptions(args, method, seed);
         if (checkpoints)
         {
