@@ -18,6 +18,7 @@ internal static class CommonOptions
     public static readonly OptionSpec LengthPolicy = new("length-policy", null, true, "over 1024 tokens: error (default), truncate, or windows");
     public static readonly OptionSpec AllowNonFiniteWeights = new("allow-non-finite-weights", null, false, "load weights holding NaN or infinite values instead of refusing them (to inspect a damaged model)");
     public static readonly OptionSpec Device = new("device", null, true, "cpu (default), or cuda[:N] with a CUDA libtorch (the TorchSharp-cuda-linux package)");
+    public static readonly OptionSpec Strand = new("strand", null, true, "forward (default: the sequence as given), reverse (its reverse complement) or both (the mean of the two strands)");
     public static readonly OptionSpec Stride = new("stride", null, true, "window stride in tokens for --length-policy windows (default: the window size minus <cls>)");
 
     /// <summary>The model folder: --model, else the embedded default beside the executable.</summary>
@@ -64,6 +65,10 @@ internal static class CommonOptions
         int? stride = args.Has("stride") ? args.GetInt("stride", 0, 1, 100_000) : null;
         return KmerTokenizerOptions.Default with { Mode = mode, LengthPolicy = policy, WindowStride = stride };
     }
+
+    /// <summary>The strand of --strand (forward by default).</summary>
+    public static Transforms.Embeddings.Strand GetStrand(ParsedArguments args) =>
+        args.GetEnum("strand", Transforms.Embeddings.Strand.Forward);
 
     /// <summary>The values of the named options as (flag, path) pairs, for <see cref="CheckOutputs"/>.</summary>
     public static IEnumerable<NamedPath> Paths(ParsedArguments args, params string[] names) =>

@@ -18,13 +18,14 @@ internal sealed class EmbedVerb : IVerb
 
     public string Summary => "embed DNA with AgroNT (parquet, csv, jsonl or npy output)";
 
-    public string Usage => "agront embed [--model DIR] -i IN -o OUT.{parquet,csv,jsonl,npy} [--layer L] [--pooling mean|cls|tokens|per-nucleotide] [--batch-size B] [--engine torch|onnx] [--shards N [--workers K] | --cluster HOST:PORT] [--merge OUT.parquet] (with --shards/--cluster, -o is a folder)";
+    public string Usage => "agront embed [--model DIR] -i IN -o OUT.{parquet,csv,jsonl,npy} [--layer L] [--pooling mean|cls|tokens|per-nucleotide] [--strand forward|reverse|both] [--batch-size B] [--engine torch|onnx] [--shards N [--workers K] | --cluster HOST:PORT] [--merge OUT.parquet] (with --shards/--cluster, -o is a folder)";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
         CommonOptions.Model, CommonOptions.Input, CommonOptions.Output, CommonOptions.TokenizerMode, CommonOptions.LengthPolicy, CommonOptions.Stride,
         new("layer", null, true, "hidden state to pool: 0 = embeddings, N = last layer after the final LayerNorm (default N)"),
         new("pooling", null, true, "mean (default: real tokens, no <cls>), cls, tokens, or per-nucleotide"),
+        CommonOptions.Strand,
         new("batch-size", null, true, "sequences per forward pass (default 8)"),
         new("precision", null, true, "fp32 (default) or bf16"),
         new("device", null, true, "cpu (default), or cuda[:N] with a CUDA libtorch"),
@@ -132,6 +133,7 @@ internal sealed class EmbedVerb : IVerb
         {
             Layer = args.Has("layer") ? args.GetInt("layer", 0, 0) : null,
             Pooling = args.GetEnum("pooling", Pooling.Mean),
+            Strand = CommonOptions.GetStrand(args),
             BatchSize = args.GetInt("batch-size", DnaEmbeddingOptions.DefaultBatchSize, 1, 4096),
             Precision = precision,
             Device = device,
@@ -143,6 +145,10 @@ internal sealed class EmbedVerb : IVerb
         catch (ArgumentOutOfRangeException e) when (args.Has("layer") && e.Message.StartsWith("Layer", StringComparison.Ordinal))
         {
             throw new UsageException("--layer: " + e.Message.Split(" (Parameter", 2)[0]);
+        }
+        catch (ArgumentOutOfRangeException e) when (e.ParamName == nameof(DnaEmbeddingOptions.Strand))
+        {
+            throw new UsageException("--strand both cannot be combined with --pooling tokens: the 6-mers of the two strands start at different bases, so tokens do not pair up. Use --pooling per-nucleotide (exact per base), or --strand forward or reverse.");
         }
     }
 }

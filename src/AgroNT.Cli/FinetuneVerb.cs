@@ -27,7 +27,7 @@ internal sealed class FinetuneVerb : IVerb
     public string Summary => "fine-tune AgroNT on a labelled FASTA task (ia3, lora, full, frozen-lightgbm or auto)";
 
     public string Usage => "agront finetune --train A.fa [--validation B.fa] --test C.fa --task binary|multilabel|regression|multiregression "
-        + "--method ia3|lora|full|frozen-lightgbm|auto|kmer-lightgbm [--model DIR] --out DIR [--checkpoint-interval N] [--resume] "
+        + "--method ia3|lora|full|frozen-lightgbm|auto|kmer-lightgbm [--model DIR] --out DIR [--checkpoint-interval N] [--resume] [--rc-augment] [--strand forward|reverse|both] "
         + "[--save-pipeline FILE.zip [--embed-model]]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
@@ -58,6 +58,8 @@ internal sealed class FinetuneVerb : IVerb
         new("embed-model", null, false, "with --save-pipeline: copy the model's files into the pipeline file, so it loads anywhere on its own"),
         new("resume", null, false, "continue from the newest complete checkpoint in OUT/checkpoints (same settings; --epochs and --max-steps may grow)"),
         CommonOptions.TokenizerMode, CommonOptions.LengthPolicy, CommonOptions.Device,
+        new("rc-augment", null, false, "ia3, lora, full: reverse-complement each training example with probability 0.5 (seeded by --seed)"),
+        new("strand", null, true, "strand the test set is predicted on: forward (default), reverse, or both (mean of the two strands' predictions); for frozen-lightgbm and auto, the strand of every embedding"),
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -108,6 +110,15 @@ internal sealed class FinetuneVerb : IVerb
             }
         }
 
+        var strand = CommonOptions.GetStrand(args);
+        if (args.Has("rc-augment") && method is "frozen-lightgbm" or "auto" or "kmer-lightgbm")
+        {
+            throw new UsageException($"--rc-augment applies to --method ia3, lora and full (it augments training steps); {method} has none. For frozen-lightgbm and auto, --strand both embeds both strands instead.");
+        }
+        if (strand != Transforms.Embeddings.Strand.Forward && method == "kmer-lightgbm")
+        {
+            throw new UsageException("--strand applies to AgroNT models; kmer-lightgbm counts the 6-mers of the sequence as given. Leave --strand out.");
+        }
         var train = BenchmarkDataView.Open(args.Require("train"), problemType);
         var validation = args.Get("validation") is { } validationPath ? BenchmarkDataView.Open(validationPath, problemType, train.LabelCount) : null;
         var test = BenchmarkDataView.Open(args.Require("test"), problemType, train.LabelCount);
@@ -142,7 +153,7 @@ internal sealed class FinetuneVerb : IVerb
             writer.WriteLine(CsvHeader(problemType, train.LabelCount));
             if (method is "frozen-lightgbm" or "auto" or "kmer-lightgbm")
             {
-                using var embedder = method == "kmer-lightgbm" ? null : DnaEmbedders.Open(CommonOptions.ModelFolder(args), new DnaEmbedderOptions { Tokenizer = options.Tokenizer, Device = options.Device });
+                using var embedder = method == "kmer-lightgbm" ? null : DnaEmbedders.Open(CommonOptions.ModelFolder(args), new DnaEmbedderOptions { Tokenizer = options.Tokenizer, Device = options.Device, Strand = strand });
                 var featurizer = embedder is null ? SequenceFeaturizer.SixMerFrequencies : SequenceFeaturizer.Embeddings(embedder);
                 stderr.WriteLine("agront finetune: " + (embedder is null ? "counting 6-mers" : $"embedding with {embedder.Layer}-layer AgroNT")
                     + " and fitting " + (method == "auto" ? "the model search" : "LightGBM"));
@@ -184,7 +195,7 @@ internal sealed class FinetuneVerb : IVerb
                 Plots.SaveTrainingCurve(Path.Combine(output, "training-curve.png"), fitted.History);
                 stderr.WriteLine($"agront finetune: {fitted.History.Steps} steps, kept step {fitted.History.BestStep}{(fitted.History.StoppedEarly ? " (stopped early)" : "")}; "
                     + $"{fitted.TrainableParameterCount:N0} of {fitted.TotalParameterCount:N0} parameters trained");
-                PredictTest(test, chunk => [.. fitted.Predict([.. chunk.Select(e => e.Sequence)], cancellationToken: cancellationToken)], writer, labels, predictions, cancellationToken);
+                PredictTest(test, chunk => [.. fitted.Predict([.. chunk.Select(e => e.Sequence)], strand, cancellationToken: cancellationToken)], writer, labels, predictions, cancellationToken);
             }
         }
         csv.Commit();
@@ -221,6 +232,7 @@ internal sealed class FinetuneVerb : IVerb
             Tokenizer = CommonOptions.TokenizerOptions(args),
             // kmer-lightgbm runs no network; an ONNX folder for the frozen methods is checked by its own runtime.
             Device = CommonOptions.DeviceName(args, checkTorchNow: method is "ia3" or "lora" or "full"),
+            ReverseComplementAugment = args.Has("rc-augment"),
         };
     }
 

@@ -13,11 +13,11 @@ internal sealed class IsmVerb : IVerb
 
     public string Summary => "in-silico mutagenesis: llr of every substitution in a region (table + heatmap PNG)";
 
-    public string Usage => "agront ism [--model DIR|FINETUNED_DIR] --reference REF.fa --region chr:start-end -o OUT.{tsv,parquet} [--heatmap OUT.png] [--window W] [--output-index K]";
+    public string Usage => "agront ism [--model DIR|FINETUNED_DIR] --reference REF.fa --region chr:start-end -o OUT.{tsv,parquet} [--heatmap OUT.png] [--window W] [--output-index K] [--strand forward|reverse|both]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
-        CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize, CommonOptions.Device,
+        CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize, CommonOptions.Device, CommonOptions.Strand,
         new("region", null, true, "region chrom:start-end, 1-based inclusive"),
         new("heatmap", null, true, "heatmap PNG: rows A,C,G,T x genome positions, diverging colour bar (red score > 0, blue < 0), reference base dark"),
         new("output-index", null, true, "with a fine-tuned model (agront finetune's folder): the head output to score (default 0)"),
@@ -37,8 +37,13 @@ internal sealed class IsmVerb : IVerb
             throw new UsageException(e.Message);
         }
         string device = CommonOptions.DeviceName(args);
-        using var reference = VariantOptions.OpenReference(args, stderr, Name);
+        var strand = CommonOptions.GetStrand(args);
         var folder = ModelFolder.Open(CommonOptions.ModelFolder(args));
+        if (folder.Kind == ModelFolderKind.FineTuned && strand != Transforms.Embeddings.Strand.Forward)
+        {
+            throw new UsageException($"--strand {args.Get("strand")} applies to zero-shot ism (a pretrained --model folder); {folder.Path} is a fine-tuned folder, whose head is scored on the forward strand. Leave --strand out.");
+        }
+        using var reference = VariantOptions.OpenReference(args, stderr, Name);
         var clock = Stopwatch.StartNew();
         MutagenesisResult result;
         string passes;
@@ -53,7 +58,7 @@ internal sealed class IsmVerb : IVerb
         else
         {
             using var model = AgroNTModel.Load(folder.Path, new AgroNTModelOptions { Device = device });
-            var ism = new SaturationMutagenesis(model, VariantOptions.GetWindow(args), args.GetInt("batch-size", 8, 1, 4096));
+            var ism = new SaturationMutagenesis(model, VariantOptions.GetWindow(args), args.GetInt("batch-size", 8, 1, 4096), strand);
             result = ism.Run(reference, region, new VariantOptions.PassProgress(stderr, Name), cancellationToken);
             passes = $"{ism.Scorer.MaskedPasses:N0} masked windows";
         }

@@ -12,11 +12,11 @@ internal sealed class ScoreVariantsVerb : IVerb
 
     public string Summary => "zero-shot variant effect scores (llr, embedding distances) for a VCF";
 
-    public string Usage => "agront score-variants [--model DIR] --reference REF.fa --vcf V.vcf[.gz] -o OUT.{tsv,parquet} [--window W] [--layers 11,21,...]";
+    public string Usage => "agront score-variants [--model DIR] --reference REF.fa --vcf V.vcf[.gz] -o OUT.{tsv,parquet} [--window W] [--layers 11,21,...] [--strand forward|reverse|both]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
-        CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize, CommonOptions.Device,
+        CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize, CommonOptions.Device, CommonOptions.Strand,
         new("vcf", null, true, "variants, VCF plain, gzip or BGZF (multi-allelic records are split)"),
         new("layers", null, true, "comma-separated hidden-state layers for emb_cosine_L/emb_dot_L (default: 11/21/31/40 scaled to the model's depth; 'none' for llr only)"),
     ];
@@ -37,6 +37,7 @@ internal sealed class ScoreVariantsVerb : IVerb
             WindowBases = VariantOptions.GetWindow(args),
             Layers = layers,
             BatchSize = args.GetInt("batch-size", 8, 1, 4096),
+            Strand = CommonOptions.GetStrand(args),
         });
         var clock = Stopwatch.StartNew();
         var scores = scorer.Score(reference, alleles, new VariantOptions.PassProgress(stderr, Name), cancellationToken);

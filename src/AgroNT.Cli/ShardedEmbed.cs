@@ -81,6 +81,7 @@ internal static class ShardedEmbed
             TokenizerMode = args.Get("tokenizer-mode") ?? "normalize",
             LengthPolicy = args.Get("length-policy") ?? "error",
             WindowStride = args.Has("stride") ? args.GetInt("stride", 0, 1, 100_000) : null,
+            Strand = args.Get("strand") ?? "forward",
         };
     }
 

@@ -1,22 +1,29 @@
 using AgroNT.Transforms.IO;
 using AgroNT.Transforms.ModelFolders;
 using System.Text.Json;
+using AgroNT.Transforms.Embeddings;
 using AgroNT.Transforms.Tokenization;
 
 namespace AgroNT.Cli;
 
-/// <summary><c>agront tokenize</c>: one JSON object per record, <c>{"id": ..., "input_ids": [...]}</c>.</summary>
+/// <summary>
+/// <c>agront tokenize</c>: one JSON object per record, <c>{"id": ..., "input_ids": [...]}</c>. With
+/// <c>--strand reverse</c> the ids are those of the record's reverse complement and each line says
+/// <c>"strand": "reverse"</c>; with <c>--strand both</c> every record gives two lines, forward then reverse, each
+/// with its <c>"strand"</c>. Window base ranges of reverse lines count along the reverse complement.
+/// </summary>
 internal sealed class TokenizeVerb : IVerb
 {
     public string Name => "tokenize";
 
     public string Summary => "tokenize DNA into AgroNT token ids (JSON Lines)";
 
-    public string Usage => "agront tokenize [--model DIR] -i IN -o OUT.jsonl [--tokenizer-mode normalize|hf] [--length-policy error|truncate|windows]";
+    public string Usage => "agront tokenize [--model DIR] -i IN -o OUT.jsonl [--tokenizer-mode normalize|hf] [--length-policy error|truncate|windows] [--strand forward|reverse|both]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
         CommonOptions.Model, CommonOptions.Input, CommonOptions.Output, CommonOptions.TokenizerMode, CommonOptions.LengthPolicy, CommonOptions.Stride,
+        CommonOptions.Strand,
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -26,6 +33,8 @@ internal sealed class TokenizeVerb : IVerb
         var tokenizer = SequenceTokenizer.FromModelFolder(HuggingFaceModelLocator.Resolve(CommonOptions.ModelFolder(args)), CommonOptions.TokenizerOptions(args));
         var records = CommonOptions.ReadInput(args);
         bool windows = tokenizer.Options.LengthPolicy == LengthPolicy.Windows;
+        var strand = CommonOptions.GetStrand(args);
+        string? forwardLabel = strand == Strand.Forward ? null : "forward";
         var progress = new CommonOptions.ProgressLine(stderr, Name);
         long count = 0, bases = 0;
 
@@ -35,30 +44,46 @@ internal sealed class TokenizeVerb : IVerb
             foreach (var record in records)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (windows)
+                if (strand != Strand.Reverse)
                 {
-                    // One line per window: the window's ids plus its index and base range in the record.
-                    foreach (var window in tokenizer.EncodeWindows(record.Sequence, record.Name))
-                    {
-                        WriteLine(json, file.Stream, record.Name, window.Ids, window);
-                    }
+                    Write(json, record.Sequence, record.Name, forwardLabel);
                 }
-                else
+                if (strand != Strand.Forward)
                 {
-                    WriteLine(json, file.Stream, record.Name, tokenizer.EncodeToIds(record.Sequence, record.Name), null);
+                    Write(json, StrandText.ReverseComplement(record.Sequence, tokenizer.Options, record.Name), record.Name, "reverse");
                 }
                 progress.Report(++count, bases += record.Sequence.Length);
             }
         }
         file.Commit();
         return 0;
+
+        void Write(Utf8JsonWriter json, string sequence, string name, string? strandLabel)
+        {
+            if (windows)
+            {
+                // One line per window: the window's ids plus its index and base range in the (strand's) sequence.
+                foreach (var window in tokenizer.EncodeWindows(sequence, name))
+                {
+                    WriteLine(json, file.Stream, name, strandLabel, window.Ids, window);
+                }
+            }
+            else
+            {
+                WriteLine(json, file.Stream, name, strandLabel, tokenizer.EncodeToIds(sequence, name), null);
+            }
+        }
     }
 
-    private static void WriteLine(Utf8JsonWriter json, Stream stream, string id, int[] ids, TokenWindow? window)
+    private static void WriteLine(Utf8JsonWriter json, Stream stream, string id, string? strand, int[] ids, TokenWindow? window)
     {
         json.Reset(stream);
         json.WriteStartObject();
         json.WriteString("id", id);
+        if (strand != null)
+        {
+            json.WriteString("strand", strand);
+        }
         if (window != null)
         {
             json.WriteNumber("window", window.Index);

@@ -81,4 +81,41 @@ public sealed class EmbedVerbTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains(".parquet", stderr);
     }
+
+    [Fact]
+    public void Embed_StrandReverseAndBoth_EqualTheLibraryOnTheReverseComplement()
+    {
+        var records = SequenceReader.ReadFile(s_task).Take(10).ToList();
+        string input = _cli.PathOf("ten.fa");
+        File.WriteAllText(input, string.Concat(records.Select(r => $">{r.Name}\n{r.Sequence}\n")));
+        string reverse = _cli.PathOf("r.jsonl"), both = _cli.PathOf("b.jsonl");
+        var run = _cli.Run("embed", "--model", SharedData.TinyModel, "-i", input, "-o", reverse, "--strand", "reverse");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        run = _cli.Run("embed", "--model", SharedData.TinyModel, "-i", input, "-o", both, "--strand", "both");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+
+        using var model = AgroNTModel.Load(SharedData.TinyModel);
+        var embedder = new AgroNTEmbedder(model);
+        var forward = embedder.Embed(records.Select(r => r.Sequence).ToList());
+        var ofRc = embedder.Embed(records.Select(r => Dna.ReverseComplement(r.Sequence)).ToList());
+        var reverseRows = EmbeddingFileReader.Read(reverse).ToList();
+        var bothRows = EmbeddingFileReader.Read(both).ToList();
+        for (int i = 0; i < records.Count; i++)
+        {
+            for (int h = 0; h < forward[i].Length; h++)
+            {
+                Assert.Equal(ofRc[i][h], reverseRows[i].Embedding[h], 1e-6);
+                Assert.Equal((forward[i][h] + ofRc[i][h]) / 2, bothRows[i].Embedding[h], 1e-5);
+            }
+        }
+    }
+
+    [Fact]
+    public void Embed_StrandBothWithTokenPooling_IsAUsageError()
+    {
+        var (code, _, stderr) = _cli.Run("embed", "--model", SharedData.TinyModel, "-i", s_task, "-o", _cli.PathOf("t.npy"), "--strand", "both", "--pooling", "tokens");
+        Assert.Equal(2, code);
+        Assert.Contains("--pooling per-nucleotide", stderr);
+        Assert.False(File.Exists(_cli.PathOf("t.npy")));
+    }
 }

@@ -246,4 +246,35 @@ public sealed class FinetuneVerbTests : IDisposable
         Assert.Contains("none.fa", stderr);
         Assert.Single(stderr.Trim().Split('\n'));
     }
+
+    [Fact]
+    public void Finetune_RcAugmentAndStrandBoth_PredictTheMeanOfTheStrands()
+    {
+        string output = _cli.PathOf("rc");
+        string test = Subset("chloroplast_coding", "test", 12);
+        var (code, _, stderr) = _cli.Run("finetune", "--model", SharedData.TinyModel,
+            "--train", Subset("chloroplast_coding", "train", 24), "--test", test, "--task", "binary", "--method", "ia3", "--out", output,
+            "--max-steps", "3", "--rc-augment", "--strand", "both");
+        Assert.True(code == 0, stderr);
+        using var model = FineTunedModel.Load(Path.Combine(output, "model"));
+        var sequences = Transforms.Sequences.SequenceReader.ReadFile(test).Select(r => r.Sequence).ToList();
+        var expected = model.Predict(sequences, Transforms.Embeddings.Strand.Both);
+        var rows = File.ReadAllLines(Path.Combine(output, "predictions.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(12, rows.Count);
+        for (int i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(expected[i][0], float.Parse(rows[i][2], System.Globalization.CultureInfo.InvariantCulture), 1e-5);
+        }
+    }
+
+    [Fact]
+    public void Finetune_RcAugmentWithoutTrainingSteps_IsAUsageError()
+    {
+        var (code, _, stderr) = _cli.Run("finetune", "--train", "a.fa", "--test", "b.fa", "--task", "binary", "--method", "kmer-lightgbm", "--out", _cli.PathOf("x"), "--rc-augment");
+        Assert.Equal(2, code);
+        Assert.Contains("--rc-augment applies to --method ia3, lora and full", stderr);
+        var strand = _cli.Run("finetune", "--train", "a.fa", "--test", "b.fa", "--task", "binary", "--method", "kmer-lightgbm", "--out", _cli.PathOf("y"), "--strand", "both");
+        Assert.Equal(2, strand.ExitCode);
+        Assert.Contains("kmer-lightgbm counts the 6-mers", strand.Stderr);
+    }
 }

@@ -136,4 +136,44 @@ public sealed class TokenizeVerbTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("no-model", stderr);
     }
+
+    [Fact]
+    public void Tokenize_StrandReverseAndBoth_TokenizeTheReverseComplement()
+    {
+        string input = _cli.PathOf("s.fa");
+        // Soft-masked, RNA and IUPAC letters: the reverse strand reads them as normalize mode does forward.
+        File.WriteAllText(input, ">r1\nACGTACgttugaRcaNACGTAAAC\n>r2\nGGGCCCAUAUAU\n");
+        string clean = _cli.PathOf("rc.fa");
+        File.WriteAllText(clean, ">r1\nGTTTACGTNTGNTCAAACGTACGT\n>r2\nATATATGGGCCC\n");
+        Assert.Equal(0, _cli.Run("tokenize", "--model", SharedData.TinyModel, "-i", clean, "-o", _cli.PathOf("expected.jsonl")).ExitCode);
+        var expected = ReadJsonLines(_cli.PathOf("expected.jsonl"));
+        var forwardRun = _cli.Run("tokenize", "--model", SharedData.TinyModel, "-i", input, "-o", _cli.PathOf("f.jsonl"));
+        Assert.Equal(0, forwardRun.ExitCode);
+        var forward = ReadJsonLines(_cli.PathOf("f.jsonl"));
+
+        var run = _cli.Run("tokenize", "--model", SharedData.TinyModel, "-i", input, "-o", _cli.PathOf("r.jsonl"), "--strand", "reverse");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var reverse = ReadJsonLines(_cli.PathOf("r.jsonl"));
+        Assert.Equal(2, reverse.Count);
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal("reverse", (string)reverse[i]["strand"]!);
+            Assert.Equal(expected[i]["input_ids"]!.ToJsonString(), reverse[i]["input_ids"]!.ToJsonString());
+        }
+
+        run = _cli.Run("tokenize", "--model", SharedData.TinyModel, "-i", input, "-o", _cli.PathOf("b.jsonl"), "--strand", "both");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var both = ReadJsonLines(_cli.PathOf("b.jsonl"));
+        Assert.Equal(new[] { "r1/forward", "r1/reverse", "r2/forward", "r2/reverse" }, both.Select(l => $"{l["id"]}/{l["strand"]}"));
+        Assert.Equal(forward[0]["input_ids"]!.ToJsonString(), both[0]["input_ids"]!.ToJsonString());
+        Assert.Equal(expected[1]["input_ids"]!.ToJsonString(), both[3]["input_ids"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Tokenize_UnknownStrand_IsAUsageError()
+    {
+        var (code, _, stderr) = _cli.Run("tokenize", "--model", SharedData.TinyModel, "-i", Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", "test.fa"), "-o", _cli.PathOf("x.jsonl"), "--strand", "minus");
+        Assert.Equal(2, code);
+        Assert.Contains("--strand must be one of forward|reverse|both", stderr);
+    }
 }

@@ -196,4 +196,36 @@ public sealed class VariantVerbsTests : IDisposable
             char reference = p <= _sequence.Length ? _sequence[p - 1] : 'A';
             return $"NC_000932.1\t{p}\tv{p}\t{reference}\t{Other(reference)}\t.\t.\t.\n";
         }));
+
+    [Fact]
+    public void ScoreVariantsAndIsm_StrandBoth_EqualTheLibrary()
+    {
+        string vcf = _cli.PathOf("s.vcf");
+        File.WriteAllLines(vcf,
+        [
+            "##fileformat=VCFv4.2",
+            "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO",
+            $"NC_000932.1\t4000\ta\t{_sequence[3999]}\t{Other(_sequence[3999])}\t.\t.\t.",
+            $"NC_000932.1\t70000\tb\t{_sequence[69999]}\t{Other(_sequence[69999])}\t.\t.\t.",
+        ]);
+        string output = _cli.PathOf("both.tsv");
+        var (code, _, stderr) = _cli.Run("score-variants", "--model", SharedData.TinyModel, "--reference", _reference, "--vcf", vcf, "-o", output, "--window", "300", "--layers", "none", "--strand", "both");
+        Assert.True(code == 0, stderr);
+        string ism = _cli.PathOf("ism.tsv");
+        var ismRun = _cli.Run("ism", "--model", SharedData.TinyModel, "--reference", _reference, "--region", "NC_000932.1:3999-4001", "-o", ism, "--window", "300", "--strand", "both");
+        Assert.True(ismRun.ExitCode == 0, ismRun.Stderr);
+
+        using var model = MLNet.AgroNTModel.Load(SharedData.TinyModel);
+        using var reference = MLNet.Analysis.Variants.FastaReference.Open(_reference, writeIndex: false);
+        var expected = new MLNet.Analysis.Variants.VariantScorer(model, new MLNet.Analysis.Variants.VariantScoringOptions { WindowBases = 300, Layers = [], Strand = Transforms.Embeddings.Strand.Both })
+            .Score(reference, MLNet.Analysis.Variants.VcfReader.Read(vcf));
+        var rows = File.ReadAllLines(output).Skip(1).Select(l => l.Split('\t')).ToList();
+        Assert.Equal(2, rows.Count);
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(expected[i].Llr!.Value, double.Parse(rows[i][6], CultureInfo.InvariantCulture), 1e-5);
+        }
+        var ismRow = File.ReadAllLines(ism).Skip(1).Select(l => l.Split('\t')).Single(r => r[1] == "4000" && r[4] == Other(_sequence[3999]).ToString());
+        Assert.Equal(expected[0].Llr!.Value, double.Parse(ismRow[6], CultureInfo.InvariantCulture), 1e-5);
+    }
 }

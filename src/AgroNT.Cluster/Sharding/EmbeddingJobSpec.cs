@@ -50,6 +50,10 @@ public sealed record EmbeddingJobSpec
     [Id(8)]
     public int? WindowStride { get; init; }
 
+    /// <summary><c>forward</c> (the default), <c>reverse</c> or <c>both</c>: see <see cref="Transforms.Embeddings.Strand"/>.</summary>
+    [Id(9)]
+    public string Strand { get; init; } = "forward";
+
     /// <summary>Checks every field and throws <see cref="ArgumentException"/> naming the bad one and the accepted values.</summary>
     /// <exception cref="ArgumentException">A field holds a value no engine accepts.</exception>
     public void Validate()
@@ -75,6 +79,10 @@ public sealed record EmbeddingJobSpec
             throw new ArgumentException($"Window stride must be 1 or more, got {WindowStride}.", nameof(WindowStride));
         }
         _ = ParsedPooling;
+        if (ParsedStrand == Transforms.Embeddings.Strand.Both && ParsedPooling == Transforms.Embeddings.Pooling.Tokens)
+        {
+            throw new ArgumentException("Strand both cannot be combined with pooling tokens: the 6-mers of the two strands start at different bases. Use per-nucleotide pooling, or strand forward or reverse.", nameof(Strand));
+        }
         _ = ParsedPrecision;
         _ = TokenizerOptions;
         if (Engine == "onnx" && ParsedPrecision != MLNet.Precision.Float32)
@@ -105,6 +113,7 @@ public sealed record EmbeddingJobSpec
         {
             Layer = Layer,
             Pooling = ParsedPooling,
+            Strand = ParsedStrand,
             BatchSize = BatchSize,
             Precision = ParsedPrecision,
             Tokenizer = TokenizerOptions,
@@ -114,6 +123,8 @@ public sealed record EmbeddingJobSpec
     }
 
     internal Pooling ParsedPooling => ParseEnum<Pooling>(Pooling, nameof(Pooling));
+
+    internal Transforms.Embeddings.Strand ParsedStrand => ParseEnum<Transforms.Embeddings.Strand>(Strand, nameof(Strand));
 
     internal Precision ParsedPrecision => Precision switch
     {
@@ -131,7 +142,11 @@ public sealed record EmbeddingJobSpec
 
     /// <summary>A stable text of every field, the part of a job's fingerprint that says how it was embedded.</summary>
     internal string CanonicalText() => string.Create(CultureInfo.InvariantCulture,
-        $"model={ModelFolder}|engine={Engine}|layer={Layer?.ToString(CultureInfo.InvariantCulture) ?? "last"}|pooling={Pooling}|batch={BatchSize}|precision={Precision}|tokenizer={TokenizerMode}|length={LengthPolicy}|stride={WindowStride?.ToString(CultureInfo.InvariantCulture) ?? "default"}");
+        $"model={ModelFolder}|engine={Engine}|layer={Layer?.ToString(CultureInfo.InvariantCulture) ?? "last"}|pooling={Pooling}|batch={BatchSize}|precision={Precision}|tokenizer={TokenizerMode}|length={LengthPolicy}|stride={WindowStride?.ToString(CultureInfo.InvariantCulture) ?? "default"}{(ParsedStrandOrForward == Transforms.Embeddings.Strand.Forward ? "" : "|strand=" + ParsedStrandOrForward.ToString().ToLowerInvariant())}");
+
+    // Forward-strand jobs keep the fingerprint they had before Strand existed.
+    private Transforms.Embeddings.Strand ParsedStrandOrForward =>
+        Enum.TryParse<Transforms.Embeddings.Strand>(Strand, ignoreCase: true, out var strand) ? strand : Transforms.Embeddings.Strand.Forward;
 
     private static T ParseEnum<T>(string text, string field) where T : struct, Enum
     {

@@ -89,11 +89,13 @@ public sealed class AgroNTEmbedder : IDnaEmbedder
     /// <param name="sequences">DNA text.</param>
     /// <param name="names">Record names for error messages, parallel to <paramref name="sequences"/>.</param>
     /// <param name="cancellationToken">Checked between batches.</param>
-    public IReadOnlyList<float[]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<string>? names = null, CancellationToken cancellationToken = default)
-    {
-        var inputs = ModelInputs.Tokenize(_model.Tokenizer, sequences, names);
-        return inputs.Combine(EmbedTokenIds(inputs.Inputs, cancellationToken), Options.Pooling, Options.WindowAggregation);
-    }
+    /// <remarks>The strand read is <see cref="DnaEmbeddingOptions.Strand"/>.</remarks>
+    public IReadOnlyList<float[]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<string>? names = null, CancellationToken cancellationToken = default) =>
+        StrandEmbedding.Embed(Options.Strand, Options.Pooling, HiddenSize, _model.Tokenizer.Options, sequences, names, (texts, textNames) =>
+        {
+            var inputs = ModelInputs.Tokenize(_model.Tokenizer, texts, textNames);
+            return inputs.Combine(EmbedTokenIds(inputs.Inputs, cancellationToken), Options.Pooling, Options.WindowAggregation);
+        });
 
     /// <summary>
     /// Embeds already tokenized model inputs (each starting with <c>&lt;cls&gt;</c> when the tokenizer adds it, at most the

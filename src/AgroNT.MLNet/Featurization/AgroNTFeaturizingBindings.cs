@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgroNT.Transforms.Embeddings;
 using AgroNT.Transforms.Featurizing;
 using AgroNT.Transforms.Tokenization;
 using Microsoft.ML;
@@ -36,6 +37,12 @@ internal sealed class AgroNTFeaturizingBindings
         InputKind = inputColumn.Type is TextDataViewType ? FeaturizingInputKind.Text
             : ((VectorDataViewType)inputColumn.Type).ItemType.RawType == typeof(int) ? FeaturizingInputKind.Int32Ids
             : FeaturizingInputKind.Int64Ids;
+        if (InputKind != FeaturizingInputKind.Text && transformer.EmbeddingOptions.Strand != Strand.Forward)
+        {
+            throw new ArgumentException(
+                $"AgroNTFeaturizingOptions.Embedding.Strand is {transformer.EmbeddingOptions.Strand}, which reverse-complements DNA text, but the input column '{transformer.InputColumnName}' holds token ids. "
+                + "Featurize the text column instead, or set Strand to Strand.Forward.", nameof(inputSchema));
+        }
         Schema = new FeaturizingSchema(inputSchema, inputColumn, transformer.OutputColumnName, transformer.OutputType);
         Featurizer = new BlockFeaturizer<FeaturizingInput>(Schema, transformer.ReadAheadRows, row => new FeaturizingInputReader(this, row).Read, Embed, transformer.EmbeddingCacheBytes);
     }

@@ -16,11 +16,12 @@ namespace AgroNT.MLNet.Featurization;
 /// weights are referenced, never copied. Readers accept every version up to <see cref="CurrentVersion"/> and refuse newer ones.
 /// </summary>
 /// <remarks>Version history: 1 — first version. 2 — <c>model.folder</c> may be absent (the container supplies the model);
-/// <c>embeddingCacheBytes</c> added (absent in version 1: the default).</remarks>
+/// <c>embeddingCacheBytes</c> added (absent in version 1: the default). 3 — <c>embedding.strand</c>
+/// (<see cref="DnaEmbeddingOptions.Strand"/>; older files, which have none, load as <see cref="Strand.Forward"/>).</remarks>
 internal static class AgroNTFeaturizingTransformerFormat
 {
     public const string FormatName = "AgroNT.AgroNTFeaturizingTransformer";
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
     public const string ManifestEntry = AgroNT.Transforms.VersionedManifest.EntryName;
 
     private static readonly JsonSerializerOptions s_json = new()
@@ -141,6 +142,7 @@ internal static class AgroNTFeaturizingTransformerFormat
             BatchSize = e.BatchSize,
             MaxBatchTokens = e.MaxBatchTokens,
             WindowAggregation = e.WindowAggregation,
+            Strand = e.Strand,
         };
 
         AgroNTModel model = AgroNTModel.Load(folder, modelOptions);
@@ -186,7 +188,7 @@ internal static class AgroNTFeaturizingTransformerFormat
                 o.CheckpointFormat,
                 new TokenizerManifest(t.Mode, t.Whitespace, t.Digits, t.LengthPolicy, t.MaxTokens, t.WindowStride, t.AddClsToken),
                 new ArchitectureManifest(config.HiddenSize, config.NumHiddenLayers, config.VocabSize)),
-            new EmbeddingManifest(e.Layer, e.Pooling, e.BatchSize, e.MaxBatchTokens, e.WindowAggregation),
+            new EmbeddingManifest(e.Layer, e.Pooling, e.BatchSize, e.MaxBatchTokens, e.WindowAggregation, e.Strand),
             transformer.ReadAheadRows,
             transformer.EmbeddingCacheBytes);
     }
@@ -235,5 +237,6 @@ internal static class AgroNTFeaturizingTransformerFormat
 
     internal sealed record ArchitectureManifest(int HiddenSize, int NumHiddenLayers, int VocabSize);
 
-    internal sealed record EmbeddingManifest(int? Layer, Pooling Pooling, int BatchSize, int? MaxBatchTokens, WindowAggregation WindowAggregation);
+    // Strand is new in version 2; a version 1 manifest has no "strand" and reads as Forward.
+    internal sealed record EmbeddingManifest(int? Layer, Pooling Pooling, int BatchSize, int? MaxBatchTokens, WindowAggregation WindowAggregation, Strand Strand = Strand.Forward);
 }

@@ -77,6 +77,7 @@ public static class DnaEmbedders
             {
                 Layer = options.Layer,
                 Pooling = options.Pooling,
+                Strand = options.Strand,
                 BatchSize = options.BatchSize,
                 MaxBatchTokens = options.MaxBatchTokens,
                 MaxPaddingFraction = options.MaxPaddingFraction,
@@ -100,6 +101,7 @@ public static class DnaEmbedders
             {
                 Layer = options.Layer,
                 Pooling = options.Pooling,
+                Strand = options.Strand,
                 BatchSize = options.BatchSize,
                 MaxBatchTokens = options.MaxBatchTokens,
                 MaxPaddingFraction = options.MaxPaddingFraction,

@@ -42,6 +42,13 @@ public abstract record DnaEmbeddingOptions
     /// <summary>How the windows of one long sequence are combined (tokenizer length policy <c>Windows</c>).</summary>
     public WindowAggregation WindowAggregation { get; init; } = WindowAggregation.TokenWeightedMean;
 
+    /// <summary>
+    /// Which strand is embedded (<see cref="Embeddings.Strand"/>): the sequence as given (<see cref="Strand.Forward"/>, the
+    /// default), its reverse complement, or the mean of both in forward coordinates. <see cref="Strand.Both"/> computes
+    /// every sequence twice and cannot be combined with <see cref="Pooling.Tokens"/>.
+    /// </summary>
+    public Strand Strand { get; init; } = Strand.Forward;
+
     /// <summary>Checks the settings that do not depend on a model (the layer is checked against the model's depth when an embedder is built).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it and its allowed range.</exception>
     public virtual void Validate()
@@ -65,6 +72,15 @@ public abstract record DnaEmbeddingOptions
         if (!Enum.IsDefined(Pooling))
         {
             throw new ArgumentOutOfRangeException(nameof(Pooling), Pooling, "Pooling must be one of " + string.Join(", ", Enum.GetNames<Pooling>()) + ".");
+        }
+        if (!Enum.IsDefined(Strand))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Strand), Strand, "Strand must be one of " + string.Join(", ", Enum.GetNames<Strand>()) + ".");
+        }
+        if (Strand == Strand.Both && Pooling == Pooling.Tokens)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Strand), Strand,
+                "Strand.Both cannot be combined with Pooling.Tokens: the 6-mers of the two strands start at different bases, so tokens do not pair up. Use Pooling.PerNucleotide, or Strand.Forward or Strand.Reverse.");
         }
         if (!Enum.IsDefined(WindowAggregation))
         {

@@ -27,14 +27,15 @@ public interface IDnaEmbedder : IDisposable
     /// <summary>Tokens computed so far, padding included.</summary>
     long ComputedTokens { get; }
 
-    /// <summary>Embeds sequences, in order.</summary>
+    /// <summary>Embeds sequences, in order, on the strand of <see cref="DnaEmbeddingOptions.Strand"/>.</summary>
     /// <param name="sequences">DNA text.</param>
     /// <param name="names">Record names parallel to <paramref name="sequences"/>, for error messages; null for positions.</param>
     /// <param name="cancellationToken">Checked between batches.</param>
     /// <returns>One vector per sequence.</returns>
     IReadOnlyList<float[]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<string>? names = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Embeds already tokenized inputs (each starting with <c>&lt;cls&gt;</c> when the tokenizer adds it), in order.</summary>
+    /// <summary>Embeds already tokenized inputs (each starting with <c>&lt;cls&gt;</c> when the tokenizer adds it), in order,
+    /// as given: <see cref="DnaEmbeddingOptions.Strand"/> does not apply to token ids.</summary>
     /// <param name="inputs">Token ids per input.</param>
     /// <param name="cancellationToken">Checked between batches.</param>
     /// <returns>One vector per input.</returns>

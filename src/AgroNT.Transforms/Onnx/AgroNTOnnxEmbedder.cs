@@ -165,11 +165,13 @@ public sealed class AgroNTOnnxEmbedder : IDnaEmbedder
     /// <param name="names">Record names for error messages, parallel to <paramref name="sequences"/>.</param>
     /// <param name="cancellationToken">Checked between batches.</param>
     /// <returns>One vector per sequence.</returns>
-    public IReadOnlyList<float[]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<string>? names = null, CancellationToken cancellationToken = default)
-    {
-        var inputs = ModelInputs.Tokenize(Tokenizer, sequences, names);
-        return inputs.Combine(EmbedTokenIds(inputs.Inputs, cancellationToken), Options.Pooling, Options.WindowAggregation);
-    }
+    /// <remarks>The strand read is <see cref="DnaEmbeddingOptions.Strand"/>.</remarks>
+    public IReadOnlyList<float[]> Embed(IReadOnlyList<string> sequences, IReadOnlyList<string>? names = null, CancellationToken cancellationToken = default) =>
+        StrandEmbedding.Embed(Options.Strand, Options.Pooling, HiddenSize, Tokenizer.Options, sequences, names, (texts, textNames) =>
+        {
+            var inputs = ModelInputs.Tokenize(Tokenizer, texts, textNames);
+            return inputs.Combine(EmbedTokenIds(inputs.Inputs, cancellationToken), Options.Pooling, Options.WindowAggregation);
+        });
 
     /// <summary>
     /// Embeds already tokenized model inputs (each starting with <c>&lt;cls&gt;</c> when the tokenizer adds it, at most the

@@ -15,6 +15,12 @@ internal sealed class OnnxFeaturizingBindings
     {
         Transformer = transformer;
         (var inputColumn, InputKind) = AgroNTOnnxFeaturizingTransformer.CheckInputColumn(inputSchema, transformer.InputColumnName);
+        if (InputKind != OnnxFeaturizingInput.Text && transformer.Embedder.Options.Strand != Embeddings.Strand.Forward)
+        {
+            throw new ArgumentException(
+                $"AgroNTOnnxEmbedderOptions.Strand is {transformer.Embedder.Options.Strand}, which reverse-complements DNA text, but the input column '{transformer.InputColumnName}' holds token ids. "
+                + "Featurize the text column instead, or set Strand to Strand.Forward.", nameof(inputSchema));
+        }
         Schema = new FeaturizingSchema(inputSchema, inputColumn, transformer.OutputColumnName, transformer.OutputType);
         Featurizer = new BlockFeaturizer<(string? Text, int[]? Ids)>(Schema, transformer.RowsPerBlock, CreateReader, Embed, transformer.EmbeddingCacheBytes);
     }

@@ -59,6 +59,13 @@ public sealed class ShardPlannerTests : IDisposable
         Assert.Equal(a.Fingerprint, b.Fingerprint);
         Assert.NotEqual(a.Fingerprint, ShardPlanner.Plan(input, spec, 6).Fingerprint);
         Assert.NotEqual(a.Fingerprint, ShardPlanner.Plan(input, spec with { Pooling = "cls" }, 5).Fingerprint);
+        // The strand is part of how a job embeds; the forward default leaves the fingerprint as it was before strands existed.
+        Assert.Equal(a.Fingerprint, ShardPlanner.Plan(input, spec with { Strand = "forward" }, 5).Fingerprint);
+        Assert.NotEqual(a.Fingerprint, ShardPlanner.Plan(input, spec with { Strand = "both" }, 5).Fingerprint);
+        Assert.DoesNotContain("|strand=", spec.CanonicalText(), StringComparison.Ordinal);
+        Assert.EndsWith("|strand=both", (spec with { Strand = "both" }).CanonicalText(), StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => (spec with { Strand = "minus" }).Validate());
+        Assert.Throws<ArgumentException>(() => (spec with { Strand = "both", Pooling = "tokens" }).Validate());
         Assert.All(a.Shards, s => Assert.Equal(ShardStatus.Pending, s.Status));
         Assert.Equal("shard-00004.parquet", a.Shards[4].File);
     }

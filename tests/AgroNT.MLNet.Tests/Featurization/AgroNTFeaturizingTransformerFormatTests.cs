@@ -67,8 +67,9 @@ public sealed class AgroNTFeaturizingTransformerFormatTests
         using JsonDocument manifest = JsonDocument.Parse(archive.GetEntry("manifest.json")!.Open());
         JsonElement root = manifest.RootElement;
         Assert.Equal("AgroNT.AgroNTFeaturizingTransformer", root.GetProperty("format").GetString());
-        Assert.Equal(2, root.GetProperty("formatVersion").GetInt32());
+        Assert.Equal(3, root.GetProperty("formatVersion").GetInt32());
         Assert.Equal(AgroNTFeaturizingDefaults.EmbeddingCacheBytes, root.GetProperty("embeddingCacheBytes").GetInt64());
+        Assert.Equal("Forward", root.GetProperty("embedding").GetProperty("strand").GetString());
         Assert.Equal(Path.GetFullPath(SharedData.TinyModel), root.GetProperty("model").GetProperty("folder").GetString());
         Assert.True(Path.IsPathFullyQualified(root.GetProperty("model").GetProperty("folder").GetString()!));
         Assert.Equal("Hf", root.GetProperty("model").GetProperty("tokenizer").GetProperty("mode").GetString());

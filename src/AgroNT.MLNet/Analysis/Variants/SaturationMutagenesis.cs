@@ -1,4 +1,5 @@
 using AgroNT.Transforms.IO;
+using AgroNT.Transforms.Embeddings;
 using Microsoft.Data.Analysis;
 
 namespace AgroNT.MLNet.Analysis.Variants;
@@ -17,9 +18,11 @@ public sealed class SaturationMutagenesis
     /// <param name="model">The model.</param>
     /// <param name="windowBases">Window in bp around each token; null = the model's full window.</param>
     /// <param name="batchSize">Masked windows per forward pass.</param>
-    public SaturationMutagenesis(AgroNTModel model, int? windowBases = null, int batchSize = 8)
+    /// <param name="strand">The strand scored, as <see cref="VariantScoringOptions.Strand"/> defines it; the table and
+    /// heatmap are in forward coordinates whatever the strand.</param>
+    public SaturationMutagenesis(AgroNTModel model, int? windowBases = null, int batchSize = 8, Strand strand = Strand.Forward)
     {
-        _scorer = new VariantScorer(model, new VariantScoringOptions { WindowBases = windowBases, Layers = [], BatchSize = batchSize });
+        _scorer = new VariantScorer(model, new VariantScoringOptions { WindowBases = windowBases, Layers = [], BatchSize = batchSize, Strand = strand });
     }
 
     /// <summary>The scorer used, with its pass counters.</summary>

@@ -1,5 +1,7 @@
 using AgroNT.Transforms.Tokenization;
 using AgroNT.MLNet.Featurization;
+using AgroNT.Transforms.Embeddings;
+using AgroNT.Transforms.Tokenization;
 using Microsoft.Data.Analysis;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -22,6 +24,14 @@ public sealed record VariantScoringOptions
 
     /// <summary>Masked windows per forward pass.</summary>
     public int BatchSize { get; init; } = 8;
+
+    /// <summary>
+    /// Which strand is scored: <see cref="Strand.Forward"/> (the default: the reference as given),
+    /// <see cref="Strand.Reverse"/> (the complemented allele on the reverse-complemented contig, read 5' to 3', its windows
+    /// placed on that contig's own 6-mer grid by the same rule) or <see cref="Strand.Both"/> (the mean of the two).
+    /// See <see cref="VariantScorer"/>.
+    /// </summary>
+    public Strand Strand { get; init; } = Strand.Forward;
 }
 
 /// <summary>The scores of one allele; scores are null unless <see cref="Status"/> is <see cref="VariantStatus.Ok"/>.</summary>
@@ -53,6 +63,15 @@ public sealed record VariantScore(VariantAllele Allele, VariantStatus Status, do
 /// <para>Every single-base variant of a contig of at least 6 bp is scored; a contig under 6 bp is
 /// <see cref="VariantStatus.TooCloseToEdge"/>, and a position past the contig's end is <see cref="VariantStatus.OutsideContig"/>.
 /// <see cref="SaturationMutagenesis"/> uses the same windows.</para>
+/// <para>Strands (<see cref="VariantScoringOptions.Strand"/>). The reverse strand of a contig of L bp is its reverse
+/// complement, read 5' to 3'; the allele at 1-based position p with bases REF/ALT is there at <c>L - p + 1</c> with the
+/// complemented bases. <see cref="Strand.Reverse"/> scores exactly that allele on that contig, as
+/// <see cref="Strand.Forward"/> scores an allele on a reference whose contig is the reverse complement (windows on the
+/// reverse contig's own grid, so the masked 6-mer is generally not the complement of the forward one).
+/// <see cref="Strand.Both"/> gives <c>llr = (llr_forward + llr_reverse) / 2</c>, and likewise the mean of the two
+/// strands' <c>emb_cosine_L</c> and of their <c>emb_dot_L</c>; an allele scored on one strand but not the other (an N
+/// in one strand's 6-mer only) takes the status of the strand that could not score it, forward first, and no scores.
+/// Scores are reported against the input allele (forward coordinates) whatever the strand.</para>
 /// </remarks>
 public sealed class VariantScorer
 {
@@ -83,6 +102,10 @@ public sealed class VariantScorer
             throw new ArgumentOutOfRangeException(nameof(options), WindowBases,
                 $"VariantScoringOptions.WindowBases must be between {K} and {maxBases} bp (the model's window of {_maxTokens} tokens), "
                 + $"and its 6-mers plus the single bases after them (W / 6 + W mod 6) may not exceed {_maxTokens} tokens.");
+        }
+        if (!Enum.IsDefined(Options.Strand))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), Options.Strand, "VariantScoringOptions.Strand must be Forward, Reverse or Both.");
         }
         if (Options.BatchSize <= 0)
         {
@@ -125,12 +148,73 @@ public sealed class VariantScorer
         var scores = new List<VariantScore>();
         foreach (var chunk in alleles.Chunk(AllelesPerChunk))
         {
-            scores.AddRange(ScoreChunk(reference, chunk, progress, cancellationToken));
+            scores.AddRange(Options.Strand switch
+            {
+                Strand.Forward => ScoreChunk(reference, reference.Fetch, chunk, progress, cancellationToken),
+                Strand.Reverse => ScoreReverse(reference, chunk, progress, cancellationToken),
+                _ => MeanOfStrands(ScoreChunk(reference, reference.Fetch, chunk, progress, cancellationToken), ScoreReverse(reference, chunk, progress, cancellationToken)),
+            });
         }
         return scores;
     }
 
-    private VariantScore[] ScoreChunk(FastaReference reference, VariantAllele[] list, IProgress<int>? progress, CancellationToken cancellationToken)
+    /// <summary>Scores each allele's complement on the reverse complement of its contig; results name the input alleles.</summary>
+    private VariantScore[] ScoreReverse(FastaReference reference, VariantAllele[] list, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        var mirrored = new VariantAllele[list.Length];
+        for (int i = 0; i < list.Length; i++)
+        {
+            var a = list[i];
+            // Only alleles that the forward classification would let through are moved; the others keep their status.
+            mirrored[i] = Classify(a, reference) == VariantStatus.Ok
+                ? a with { Pos = reference.GetLength(a.Chrom)!.Value - a.Pos + 1, Ref = Complement(a.Ref), Alt = Complement(a.Alt) }
+                : a;
+        }
+        var tokenizerOptions = _model.Tokenizer.Options;
+        string FetchReverse(string chrom, long start, long end)
+        {
+            long length = reference.GetLength(chrom)!.Value;
+            return StrandText.ReverseComplement(reference.Fetch(chrom, length - end, length - start), tokenizerOptions, chrom);
+        }
+        var scores = ScoreChunk(reference, FetchReverse, mirrored, progress, cancellationToken);
+        for (int i = 0; i < scores.Length; i++)
+        {
+            scores[i] = scores[i] with { Allele = list[i] };
+        }
+        return scores;
+    }
+
+    private static string Complement(string bases) => string.Concat(bases.Select(c => c switch
+    {
+        'A' => 'T',
+        'C' => 'G',
+        'G' => 'C',
+        'T' => 'A',
+        _ => c,
+    }));
+
+    private static VariantScore[] MeanOfStrands(VariantScore[] forward, VariantScore[] reverse)
+    {
+        var scores = new VariantScore[forward.Length];
+        for (int i = 0; i < forward.Length; i++)
+        {
+            VariantScore f = forward[i], r = reverse[i];
+            scores[i] = f.Status != VariantStatus.Ok ? f
+                : r.Status != VariantStatus.Ok ? r with { Allele = f.Allele }
+                : f with
+                {
+                    Llr = (f.Llr!.Value + r.Llr!.Value) / 2,
+                    EmbeddingCosine = Mean(f.EmbeddingCosine, r.EmbeddingCosine),
+                    EmbeddingDot = Mean(f.EmbeddingDot, r.EmbeddingDot),
+                };
+        }
+        return scores;
+    }
+
+    private static double[]? Mean(IReadOnlyList<double>? a, IReadOnlyList<double>? b) =>
+        a is null || b is null ? null : [.. a.Select((x, i) => (x + b[i]) / 2)];
+
+    private VariantScore[] ScoreChunk(FastaReference reference, Func<string, long, long, string> fetch, VariantAllele[] list, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         var statuses = new VariantStatus[list.Length];
         var plans = new TokenWindow?[list.Length];
@@ -149,7 +233,7 @@ public sealed class VariantScorer
             // The placement depends on the variant's 6-mer only, so the alleles of one 6-mer share it.
             if (!placements.TryGetValue((a.Chrom, pos0 - pos0 % K), out var text))
             {
-                text = PlaceWindow(reference, a.Chrom, pos0, windows);
+                text = PlaceWindow(reference, fetch, a.Chrom, pos0, windows);
                 placements[(a.Chrom, pos0 - pos0 % K)] = text;
             }
             int at = (int)(pos0 - text.Start);
@@ -226,10 +310,11 @@ public sealed class VariantScorer
     /// The variant's window, placed on the contig and shrunk until its tokens fit the model (see the class remarks);
     /// windows that come out the same are tokenized once.
     /// </summary>
-    private WindowText PlaceWindow(FastaReference reference, string chrom, long position, Dictionary<(string Chrom, long Start, long End), WindowText> windows)
+    // fetch reads the contig on the strand being scored (the reverse strand's contig has the same length).
+    private WindowText PlaceWindow(FastaReference reference, Func<string, long, long, string> fetch, string chrom, long position, Dictionary<(string Chrom, long Start, long End), WindowText> windows)
     {
         var (start, end) = VariantWindow.Place(reference.GetLength(chrom)!.Value, position, WindowBases);
-        string bases = reference.Fetch(chrom, start, end);
+        string bases = fetch(chrom, start, end);
         var fitted = VariantWindow.FitToTokens((start, end), position, _maxTokens,
             (s, e) => _model.Tokenizer.CountSequenceTokens(bases.AsSpan((int)(s - start), (int)(e - s))));
         if (!windows.TryGetValue((chrom, fitted.Start, fitted.End), out var text))

@@ -1,6 +1,8 @@
 using AgroNT.MLNet.Native;
 using AgroNT.MLNet.Checkpoints;
 using AgroNT.Transforms.Benchmarks;
+using AgroNT.Transforms.Embeddings;
+using AgroNT.Transforms.Tokenization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -96,6 +98,37 @@ public sealed class FineTunedModel : IDisposable
     /// <returns>One array of <see cref="OutputCount"/> values per sequence.</returns>
     public IReadOnlyList<float[]> Predict(IReadOnlyList<string> sequences, int batchSize = 16, CancellationToken cancellationToken = default) =>
         PredictCore(sequences, batchSize, ToPredictions, cancellationToken);
+
+    /// <summary>
+    /// Predicts sequences read on <paramref name="strand"/>: <see cref="Strand.Forward"/> is
+    /// <see cref="Predict(IReadOnlyList{string}, int, CancellationToken)"/>; <see cref="Strand.Reverse"/> predicts each
+    /// sequence's reverse complement (<see cref="StrandText.ReverseComplement"/>); <see cref="Strand.Both"/> is the mean of
+    /// the two, output by output (of the probabilities for classification, of the values in label units for regression).
+    /// </summary>
+    /// <param name="sequences">DNA text.</param>
+    /// <param name="strand">The strand read.</param>
+    /// <param name="batchSize">Sequences per forward pass.</param>
+    /// <param name="cancellationToken">Checked between batches.</param>
+    /// <returns>One array of <see cref="OutputCount"/> values per sequence.</returns>
+    public IReadOnlyList<float[]> Predict(IReadOnlyList<string> sequences, Strand strand, int batchSize = 16, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        if (!Enum.IsDefined(strand))
+        {
+            throw new ArgumentOutOfRangeException(nameof(strand), strand, "strand must be Forward, Reverse or Both.");
+        }
+        if (strand == Strand.Forward)
+        {
+            return Predict(sequences, batchSize, cancellationToken);
+        }
+        var reverse = Predict([.. sequences.Select((s, i) => StrandText.ReverseComplement(s, Model.Tokenizer.Options, $"#{i + 1}"))], batchSize, cancellationToken);
+        if (strand == Strand.Reverse)
+        {
+            return reverse;
+        }
+        var forward = Predict(sequences, batchSize, cancellationToken);
+        return [.. forward.Select((f, i) => f.Select((v, k) => (v + reverse[i][k]) / 2).ToArray())];
+    }
 
     /// <summary>
     /// The head's outputs in ML.NET's score convention: logits for classification (the probability is their

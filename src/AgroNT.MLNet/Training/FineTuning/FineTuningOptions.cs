@@ -70,6 +70,14 @@ public sealed record FineTuningOptions
     public string Device { get; init; } = "cpu";
 
     /// <summary>
+    /// Reverse-complement augmentation: each training example, at each step it is drawn, is replaced by its reverse
+    /// complement with probability 0.5 (labels unchanged), from a stream seeded by <see cref="Seed"/> and the step, so
+    /// a run (and a resumed one) is repeatable. Validation examples are read as given. Default <see langword="false"/>.
+    /// Use it when the label does not depend on the strand the sequence is written on.
+    /// </summary>
+    public bool ReverseComplementAugment { get; init; }
+
+    /// <summary>
     /// Tokenizer settings (mode, length policy); the vocabulary comes from the model. <see cref="LengthPolicy.Windows"/>
     /// is refused: a labelled example is one model input. Default: normalize mode, error above 1024 tokens.
     /// </summary>

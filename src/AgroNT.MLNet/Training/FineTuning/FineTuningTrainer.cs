@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgroNT.MLNet.Training.Checkpointing;
 using AgroNT.Transforms.Benchmarks;
+using AgroNT.Transforms.Tokenization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -217,6 +218,7 @@ public sealed class FineTuningTrainer
     {
         private const ulong ShuffleStream = 1;
         private const ulong DropoutStream = 2;
+        private const ulong AugmentStream = 3;
         private readonly FineTuningOptions _options;
         private readonly FineTunedModel _fitted;
         private readonly IProgress<FineTuningProgress>? _progress;
@@ -456,7 +458,7 @@ public sealed class FineTuningTrainer
             // Dropout draws from torch's generator, seeded per step so that a resumed run draws what an uninterrupted one would.
             torch.manual_seed(unchecked((long)CounterRandom.Derive(_seed, DropoutStream, (ulong)_step)));
             _fitted.SetTraining(true);
-            var (ids, mask) = Tokenize(batch);
+            var (ids, mask) = Tokenize(_options.ReverseComplementAugment ? Augmented(batch) : batch);
             var outputs = _fitted.Forward(ids, mask);
             var loss = Loss(outputs, Labels(batch, outputs.device, outputs.dtype));
             foreach (var optimizer in _optimizers)
@@ -670,7 +672,7 @@ public sealed class FineTuningTrainer
         {
             var o = _options;
             var f = _fitted;
-            return new JsonObject
+            var settings = new JsonObject
             {
                 ["model"] = JsonNode.Parse((f.Model.Config with { TorchDtype = "float32" }).ToJson()),
                 ["problemType"] = f.ProblemType.ToString(),
@@ -689,6 +691,12 @@ public sealed class FineTuningTrainer
                 ["evaluationInterval"] = o.EvaluationInterval,
                 ["targets"] = string.Join(",", f.TargetMean.Concat(f.TargetScale).Select(v => v.ToString("R", CultureInfo.InvariantCulture))),
             };
+            if (o.ReverseComplementAugment)
+            {
+                // Only when set, so checkpoints written before the option existed still resume.
+                settings["rcAugment"] = true;
+            }
+            return settings;
         }
 
         private void Note(string message) =>
@@ -723,6 +731,16 @@ public sealed class FineTuningTrainer
         private Tensor Loss(Tensor outputs, Tensor labels) => _fitted.ProblemType.IsClassification()
             ? nn.functional.binary_cross_entropy_with_logits(outputs, labels)
             : nn.functional.mse_loss(outputs, _fitted.ToTargets(labels));
+
+        /// <summary>The batch with each example reverse-complemented with probability 0.5, drawn from (seed, step).</summary>
+        private BenchmarkExample[] Augmented(IReadOnlyList<BenchmarkExample> batch)
+        {
+            var random = new CounterRandom(_seed, AugmentStream, (ulong)_step);
+            var options = _fitted.Model.Tokenizer.Options;
+            return [.. batch.Select(e => random.NextInt(2) == 1
+                ? e with { Sequence = StrandText.ReverseComplement(e.Sequence, options, e.Name) }
+                : e)];
+        }
 
         private (Tensor Ids, Tensor Mask) Tokenize(IReadOnlyList<BenchmarkExample> batch)
         {
