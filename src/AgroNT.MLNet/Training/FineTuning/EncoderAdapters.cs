@@ -91,7 +91,7 @@ internal sealed class EncoderAdapters : IDisposable
         _parameters.Clear();
     }
 
-    private static bool Matches(string name, string target) =>
+    internal static bool Matches(string name, string target) =>
         name == target || name.EndsWith("." + target, StringComparison.Ordinal);
 
     private void AddIa3(Dictionary<string, nn.Module> modules, string name, bool onInput)

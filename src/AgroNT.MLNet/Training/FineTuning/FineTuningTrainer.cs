@@ -204,7 +204,7 @@ public sealed class FineTuningTrainer
         return (mean, scale);
     }
 
-    private static void CheckLabels(BenchmarkExample example, int outputs)
+    internal static void CheckLabels(BenchmarkExample example, int outputs)
     {
         if (example.Labels.Length != outputs)
         {
@@ -229,6 +229,7 @@ public sealed class FineTuningTrainer
         private readonly ulong _seed;
         private readonly string _metricName;
         private readonly TrainingCheckpointStore? _store;
+        private readonly GradientAccumulation _accumulation;
         private readonly JsonObject _settings;
         private List<Tensor>? _best;
         private double _bestLoss = double.PositiveInfinity;
@@ -285,6 +286,7 @@ public sealed class FineTuningTrainer
             AddOptimizer(encoderSide.Select(p => p.Parameter).Where(p => p.dim() < 2), _options.EffectiveLearningRate, 0);
             AddOptimizer(head.Select(p => p.Parameter).Where(p => p.dim() >= 2), _options.HeadLearningRate, _options.WeightDecay);
             AddOptimizer(head.Select(p => p.Parameter).Where(p => p.dim() < 2), _options.HeadLearningRate, 0);
+            _accumulation = new GradientAccumulation(_options, fitted);
             _store = _options.CheckpointFolder is { } folder ? new TrainingCheckpointStore(folder, TrainingCheckpointStore.FineTuningFormat) : null;
             _settings = Settings();
         }
@@ -456,14 +458,11 @@ public sealed class FineTuningTrainer
             // Dropout draws from torch's generator, seeded per step so that a resumed run draws what an uninterrupted one would.
             torch.manual_seed(unchecked((long)CounterRandom.Derive(_seed, DropoutStream, (ulong)_step)));
             _fitted.SetTraining(true);
-            var (ids, mask) = Tokenize(batch);
-            var outputs = _fitted.Forward(ids, mask);
-            var loss = Loss(outputs, Labels(batch, outputs.device, outputs.dtype));
             foreach (var optimizer in _optimizers)
             {
                 optimizer.zero_grad();
             }
-            loss.backward();
+            double loss = _accumulation.Accumulate(_fitted, batch);
             if (_options.MaxGradientNorm is { } maxNorm)
             {
                 nn.utils.clip_grad_norm_(_trainable, maxNorm);
@@ -474,7 +473,7 @@ public sealed class FineTuningTrainer
             }
             _step++;
             _dirty = true;
-            _lossSum += loss.to(ScalarType.Float64).item<double>();
+            _lossSum += loss;
             _lossCount++;
         }
 
@@ -720,28 +719,11 @@ public sealed class FineTuningTrainer
             _lossCount = 0;
         }
 
-        private Tensor Loss(Tensor outputs, Tensor labels) => _fitted.ProblemType.IsClassification()
-            ? nn.functional.binary_cross_entropy_with_logits(outputs, labels)
-            : nn.functional.mse_loss(outputs, _fitted.ToTargets(labels));
+        private Tensor Loss(Tensor outputs, Tensor labels) => GradientAccumulation.Loss(_fitted, outputs, labels);
 
-        private (Tensor Ids, Tensor Mask) Tokenize(IReadOnlyList<BenchmarkExample> batch)
-        {
-            var tokenizer = _fitted.Model.Tokenizer;
-            var inputs = batch.Select(e => tokenizer.EncodeToIds(e.Sequence, e.Name)).ToList();
-            return TokenBatches.ToTensors(inputs, _fitted.Model.Config.PadTokenId, _fitted.Model.Device);
-        }
+        private (Tensor Ids, Tensor Mask) Tokenize(IReadOnlyList<BenchmarkExample> batch) => GradientAccumulation.Tokenize(_fitted, batch);
 
-        private Tensor Labels(IReadOnlyList<BenchmarkExample> batch, Device device, ScalarType dtype)
-        {
-            int k = _fitted.OutputCount;
-            var values = new float[batch.Count * k];
-            for (int i = 0; i < batch.Count; i++)
-            {
-                CheckLabels(batch[i], k);
-                batch[i].Labels.CopyTo(values, i * k);
-            }
-            return tensor(values, [batch.Count, k], device: device).to(dtype);
-        }
+        private Tensor Labels(IReadOnlyList<BenchmarkExample> batch, Device device, ScalarType dtype) => GradientAccumulation.Labels(_fitted, batch, device, dtype);
 
         private IEnumerable<IReadOnlyList<BenchmarkExample>> Batches(IEnumerable<BenchmarkExample> examples)
         {
