@@ -54,6 +54,7 @@ internal sealed class FinetuneVerb : IVerb
         new("keep-checkpoints", null, true, "checkpoints kept (default 3)"),
         new("resume", null, false, "continue from the newest complete checkpoint in OUT/checkpoints (same settings; --epochs and --max-steps may grow)"),
         CommonOptions.TokenizerMode, CommonOptions.LengthPolicy,
+        TrainingMemory.MicroBatch, TrainingMemory.Checkpointing, TrainingMemory.Budget,
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -92,7 +93,7 @@ internal sealed class FinetuneVerb : IVerb
             }
         }
         int seed = args.GetInt("seed", 42);
-        var options = FineTuningOptions(args, method, seed);
+        var options = TrainingMemory.Apply(args, FineTuningOptions(args, method, seed));
         if (checkpoints)
         {
             options = options with
@@ -132,6 +133,7 @@ internal sealed class FinetuneVerb : IVerb
             }
             else
             {
+                TrainingMemory.Check(Name, CommonOptions.ModelFolder(args), options, train, stderr);
                 var trainer = new FineTuningTrainer(options);
                 var progress = new ProgressWriter(stderr, Name);
                 FineTunedModel fittedModel;

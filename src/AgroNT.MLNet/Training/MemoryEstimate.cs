@@ -126,8 +126,9 @@ public sealed record MemoryEstimate(long WeightBytes, long TrainedParameters, lo
 
     /// <summary>
     /// The largest micro-batch, at most <see cref="FineTuningOptions.BatchSize"/>, whose estimate fits in
-    /// <paramref name="budgetBytes"/>, with checkpointing when <paramref name="checkpointing"/> allows it (Auto tries
-    /// without first); <see langword="null"/> when not even one sequence fits.
+    /// <paramref name="budgetBytes"/>: without checkpointing when <paramref name="checkpointing"/> allows and some
+    /// micro-batch fits so (recomputation costs about a third more compute per step), else with it;
+    /// <see langword="null"/> when not even one sequence fits.
     /// </summary>
     public static (int MicroBatchSize, bool Checkpointing)? Suggest(EsmConfig config, FineTuningOptions options, int tokens, int outputs,
         long budgetBytes, ActivationCheckpointing checkpointing)
@@ -139,22 +140,17 @@ public sealed record MemoryEstimate(long WeightBytes, long TrainedParameters, lo
             ActivationCheckpointing.Off => [false],
             _ => [false, true],
         };
-        (int, bool)? best = null;
         foreach (bool mode in modes)
         {
             for (int micro = options.BatchSize; micro >= 1; micro--)
             {
                 if (ForFineTuning(config, options with { MicroBatchSize = micro }, tokens, outputs, mode).TotalBytes <= budgetBytes)
                 {
-                    if (best is not { } b || micro > b.Item1)
-                    {
-                        best = (micro, mode);
-                    }
-                    break;
+                    return (micro, mode);
                 }
             }
         }
-        return best;
+        return null;
     }
 
     /// <summary>The memory this process could still use: the lower of the runtime's limit (a container's included) and the system's available memory.</summary>
