@@ -54,7 +54,7 @@ internal sealed class FinetuneVerb : IVerb
         new("keep-checkpoints", null, true, "checkpoints kept (default 3)"),
         new("resume", null, false, "continue from the newest complete checkpoint in OUT/checkpoints (same settings; --epochs and --max-steps may grow)"),
         CommonOptions.TokenizerMode, CommonOptions.LengthPolicy,
-        TrainingMemory.MicroBatch, TrainingMemory.Checkpointing, TrainingMemory.Budget,
+        TrainingMemory.MicroBatch, TrainingMemory.Checkpointing, TrainingMemory.Budget, TrainingMemory.Precision,
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)

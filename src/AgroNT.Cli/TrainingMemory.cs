@@ -23,7 +23,10 @@ internal static class TrainingMemory
     public static readonly OptionSpec Budget = new("memory-budget", null, true,
         "memory the run may use, e.g. 16GiB, 12000MiB or 8GB (default: the memory available now)");
 
-    /// <summary>Reads the three options into <paramref name="options"/>.</summary>
+    public static readonly OptionSpec Precision = new("precision", null, true,
+        "fp32 (default) or bf16: a bfloat16 encoder (half the memory) with float32 trained parameters; ia3 and lora only");
+
+    /// <summary>Reads the memory options and --precision into <paramref name="options"/>.</summary>
     public static FineTuningOptions Apply(ParsedArguments args, FineTuningOptions options)
     {
         var mode = args.Get("activation-checkpointing") switch
@@ -33,8 +36,16 @@ internal static class TrainingMemory
             "off" => ActivationCheckpointing.Off,
             var other => throw new UsageException($"--activation-checkpointing must be auto, on or off, got '{other}'."),
         };
+        var precision = args.Get("precision") switch
+        {
+            null or "fp32" => MLNet.Precision.Float32,
+            "bf16" when options.Method != FineTuningMethod.Full => MLNet.Precision.BFloat16,
+            "bf16" => throw new UsageException("--precision bf16 applies to --method ia3 and lora; full fine-tuning trains every weight in float32."),
+            var other => throw new UsageException($"--precision must be fp32 or bf16, got '{other}'."),
+        };
         return options with
         {
+            Precision = precision,
             MicroBatchSize = args.Has("micro-batch") ? args.GetInt("micro-batch", 0, 1, 4096) : null,
             ActivationCheckpointing = mode,
             MemoryBudgetBytes = args.Get("memory-budget") is { } text ? ParseBytes(text, "--memory-budget") : null,

@@ -74,11 +74,28 @@ public sealed class FinetuneMemoryTests : IDisposable
         Assert.Equal(1, model.History.Steps);
     }
 
+    [Fact]
+    public void Finetune_BFloat16Ia3_TrainsAndEstimatesHalfTheWeights()
+    {
+        string train = ChloroplastWindows("train.fa");
+        string output = _cli.PathOf("out");
+
+        var (code, _, stderr) = _cli.Run("finetune", "--model", SharedData.TinyModel, "--train", train, "--test", train, "--task", "binary",
+            "--out", output, "--precision", "bf16", "--micro-batch", "4", "--max-steps", "1");
+
+        Assert.True(code == 0, stderr);
+        var config = EsmConfig.FromFile(SharedData.TinyModel);
+        var estimate = MemoryEstimate.ForFineTuning(config, new FineTuningOptions { MicroBatchSize = 4, Precision = MLNet.Precision.BFloat16 }, 1001, 1, false);
+        Assert.Contains($"weights {MemoryEstimate.FormatBytes(estimate.WeightBytes)} ", stderr);
+        Assert.True(File.Exists(Path.Combine(output, "metrics.json")));
+    }
+
     [Theory]
     [InlineData("--memory-budget", "lots")]
     [InlineData("--memory-budget", "16XB")]
     [InlineData("--activation-checkpointing", "sometimes")]
     [InlineData("--micro-batch", "0")]
+    [InlineData("--precision", "fp16")]
     public void Finetune_BadMemoryOption_IsAUsageError(string option, string value)
     {
         string train = ChloroplastWindows("train.fa");

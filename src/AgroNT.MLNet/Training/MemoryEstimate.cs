@@ -10,7 +10,7 @@ namespace AgroNT.MLNet.Training;
 /// activations autograd keeps for one micro-batch, and a fixed allowance for the runtime.
 /// </summary>
 /// <remarks>
-/// Activations are counted in elements per token (4 bytes each in float32). Without checkpointing a layer keeps, for
+/// Activations are counted in elements per token (4 bytes each in float32, 2 in bfloat16). Without checkpointing a layer keeps, for
 /// the backward pass, its input, the attention LayerNorm output, query, key and value, the attention output and its
 /// contiguous copy, the attention block's output, the feed-forward LayerNorm output, the intermediate projection and
 /// its GELU (9H + 2I), plus IA3's pre-scale key and value and pre-scale GELU output (2H + I) and one float per head
@@ -18,7 +18,7 @@ namespace AgroNT.MLNet.Training;
 /// input (H), and the layer being recomputed holds its intermediates twice over (its activations and their
 /// gradients). Either way 4H per token cover the embedding output, final LayerNorm and pooling.
 /// </remarks>
-/// <param name="WeightBytes">Every parameter: encoder, masked-LM head, adapters and task head.</param>
+/// <param name="WeightBytes">Every parameter: encoder and masked-LM head (bfloat16 or float32), adapters and task head (float32).</param>
 /// <param name="TrainedParameters">Parameters the optimiser updates.</param>
 /// <param name="GradientBytes">Gradients of the trained parameters.</param>
 /// <param name="OptimizerBytes">AdamW's two moments of the trained parameters, and the best-so-far copy kept for early stopping.</param>
@@ -94,13 +94,20 @@ public sealed record MemoryEstimate(long WeightBytes, long TrainedParameters, lo
     }
 
     /// <summary>Activation bytes kept for the backward pass of <paramref name="sequences"/> sequences of <paramref name="tokens"/> tokens.</summary>
-    public static long ActivationBytesFor(EsmConfig config, FineTuningMethod method, int sequences, int tokens, bool checkpointing)
+    /// <param name="config">The model's architecture.</param>
+    /// <param name="method">The fine-tuning method (IA3 keeps three more tensors per layer).</param>
+    /// <param name="sequences">Sequences in the micro-batch.</param>
+    /// <param name="tokens">Tokens per sequence.</param>
+    /// <param name="checkpointing">Whether layers are recomputed in the backward pass.</param>
+    /// <param name="precision">The encoder's precision: 4 bytes an element in float32, 2 in bfloat16.</param>
+    public static long ActivationBytesFor(EsmConfig config, FineTuningMethod method, int sequences, int tokens, bool checkpointing,
+        Precision precision = Precision.Float32)
     {
         ArgumentNullException.ThrowIfNull(config);
         long perLayer = LayerActivationElementsPerToken(config, method);
         long h = config.HiddenSize, layers = config.NumHiddenLayers;
         long perToken = checkpointing ? layers * h + 2 * perLayer + 4 * h : (layers + 1) * perLayer + 4 * h;
-        return (long)sequences * tokens * perToken * Float32;
+        return (long)sequences * tokens * perToken * BytesPerElement(precision);
     }
 
     /// <summary>Estimates a fine-tuning run of <paramref name="options"/> on sequences of <paramref name="tokens"/> tokens.</summary>
@@ -120,8 +127,8 @@ public sealed record MemoryEstimate(long WeightBytes, long TrainedParameters, lo
         long trained = encoderTrained + head;
         int micro = options.EffectiveMicroBatchSize;
         return new MemoryEstimate(
-            (network + adapters + head) * Float32, trained, trained * Float32, 3 * trained * Float32,
-            ActivationBytesFor(config, options.Method, micro, tokens, checkpointing), RuntimeOverheadBytes, micro, tokens, checkpointing);
+            network * BytesPerElement(options.Precision) + (adapters + head) * Float32, trained, trained * Float32, 3 * trained * Float32,
+            ActivationBytesFor(config, options.Method, micro, tokens, checkpointing, options.Precision), RuntimeOverheadBytes, micro, tokens, checkpointing);
     }
 
     /// <summary>
@@ -152,6 +159,8 @@ public sealed record MemoryEstimate(long WeightBytes, long TrainedParameters, lo
         }
         return null;
     }
+
+    private static int BytesPerElement(Precision precision) => precision == Precision.BFloat16 ? 2 : Float32;
 
     /// <summary>The memory this process could still use: the lower of the runtime's limit (a container's included) and the system's available memory.</summary>
     public static long AvailableBytes()

@@ -86,6 +86,20 @@ public sealed class MemoryEstimateTests
         Assert.Null(MemoryEstimate.Suggest(EsmConfig.AgroNT1B, options, 1025, 1, 1L << 30, ActivationCheckpointing.Auto));
     }
 
+    [Fact]
+    public void ForFineTuning_BFloat16_HalvesEncoderWeightsAndActivationsButNotTheTrainedParameters()
+    {
+        var config = EsmConfig.AgroNT1B;
+        var fp32 = MemoryEstimate.ForFineTuning(config, new FineTuningOptions(), 1025, 1, checkpointing: true);
+        var bf16 = MemoryEstimate.ForFineTuning(config, new FineTuningOptions { Precision = Precision.BFloat16 }, 1025, 1, checkpointing: true);
+        long trained = MemoryEstimate.AdapterParameterCount(config, FineTuningMethod.Ia3) + MemoryEstimate.HeadParameterCount(config, 1);
+
+        Assert.Equal(2 * MemoryEstimate.NetworkParameterCount(config) + 4 * trained, bf16.WeightBytes);
+        Assert.Equal(fp32.ActivationBytes / 2, bf16.ActivationBytes);
+        Assert.Equal(fp32.GradientBytes, bf16.GradientBytes);
+        Assert.Equal(fp32.OptimizerBytes, bf16.OptimizerBytes);
+    }
+
     [Theory]
     [InlineData(512L, "512 B")]
     [InlineData(1536L, "1.5 KiB")]

@@ -72,7 +72,7 @@ public sealed class FineTuningTrainer
         IEnumerable<BenchmarkExample>? validation = null, IProgress<FineTuningProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(modelFolderOrHubId);
-        var model = AgroNTModel.Load(modelFolderOrHubId, new AgroNTModelOptions { Tokenizer = Options.Tokenizer });
+        var model = AgroNTModel.Load(modelFolderOrHubId, new AgroNTModelOptions { Tokenizer = Options.Tokenizer, Precision = Options.Precision });
         try
         {
             return Fit(model, problemType, outputCount, train, validation, progress, cancellationToken);
@@ -119,7 +119,14 @@ public sealed class FineTuningTrainer
         var (mean, scale) = problemType.IsClassification() || !Options.StandardizeTargets
             ? (Enumerable.Repeat(0f, outputCount).ToArray(), Enumerable.Repeat(1f, outputCount).ToArray())
             : TargetStatistics(train, outputCount, cancellationToken);
-        var head = new SequenceTaskHead(model.Config.HiddenSize, outputCount, model.Config.HiddenDropoutProb, model.Device, model.DType);
+        if (model.DType != ScalarType.Float32 && Options.Method == FineTuningMethod.Full)
+        {
+            throw new ArgumentException(
+                "Full fine-tuning trains every weight and needs float32 weights; load the model in float32 (Precision.Float32, --precision fp32) or use IA3 or LoRA, whose parameters stay float32.",
+                nameof(model));
+        }
+        // The head is float32 whatever the encoder's precision: the pooled states are cast to it (FineTunedModel.Forward).
+        var head = new SequenceTaskHead(model.Config.HiddenSize, outputCount, model.Config.HiddenDropoutProb, model.Device, ScalarType.Float32);
         EncoderAdapters adapters;
         try
         {

@@ -76,7 +76,8 @@ internal sealed class GradientAccumulation
     {
         ActivationCheckpointing.On => true,
         ActivationCheckpointing.Off => false,
-        _ => MemoryEstimate.ActivationBytesFor(config, fitted.Method, sequences, tokens, checkpointing: false) > _activationHeadroom,
+        _ => MemoryEstimate.ActivationBytesFor(config, fitted.Method, sequences, tokens, checkpointing: false,
+            fitted.Model.DType == ScalarType.BFloat16 ? Precision.BFloat16 : Precision.Float32) > _activationHeadroom,
     };
 
     /// <summary>The task's mean loss: binary cross-entropy on logits, or mean squared error on standardized targets.</summary>
