@@ -298,7 +298,7 @@ internal sealed class FinetuneVerb : IVerb
             {
                 _last = value.Elapsed;
                 string total = value.TotalSteps is { } t ? $"/{t}" : "";
-                stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agront {verb}: epoch {value.Epoch} step {value.Step}{total}: train loss {value.TrainLoss:0.####}"));
+                stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agront {verb}: epoch {value.Epoch} step {value.Step}{total}: train loss {value.TrainLoss:0.####} ({value.Elapsed.TotalSeconds:0.#} s training)"));
             }
         }
     }
