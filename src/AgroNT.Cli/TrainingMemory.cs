@@ -107,6 +107,38 @@ internal static class TrainingMemory
             $"fine-tuning would need about {MemoryEstimate.FormatBytes(estimate.TotalBytes)} but {MemoryEstimate.FormatBytes(budget)} is {source}; {advice}.");
     }
 
+    /// <summary>
+    /// Prints the expected peak of <c>agront pretrain</c> and throws when it exceeds the budget, suggesting the largest
+    /// <c>--micro-batch</c> that fits. A continued run whose model cannot be read yet is not checked.
+    /// </summary>
+    /// <exception cref="InsufficientMemoryException">The run would not fit.</exception>
+    public static void CheckPretraining(PretrainingOptions options, TextWriter stderr, long? budgetBytes)
+    {
+        EsmConfig? config = options.Config;
+        if (config is null && options.InitFrom is { } init)
+        {
+            var folder = ModelFolder.Open(init);
+            config = File.Exists(folder.ConfigPath) ? EsmConfig.FromFile(folder.Path) : null;
+        }
+        config ??= EsmConfig.AgroNT1B;
+        int tokens = Math.Min(options.MaxTokens ?? config.MaxTokens, config.MaxTokens);
+        long budget = budgetBytes ?? MemoryEstimate.AvailableBytes();
+        string source = budgetBytes is null ? "available" : "--memory-budget";
+        var estimate = MemoryEstimate.ForPretraining(config, options.MicroBatchSize, tokens, options.Precision);
+        stderr.WriteLine($"agront pretrain: expected peak memory {estimate}; {MemoryEstimate.FormatBytes(budget)} {source}");
+        if (estimate.TotalBytes <= budget)
+        {
+            return;
+        }
+        int fits = Enumerable.Range(1, options.MicroBatchSize - 1).Reverse()
+            .FirstOrDefault(m => MemoryEstimate.ForPretraining(config, m, tokens, options.Precision).TotalBytes <= budget);
+        string advice = fits > 0
+            ? $"use --micro-batch {fits} (--batch-tokens stays the update's size)"
+            : "not even --micro-batch 1 fits: use a smaller model (--hidden, --layers), shorter windows (--max-tokens), --precision bf16, or a machine with more memory";
+        throw new InsufficientMemoryException(
+            $"pretraining would need about {MemoryEstimate.FormatBytes(estimate.TotalBytes)} but {MemoryEstimate.FormatBytes(budget)} is {source}; {advice}.");
+    }
+
     /// <summary>Parses <c>16GiB</c>, <c>12000MiB</c>, <c>8GB</c>, <c>512M</c> or a plain byte count.</summary>
     public static long ParseBytes(string text, string option)
     {

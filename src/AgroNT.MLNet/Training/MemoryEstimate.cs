@@ -132,6 +132,27 @@ public sealed record MemoryEstimate(long WeightBytes, long TrainedParameters, lo
     }
 
     /// <summary>
+    /// Estimates masked-language-model pretraining (<see cref="AgroNTPretrainer"/>): every parameter trained by AdamW,
+    /// float32 master weights (plus a bfloat16 working copy and its gradients in bfloat16), no checkpointing, and the
+    /// masked-LM head's activations (4H + 2V per token: its dense, GELU, LayerNorm and decoder inputs, the logits and
+    /// their log-softmax) on top of the layers'.
+    /// </summary>
+    /// <param name="config">The model's architecture.</param>
+    /// <param name="microBatchSize">Windows per forward/backward pass.</param>
+    /// <param name="tokens">Tokens per window, <c>&lt;cls&gt;</c> included.</param>
+    /// <param name="precision">Compute precision.</param>
+    public static MemoryEstimate ForPretraining(EsmConfig config, int microBatchSize, int tokens, Precision precision = Precision.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        long parameters = NetworkParameterCount(config);
+        int working = precision == Precision.BFloat16 ? 2 : 0;
+        long h = config.HiddenSize, v = config.VocabSize;
+        long perToken = (config.NumHiddenLayers + 1) * LayerActivationElementsPerToken(config, FineTuningMethod.Full) + 4 * h + 4 * h + 2 * v;
+        return new MemoryEstimate(parameters * (Float32 + working), parameters, parameters * (Float32 + working), 2 * parameters * Float32,
+            (long)microBatchSize * tokens * perToken * BytesPerElement(precision), RuntimeOverheadBytes, microBatchSize, tokens, false);
+    }
+
+    /// <summary>
     /// The largest micro-batch, at most <see cref="FineTuningOptions.BatchSize"/>, whose estimate fits in
     /// <paramref name="budgetBytes"/>: without checkpointing when <paramref name="checkpointing"/> allows and some
     /// micro-batch fits so (recomputation costs about a third more compute per step), else with it;

@@ -87,6 +87,22 @@ public sealed class MemoryEstimateTests
     }
 
     [Fact]
+    public void ForPretraining_SmallConfig_MatchesAHandComputation()
+    {
+        var config = new EsmConfig { HiddenSize = 64, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 128, VocabSize = 4105, MaxPositionEmbeddings = 1026, PadTokenId = 1 };
+        long parameters = MemoryEstimate.NetworkParameterCount(config);
+
+        var estimate = MemoryEstimate.ForPretraining(config, 2, 10);
+
+        // Per token: (L + 1) x 836 for the layers, 4H for embeddings and final LayerNorm, 4H + 2V for the masked-LM head.
+        Assert.Equal(2 * 10 * (3 * 836 + 256 + 256 + 2 * 4105) * 4, estimate.ActivationBytes);
+        Assert.Equal(4 * parameters, estimate.WeightBytes);
+        Assert.Equal(4 * parameters, estimate.GradientBytes);
+        Assert.Equal(8 * parameters, estimate.OptimizerBytes);
+        Assert.Equal(6 * parameters, MemoryEstimate.ForPretraining(config, 2, 10, Precision.BFloat16).WeightBytes);
+    }
+
+    [Fact]
     public void ForFineTuning_BFloat16_HalvesEncoderWeightsAndActivationsButNotTheTrainedParameters()
     {
         var config = EsmConfig.AgroNT1B;
