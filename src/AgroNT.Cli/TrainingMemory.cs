@@ -121,6 +121,8 @@ internal static class TrainingMemory
             config = File.Exists(folder.ConfigPath) ? EsmConfig.FromFile(folder.Path) : null;
         }
         config ??= EsmConfig.AgroNT1B;
+        // An absurd architecture is refused with its own figures first.
+        MLNet.AgroNTModelInfo.EnsureWeightsFit(config, null, null);
         int tokens = Math.Min(options.MaxTokens ?? config.MaxTokens, config.MaxTokens);
         long budget = budgetBytes ?? MemoryEstimate.AvailableBytes();
         string source = budgetBytes is null ? "available" : "--memory-budget";

@@ -39,16 +39,14 @@ public sealed record MemoryEstimate(long WeightBytes, long TrainedParameters, lo
     /// <summary>The expected peak: the sum of the parts.</summary>
     public long TotalBytes => WeightBytes + GradientBytes + OptimizerBytes + ActivationBytes + OverheadBytes;
 
-    /// <summary>Parameters of the whole <see cref="EsmForMaskedLM"/> network (embeddings, layers, final LayerNorm, masked-LM head).</summary>
+    /// <summary>
+    /// Parameters of the whole <see cref="EsmForMaskedLM"/> network this library builds (embeddings, layers, final
+    /// LayerNorm, masked-LM head): <see cref="AgroNTModelInfo.CountParameters"/> less the contact-prediction head.
+    /// </summary>
     public static long NetworkParameterCount(EsmConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        long h = config.HiddenSize, i = config.IntermediateSize, v = config.VocabSize;
-        long embeddings = (v + config.MaxPositionEmbeddings) * h + (config.EmbLayerNormBefore ? 2 * h : 0);
-        // query, key, value and attention output (H x H + H each), two LayerNorms (2H each), H -> I and I -> H projections.
-        long layer = 4 * (h * h + h) + 2 * 2 * h + (h * i + i) + (i * h + h);
-        long lmHead = (h * h + h) + 2 * h + h * v + v;
-        return embeddings + config.NumHiddenLayers * layer + 2 * h + lmHead;
+        return AgroNTModelInfo.CountParameters(config) - ((long)config.NumHiddenLayers * config.NumAttentionHeads + 1);
     }
 
     /// <summary>Parameters of the task head: a dense H x H layer and the H x outputs projection, with biases.</summary>
