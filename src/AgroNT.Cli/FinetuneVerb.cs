@@ -60,6 +60,7 @@ internal sealed class FinetuneVerb : IVerb
         CommonOptions.TokenizerMode, CommonOptions.LengthPolicy, CommonOptions.Device,
         new("rc-augment", null, false, "ia3, lora, full: reverse-complement each training example with probability 0.5 (seeded by --seed)"),
         new("strand", null, true, "strand the test set is predicted on: forward (default), reverse, or both (mean of the two strands' predictions); for frozen-lightgbm and auto, the strand of every embedding"),
+        TrainingMemory.MicroBatch, TrainingMemory.Checkpointing, TrainingMemory.Budget, TrainingMemory.Precision,
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -131,7 +132,7 @@ internal sealed class FinetuneVerb : IVerb
             }
         }
         int seed = args.GetInt("seed", 42);
-        var options = FineTuningOptions(args, method, seed);
+        var options = TrainingMemory.Apply(args, FineTuningOptions(args, method, seed));
         if (checkpoints)
         {
             options = options with
@@ -178,6 +179,7 @@ internal sealed class FinetuneVerb : IVerb
             }
             else
             {
+                TrainingMemory.Check(Name, CommonOptions.ModelFolder(args), options, train, stderr);
                 var trainer = new FineTuningTrainer(options);
                 var progress = new ProgressWriter(stderr, Name);
                 FineTunedModel fittedModel;
@@ -345,7 +347,7 @@ internal sealed class FinetuneVerb : IVerb
             {
                 _last = value.Elapsed;
                 string total = value.TotalSteps is { } t ? $"/{t}" : "";
-                stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agront {verb}: epoch {value.Epoch} step {value.Step}{total}: train loss {value.TrainLoss:0.####}"));
+                stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agront {verb}: epoch {value.Epoch} step {value.Step}{total}: train loss {value.TrainLoss:0.####} ({value.Elapsed.TotalSeconds:0.#} s training)"));
             }
         }
     }

@@ -59,6 +59,7 @@ internal sealed class PretrainVerb : IVerb
         new("seed", null, true, "seed of initialisation, data order and masks (default 42)"),
         new("threads", null, true, "libtorch threads (default: libtorch's choice)"),
         CommonOptions.Device,
+        TrainingMemory.Budget,
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -120,6 +121,7 @@ internal sealed class PretrainVerb : IVerb
             TorchSharp.torch.set_num_threads(args.GetInt("threads", 1, 1, 1024));
         }
 
+        TrainingMemory.CheckPretraining(options, stderr, args.Get("memory-budget") is { } budgetText ? TrainingMemory.ParseBytes(budgetText, "--memory-budget") : null);
         var progress = new StderrProgress(stderr);
         var result = new AgroNTPretrainer(options).Train(corpus, progress, cancellationToken);
         if (result.Status == PretrainingStatus.Cancelled)

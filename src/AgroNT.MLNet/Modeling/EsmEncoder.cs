@@ -25,6 +25,13 @@ public sealed class EsmEncoder : nn.Module
     /// <summary>The transformer layers, in order.</summary>
     public IList<EsmLayer> Layers => _layers;
 
+    /// <summary>
+    /// Recompute each layer in the backward pass instead of keeping its intermediates (activation checkpointing):
+    /// training memory for activations drops from every layer's intermediates to one layer's input per layer, for
+    /// about one more forward pass of compute. Applies only in training mode with gradients enabled. Default off.
+    /// </summary>
+    public bool ActivationCheckpointing { get; set; }
+
     /// <summary>The LayerNorm applied after the last layer.</summary>
     public LayerNorm FinalLayerNorm => _embLayerNormAfter;
 }

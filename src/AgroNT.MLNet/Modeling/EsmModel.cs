@@ -70,6 +70,16 @@ public sealed class EsmModel : nn.Module
         var hidden = _embeddings.forward(inputIds, attentionMask);
         var additiveMask = AdditiveMask(attentionMask, hidden.dtype);
         var states = new List<Tensor>();
+        bool checkpoint = _encoder.ActivationCheckpointing && training && is_grad_enabled();
+        if (checkpoint && !hidden.requires_grad)
+        {
+            // The checkpoint node is recorded only when an input needs a gradient; with a frozen embedding table
+            // (adapters) nothing would, and the layers' adapter parameters would get no gradient.
+            var leaf = hidden.detach().requires_grad_(true);
+            hidden.Dispose();
+            hidden = leaf;
+        }
+        bool hasDropout = Config.HiddenDropoutProb > 0 || Config.AttentionProbsDropoutProb > 0;
         for (int i = 0; i < last; i++)
         {
             if (outputHiddenStates)
@@ -78,7 +88,9 @@ public sealed class EsmModel : nn.Module
             }
             // One dispose scope per layer bounds the intermediates of a 40-layer pass to one layer's worth.
             using var scope = NewDisposeScope();
-            var next = _encoder.Layers[i].forward(hidden, additiveMask).MoveToOuterDisposeScope();
+            var next = (checkpoint
+                ? LayerCheckpoint.Run(_encoder.Layers[i], hidden, additiveMask, hasDropout)
+                : _encoder.Layers[i].forward(hidden, additiveMask)).MoveToOuterDisposeScope();
             scope.Dispose();
             if (!outputHiddenStates)
             {

@@ -1,7 +1,6 @@
 using AgroNT.Transforms.Tokenization;
 using AgroNT.MLNet.Featurization;
 using AgroNT.Transforms.Embeddings;
-using AgroNT.Transforms.Tokenization;
 using Microsoft.Data.Analysis;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -91,23 +91,25 @@ internal sealed class EncoderAdapters : IDisposable
         _parameters.Clear();
     }
 
-    private static bool Matches(string name, string target) =>
+    internal static bool Matches(string name, string target) =>
         name == target || name.EndsWith("." + target, StringComparison.Ordinal);
 
     private void AddIa3(Dictionary<string, nn.Module> modules, string name, bool onInput)
     {
         var linear = (Linear)modules[name];
         long features = onInput ? linear.weight!.shape[1] : linear.weight!.shape[0];
-        var scale = new Parameter(ones(features, dtype: linear.weight.dtype, device: linear.weight.device));
+        // Adapter parameters are float32 whatever the encoder's precision (master weights for bfloat16 training); they are
+        // cast to the activations' dtype where they are used, and their gradients come back in float32.
+        var scale = new Parameter(ones(features, dtype: ScalarType.Float32, device: linear.weight.device));
         _parameters.Add(($"esm.{name}.ia3_l", scale));
         if (onInput)
         {
-            var hook = linear.register_forward_pre_hook((_, input) => input.mul(scale));
+            var hook = linear.register_forward_pre_hook((_, input) => input.mul(scale.to(input.dtype)));
             _detach.Add(hook.remove);
         }
         else
         {
-            var hook = linear.register_forward_hook((_, _, output) => output.mul(scale));
+            var hook = linear.register_forward_hook((_, _, output) => output.mul(scale.to(output.dtype)));
             _detach.Add(hook.remove);
         }
     }
@@ -115,8 +117,8 @@ internal sealed class EncoderAdapters : IDisposable
     private void AddLora(string name, Linear linear, LoraOptions options)
     {
         long outputs = linear.weight!.shape[0], inputs = linear.weight.shape[1];
-        var a = new Parameter(empty(options.Rank, inputs, dtype: linear.weight.dtype, device: linear.weight.device));
-        var b = new Parameter(zeros(outputs, options.Rank, dtype: linear.weight.dtype, device: linear.weight.device));
+        var a = new Parameter(empty(options.Rank, inputs, dtype: ScalarType.Float32, device: linear.weight.device));
+        var b = new Parameter(zeros(outputs, options.Rank, dtype: ScalarType.Float32, device: linear.weight.device));
         using (no_grad())
         {
             // As in the LoRA reference code: A like a Linear weight (Kaiming uniform, a = sqrt(5)), B zero, so the
@@ -126,7 +128,7 @@ internal sealed class EncoderAdapters : IDisposable
         Scalar scale = TorchScalars.Real(options.Alpha / options.Rank);
         _parameters.Add(($"esm.{name}.lora_A.weight", a));
         _parameters.Add(($"esm.{name}.lora_B.weight", b));
-        var hook = linear.register_forward_hook((_, input, output) => output.add(input.matmul(a.t()).matmul(b.t()).mul(scale), TorchScalars.One));
+        var hook = linear.register_forward_hook((_, input, output) => output.add(input.matmul(a.t().to(input.dtype)).matmul(b.t().to(input.dtype)).mul(scale), TorchScalars.One));
         _detach.Add(hook.remove);
     }
 }

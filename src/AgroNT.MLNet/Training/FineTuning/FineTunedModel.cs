@@ -263,6 +263,12 @@ public sealed class FineTunedModel : IDisposable
     internal Tensor Forward(Tensor inputIds, Tensor attentionMask)
     {
         var hidden = Model.Network.Esm.Forward(inputIds, attentionMask).LastHiddenState;
+        // A bfloat16 encoder's states are pooled and fed to the head in the head's float32.
+        var headType = Head.parameters().First().dtype;
+        if (hidden.dtype != headType)
+        {
+            hidden = hidden.to(headType);
+        }
         Tensor pooled;
         if (Pooling == HeadPooling.Cls)
         {

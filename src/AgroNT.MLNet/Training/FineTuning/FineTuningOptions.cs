@@ -35,6 +35,39 @@ public sealed record FineTuningOptions
     /// <summary>Sequences per optimisation step. Default 8.</summary>
     public int BatchSize { get; init; } = 8;
 
+    /// <summary>
+    /// Sequences per forward/backward pass; <see cref="BatchSize"/> is split into micro-batches of this size whose
+    /// gradients are accumulated (each loss weighted by its share of the batch) before one optimiser step, so the step
+    /// equals the unsplit batch's within float rounding while activation memory shrinks to a micro-batch's.
+    /// <see langword="null"/> (the default) = the whole batch at once.
+    /// </summary>
+    public int? MicroBatchSize { get; init; }
+
+    /// <summary>
+    /// Whether encoder layers are recomputed in the backward pass instead of keeping their activations (see
+    /// <see cref="Modeling.EsmEncoder.ActivationCheckpointing"/>). <see cref="FineTuning.ActivationCheckpointing.Auto"/>
+    /// (the default) turns it on for a step whose estimated activations (<see cref="MemoryEstimate"/>) would not fit
+    /// in <see cref="MemoryBudgetBytes"/>.
+    /// </summary>
+    public ActivationCheckpointing ActivationCheckpointing { get; init; } = ActivationCheckpointing.Auto;
+
+    /// <summary>
+    /// Bytes the whole process may use, for <see cref="FineTuning.ActivationCheckpointing.Auto"/>;
+    /// <see langword="null"/> (the default) = the memory available when training starts plus what the model already holds.
+    /// </summary>
+    public long? MemoryBudgetBytes { get; init; }
+
+    /// <summary>Sequences per forward/backward pass in force: <see cref="MicroBatchSize"/>, at most <see cref="BatchSize"/>.</summary>
+    public int EffectiveMicroBatchSize => Math.Min(MicroBatchSize ?? BatchSize, BatchSize);
+
+    /// <summary>
+    /// Precision of the encoder when <see cref="FineTuningTrainer"/> loads it from a folder. With
+    /// <see cref="MLNet.Precision.BFloat16"/> the frozen encoder weights and activations are bfloat16 (half the memory)
+    /// while the trained parameters (IA3 scales, LoRA matrices, the head), their gradients, optimiser states and the loss
+    /// stay float32; libtorch's CPU LayerNorm and softmax accumulate in float32. Full fine-tuning needs float32. Default float32.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Float32;
+
     /// <summary>Passes over the training data, at most. Default 10.</summary>
     public int Epochs { get; init; } = 10;
 
@@ -126,6 +159,14 @@ public sealed record FineTuningOptions
             throw new ArgumentOutOfRangeException(nameof(Method), "Unknown fine-tuning method or pooling.");
         }
         Check(BatchSize > 0, nameof(BatchSize), BatchSize, "must be positive");
+        Check(MicroBatchSize is null or > 0, nameof(MicroBatchSize), MicroBatchSize, "must be positive");
+        Check(Enum.IsDefined(ActivationCheckpointing), nameof(ActivationCheckpointing), ActivationCheckpointing, "must be Auto, On or Off");
+        Check(MemoryBudgetBytes is null or > 0, nameof(MemoryBudgetBytes), MemoryBudgetBytes, "must be positive");
+        Check(Enum.IsDefined(Precision), nameof(Precision), Precision, "must be Float32 or BFloat16");
+        if (Precision != Precision.Float32 && Method == FineTuningMethod.Full)
+        {
+            throw new ArgumentException("Full fine-tuning trains every weight and needs Precision.Float32 (--precision fp32); IA3 and LoRA can use BFloat16.", nameof(Precision));
+        }
         Check(Epochs > 0, nameof(Epochs), Epochs, "must be positive");
         Check(MaxSteps is null or > 0, nameof(MaxSteps), MaxSteps, "must be positive");
         Check(EvaluationInterval is null or > 0, nameof(EvaluationInterval), EvaluationInterval, "must be positive");

@@ -73,7 +73,7 @@ public sealed class FineTuningTrainer
         IEnumerable<BenchmarkExample>? validation = null, IProgress<FineTuningProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(modelFolderOrHubId);
-        var model = AgroNTModel.Load(modelFolderOrHubId, new AgroNTModelOptions { Tokenizer = Options.Tokenizer, Device = Options.Device });
+        var model = AgroNTModel.Load(modelFolderOrHubId, new AgroNTModelOptions { Tokenizer = Options.Tokenizer, Device = Options.Device, Precision = Options.Precision });
         try
         {
             return Fit(model, problemType, outputCount, train, validation, progress, cancellationToken);
@@ -120,7 +120,14 @@ public sealed class FineTuningTrainer
         var (mean, scale) = problemType.IsClassification() || !Options.StandardizeTargets
             ? (Enumerable.Repeat(0f, outputCount).ToArray(), Enumerable.Repeat(1f, outputCount).ToArray())
             : TargetStatistics(train, outputCount, cancellationToken);
-        var head = new SequenceTaskHead(model.Config.HiddenSize, outputCount, model.Config.HiddenDropoutProb, model.Device, model.DType);
+        if (model.DType != ScalarType.Float32 && Options.Method == FineTuningMethod.Full)
+        {
+            throw new ArgumentException(
+                "Full fine-tuning trains every weight and needs float32 weights; load the model in float32 (Precision.Float32, --precision fp32) or use IA3 or LoRA, whose parameters stay float32.",
+                nameof(model));
+        }
+        // The head is float32 whatever the encoder's precision: the pooled states are cast to it (FineTunedModel.Forward).
+        var head = new SequenceTaskHead(model.Config.HiddenSize, outputCount, model.Config.HiddenDropoutProb, model.Device, ScalarType.Float32);
         EncoderAdapters adapters;
         try
         {
@@ -205,7 +212,7 @@ public sealed class FineTuningTrainer
         return (mean, scale);
     }
 
-    private static void CheckLabels(BenchmarkExample example, int outputs)
+    internal static void CheckLabels(BenchmarkExample example, int outputs)
     {
         if (example.Labels.Length != outputs)
         {
@@ -231,6 +238,7 @@ public sealed class FineTuningTrainer
         private readonly ulong _seed;
         private readonly string _metricName;
         private readonly TrainingCheckpointStore? _store;
+        private readonly GradientAccumulation _accumulation;
         private readonly JsonObject _settings;
         private List<Tensor>? _best;
         private double _bestLoss = double.PositiveInfinity;
@@ -287,6 +295,7 @@ public sealed class FineTuningTrainer
             AddOptimizer(encoderSide.Select(p => p.Parameter).Where(p => p.dim() < 2), _options.EffectiveLearningRate, 0);
             AddOptimizer(head.Select(p => p.Parameter).Where(p => p.dim() >= 2), _options.HeadLearningRate, _options.WeightDecay);
             AddOptimizer(head.Select(p => p.Parameter).Where(p => p.dim() < 2), _options.HeadLearningRate, 0);
+            _accumulation = new GradientAccumulation(_options, fitted);
             _store = _options.CheckpointFolder is { } folder ? new TrainingCheckpointStore(folder, TrainingCheckpointStore.FineTuningFormat) : null;
             _settings = Settings();
         }
@@ -458,14 +467,11 @@ public sealed class FineTuningTrainer
             // Dropout draws from torch's generator, seeded per step so that a resumed run draws what an uninterrupted one would.
             torch.manual_seed(unchecked((long)CounterRandom.Derive(_seed, DropoutStream, (ulong)_step)));
             _fitted.SetTraining(true);
-            var (ids, mask) = Tokenize(_options.ReverseComplementAugment ? Augmented(batch) : batch);
-            var outputs = _fitted.Forward(ids, mask);
-            var loss = Loss(outputs, Labels(batch, outputs.device, outputs.dtype));
             foreach (var optimizer in _optimizers)
             {
                 optimizer.zero_grad();
             }
-            loss.backward();
+            double loss = _accumulation.Accumulate(_fitted, _options.ReverseComplementAugment ? Augmented(batch) : batch);
             if (_options.MaxGradientNorm is { } maxNorm)
             {
                 nn.utils.clip_grad_norm_(_trainable, maxNorm);
@@ -476,7 +482,7 @@ public sealed class FineTuningTrainer
             }
             _step++;
             _dirty = true;
-            _lossSum += loss.to(ScalarType.Float64).item<double>();
+            _lossSum += loss;
             _lossCount++;
         }
 
@@ -728,9 +734,7 @@ public sealed class FineTuningTrainer
             _lossCount = 0;
         }
 
-        private Tensor Loss(Tensor outputs, Tensor labels) => _fitted.ProblemType.IsClassification()
-            ? nn.functional.binary_cross_entropy_with_logits(outputs, labels)
-            : nn.functional.mse_loss(outputs, _fitted.ToTargets(labels));
+        private Tensor Loss(Tensor outputs, Tensor labels) => GradientAccumulation.Loss(_fitted, outputs, labels);
 
         /// <summary>The batch with each example reverse-complemented with probability 0.5, drawn from (seed, step).</summary>
         private BenchmarkExample[] Augmented(IReadOnlyList<BenchmarkExample> batch)
@@ -742,24 +746,9 @@ public sealed class FineTuningTrainer
                 : e)];
         }
 
-        private (Tensor Ids, Tensor Mask) Tokenize(IReadOnlyList<BenchmarkExample> batch)
-        {
-            var tokenizer = _fitted.Model.Tokenizer;
-            var inputs = batch.Select(e => tokenizer.EncodeToIds(e.Sequence, e.Name)).ToList();
-            return TokenBatches.ToTensors(inputs, _fitted.Model.Config.PadTokenId, _fitted.Model.Device);
-        }
+        private (Tensor Ids, Tensor Mask) Tokenize(IReadOnlyList<BenchmarkExample> batch) => GradientAccumulation.Tokenize(_fitted, batch);
 
-        private Tensor Labels(IReadOnlyList<BenchmarkExample> batch, Device device, ScalarType dtype)
-        {
-            int k = _fitted.OutputCount;
-            var values = new float[batch.Count * k];
-            for (int i = 0; i < batch.Count; i++)
-            {
-                CheckLabels(batch[i], k);
-                batch[i].Labels.CopyTo(values, i * k);
-            }
-            return tensor(values, [batch.Count, k], device: device).to(dtype);
-        }
+        private Tensor Labels(IReadOnlyList<BenchmarkExample> batch, Device device, ScalarType dtype) => GradientAccumulation.Labels(_fitted, batch, device, dtype);
 
         private IEnumerable<IReadOnlyList<BenchmarkExample>> Batches(IEnumerable<BenchmarkExample> examples)
         {
