@@ -12,7 +12,7 @@ namespace AgroNT.MLNet.Modeling;
 /// <c>pad_token_id</c>. A rotary model (ESM-2) keeps the position table because its checkpoints carry it, but adds
 /// nothing from it.
 /// </summary>
-public sealed class EsmEmbeddings : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class EsmEmbeddings : nn.Module<Tensor, Tensor, Tensor>
 {
     [ComponentName(Name = "word_embeddings")]
     private readonly Embedding _wordEmbeddings;

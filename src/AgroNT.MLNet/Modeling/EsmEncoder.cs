@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace AgroNT.MLNet.Modeling;
 
 /// <summary>The stack of layers and the final LayerNorm (<c>esm.encoder.*</c>).</summary>
-public sealed class EsmEncoder : nn.Module
+internal sealed class EsmEncoder : nn.Module
 {
     [ComponentName(Name = "layer")]
     private readonly ModuleList<EsmLayer> _layers;

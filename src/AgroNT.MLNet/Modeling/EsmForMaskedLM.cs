@@ -11,7 +11,7 @@ namespace AgroNT.MLNet.Modeling;
 /// is its own <c>lm_head.decoder.weight</c> (AgroNT) or, with <see cref="EsmConfig.TieWordEmbeddings"/> (ESM-2), the
 /// word-embedding matrix itself, so the head then has no decoder parameter of its own.
 /// </summary>
-public sealed class EsmLMHead : nn.Module<Tensor, Tensor>
+internal sealed class EsmLMHead : nn.Module<Tensor, Tensor>
 {
     [ComponentName(Name = "dense")]
     private readonly Linear _dense;
@@ -100,7 +100,7 @@ public sealed class EsmForMaskedLM : nn.Module
     public EsmModel Esm => _esm;
 
     /// <summary>The masked-language-model head.</summary>
-    public EsmLMHead LMHead => _lmHead;
+    internal EsmLMHead LMHead => _lmHead;
 
     /// <summary>Runs encoder and head on int64 <paramref name="inputIds"/> <c>[B, T]</c> with an optional 0/1 mask.</summary>
     public MaskedLMOutput Forward(Tensor inputIds, Tensor? attentionMask = null, bool outputHiddenStates = false)

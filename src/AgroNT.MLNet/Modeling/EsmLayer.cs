@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace AgroNT.MLNet.Modeling;
 
 /// <summary>A single <c>dense</c> projection, the shape of HF's EsmSelfOutput, EsmIntermediate and EsmOutput.</summary>
-public sealed class EsmDense : nn.Module<Tensor, Tensor>
+internal sealed class EsmDense : nn.Module<Tensor, Tensor>
 {
     [ComponentName(Name = "dense")]
     private readonly Linear _dense;
@@ -28,7 +28,7 @@ public sealed class EsmDense : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>Pre-LayerNorm attention block (<c>layer.N.attention</c>): <c>x + dense(Attn(LN(x)))</c>.</summary>
-public sealed class EsmAttention : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class EsmAttention : nn.Module<Tensor, Tensor, Tensor>
 {
     [ComponentName(Name = "self")]
     private readonly EsmSelfAttention _self;
@@ -63,7 +63,7 @@ public sealed class EsmAttention : nn.Module<Tensor, Tensor, Tensor>
 }
 
 /// <summary>One transformer layer (<c>esm.encoder.layer.N</c>): attention block, then <c>x + W2(GELU(W1(LN(x))))</c>.</summary>
-public sealed class EsmLayer : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class EsmLayer : nn.Module<Tensor, Tensor, Tensor>
 {
     [ComponentName(Name = "attention")]
     private readonly EsmAttention _attention;

@@ -36,10 +36,10 @@ public sealed class EsmModel : nn.Module
     public EsmConfig Config { get; }
 
     /// <summary>The embedding tables.</summary>
-    public EsmEmbeddings Embeddings => _embeddings;
+    internal EsmEmbeddings Embeddings => _embeddings;
 
     /// <summary>The transformer layers and final LayerNorm.</summary>
-    public EsmEncoder Encoder => _encoder;
+    internal EsmEncoder Encoder => _encoder;
 
     /// <summary>Sets the attention kernel of every layer.</summary>
     public void SetAttentionKernel(AttentionKernel kernel)

@@ -16,7 +16,7 @@ namespace AgroNT.MLNet.Modeling;
 /// halves of the head and the rotation pairs element <c>i</c> with element <c>i + d/2</c> (half split, not
 /// interleaved): <c>x * cos + rotate_half(x) * sin</c>, <c>rotate_half(x) = [-x2, x1]</c>.
 /// </remarks>
-public sealed class EsmRotaryEmbedding : nn.Module<Tensor, Tensor>
+internal sealed class EsmRotaryEmbedding : nn.Module<Tensor, Tensor>
 {
     /// <summary>Creates the frequency buffer for heads of <paramref name="headSize"/> (even) elements.</summary>
     public EsmRotaryEmbedding(int headSize, Device? device = null) : base("rotary_embeddings")

@@ -18,7 +18,7 @@ public enum AttentionKernel
 
 /// <summary>Multi-head self-attention projections (<c>attention.self.{query,key,value}</c>), with ESM-2's rotary
 /// embeddings (<c>attention.self.rotary_embeddings</c>) when the configuration asks for them.</summary>
-public sealed class EsmSelfAttention : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class EsmSelfAttention : nn.Module<Tensor, Tensor, Tensor>
 {
     [ComponentName(Name = "query")]
     private readonly Linear _query;
