@@ -36,8 +36,14 @@ public sealed record MemoryEstimate(long WeightBytes, long TrainedParameters, lo
     private const int Float32 = 4;
     private static readonly string[] s_units = ["B", "KiB", "MiB", "GiB", "TiB"];
 
-    /// <summary>The expected peak: the sum of the parts.</summary>
-    public long TotalBytes => WeightBytes + GradientBytes + OptimizerBytes + ActivationBytes + OverheadBytes;
+    /// <summary>
+    /// The peak while the model loads, when it exceeds training's: a bfloat16 encoder is converted from the float32
+    /// checkpoint, so for a moment both copies are held. 0 when loading is not the peak's cause.
+    /// </summary>
+    public long LoadingBytes { get; init; }
+
+    /// <summary>The expected peak: the sum of the parts, or the loading peak when that is higher.</summary>
+    public long TotalBytes => Math.Max(WeightBytes + GradientBytes + OptimizerBytes + ActivationBytes + OverheadBytes, LoadingBytes);
 
     /// <summary>
     /// Parameters of the whole <see cref="EsmForMaskedLM"/> network this library builds (embeddings, layers, final
@@ -126,7 +132,10 @@ public sealed record MemoryEstimate(long WeightBytes, long TrainedParameters, lo
         int micro = options.EffectiveMicroBatchSize;
         return new MemoryEstimate(
             network * BytesPerElement(options.Precision) + (adapters + head) * Float32, trained, trained * Float32, 3 * trained * Float32,
-            ActivationBytesFor(config, options.Method, micro, tokens, checkpointing, options.Precision), RuntimeOverheadBytes, micro, tokens, checkpointing);
+            ActivationBytesFor(config, options.Method, micro, tokens, checkpointing, options.Precision), RuntimeOverheadBytes, micro, tokens, checkpointing)
+        {
+            LoadingBytes = options.Precision == Precision.BFloat16 ? network * (Float32 + 2) + RuntimeOverheadBytes : 0,
+        };
     }
 
     /// <summary>
@@ -221,7 +230,13 @@ public sealed record MemoryEstimate(long WeightBytes, long TrainedParameters, lo
     }
 
     /// <summary>One line: the total and its parts.</summary>
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{FormatBytes(TotalBytes)} = weights {FormatBytes(WeightBytes)} + gradients {FormatBytes(GradientBytes)} + optimiser {FormatBytes(OptimizerBytes)} "
-        + $"+ activations {FormatBytes(ActivationBytes)} ({MicroBatchSize} x {Tokens} tokens, checkpointing {(Checkpointing ? "on" : "off")}) + runtime {FormatBytes(OverheadBytes)}");
+    public override string ToString()
+    {
+        string parts = string.Create(CultureInfo.InvariantCulture,
+            $"{FormatBytes(TotalBytes)}: weights {FormatBytes(WeightBytes)} + gradients {FormatBytes(GradientBytes)} + optimiser {FormatBytes(OptimizerBytes)} "
+            + $"+ activations {FormatBytes(ActivationBytes)} ({MicroBatchSize} x {Tokens} tokens, checkpointing {(Checkpointing ? "on" : "off")}) + runtime {FormatBytes(OverheadBytes)}");
+        return TotalBytes == LoadingBytes
+            ? parts + $" (training); {FormatBytes(LoadingBytes)} while loading (float32 checkpoint converted to bfloat16) sets the peak"
+            : parts;
+    }
 }

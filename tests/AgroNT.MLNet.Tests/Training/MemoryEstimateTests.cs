@@ -114,6 +114,9 @@ public sealed class MemoryEstimateTests
         Assert.Equal(fp32.ActivationBytes / 2, bf16.ActivationBytes);
         Assert.Equal(fp32.GradientBytes, bf16.GradientBytes);
         Assert.Equal(fp32.OptimizerBytes, bf16.OptimizerBytes);
+        // Loading converts the float32 checkpoint, holding both copies: 6 bytes a parameter, more than training's peak here.
+        Assert.Equal(6 * MemoryEstimate.NetworkParameterCount(config) + MemoryEstimate.RuntimeOverheadBytes, bf16.TotalBytes);
+        Assert.Equal(0, fp32.LoadingBytes);
     }
 
     [Theory]
