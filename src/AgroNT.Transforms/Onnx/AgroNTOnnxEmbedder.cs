@@ -63,7 +63,8 @@ public sealed class AgroNTOnnxEmbedder : IDnaEmbedder
         Options = options ?? new AgroNTOnnxEmbedderOptions();
         Options.Validate();
 
-        ModelFolder = Path.GetFullPath(modelFolder);
+        // A folder, or a Hub id whose cached snapshot holds an agront export-onnx folder.
+        ModelFolder = Directory.Exists(modelFolder) ? Path.GetFullPath(modelFolder) : ModelFolders.ModelFolder.Open(modelFolder).Path;
         string modelPath = Path.Combine(ModelFolder, ModelFileName);
         if (!File.Exists(modelPath))
         {

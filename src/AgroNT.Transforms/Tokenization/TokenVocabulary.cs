@@ -84,7 +84,7 @@ public abstract class TokenVocabulary
     /// vocabulary (the twenty standard amino acids as single-letter tokens and no k-mers: ESM-2) or a k-mer vocabulary
     /// (AgroNT, the Nucleotide Transformers).
     /// </summary>
-    /// <param name="modelFolder">The folder (or a Hugging Face cache entry <c>models--org--name</c>).</param>
+    /// <param name="modelFolder">The folder, a Hugging Face cache entry <c>models--org--name</c>, or a Hub id in the local cache (<see cref="ModelFolders.ModelFolder.Open(string)"/>).</param>
     /// <returns>A <see cref="ProteinVocabulary"/> or a <see cref="KmerVocabulary"/>.</returns>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">The folder has no <c>vocab.txt</c>.</exception>
@@ -92,10 +92,12 @@ public abstract class TokenVocabulary
     public static TokenVocabulary ReadModelFolder(string modelFolder)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelFolder);
-        string folder = ModelFolders.HuggingFaceModelLocator.ResolveCacheEntry(Path.GetFullPath(modelFolder));
+        string folder = Directory.Exists(modelFolder)
+            ? ModelFolders.HuggingFaceModelLocator.ResolveCacheEntry(Path.GetFullPath(modelFolder))
+            : ModelFolders.ModelFolder.Open(modelFolder).Path;
         string vocabPath = Path.Combine(folder, KmerVocabulary.VocabFileName);
         return File.Exists(vocabPath) && ProteinVocabulary.IsProteinVocabulary(KmerVocabulary.ReadLines(vocabPath))
             ? ProteinVocabulary.FromModelFolder(folder)
-            : KmerVocabulary.FromModelFolder(modelFolder);
+            : KmerVocabulary.FromModelFolder(folder);
     }
 }

@@ -179,6 +179,34 @@ public sealed class HuggingFaceModelLocatorTests : IDisposable
     }
 
     /// <summary>Lays out <c>models--ORG--NAME/refs/REF</c> and <c>snapshots/COMMIT/config.json</c>; returns the snapshot.</summary>
+    [Fact]
+    public void HubId_TokenizerOnnxEmbedderAndFeaturizers_ResolveTheCachedSnapshot()
+    {
+        // A cached Hub id means the same folder to every entry point: the tokenizer (TokenizeDna), the ONNX embedder
+        // (FeaturizeAgroNTOnnx) and the TorchSharp model (FeaturizeAgroNT).
+        string cache = _temp.File("hub");
+        string snapshot = FakeCache(cache, "org/tiny", ("main", Commit));
+        foreach (string file in Directory.GetFiles(TinyModel.Folder))
+        {
+            File.Copy(file, Path.Combine(snapshot, Path.GetFileName(file)), overwrite: true);
+        }
+        string onnxSnapshot = FakeCache(cache, "org/tiny-onnx", ("main", OtherCommit));
+        AgroNT.MLNet.Onnx.OnnxExporter.Export(TinyModel.Folder, onnxSnapshot);
+        Environment.SetEnvironmentVariable("HF_HUB_CACHE", cache);
+        string[] dna = ["ACCTGAACGTTCTGAGTCAAGT", "TTGACCA"];
+
+        var fromId = AgroNT.Transforms.Tokenization.SequenceTokenizer.FromModelFolder("org/tiny", null).EncodeToIds(dna[0], null);
+        var fromFolder = AgroNT.Transforms.Tokenization.SequenceTokenizer.FromModelFolder(TinyModel.Folder, null).EncodeToIds(dna[0], null);
+        using var onnx = new AgroNT.Transforms.Onnx.AgroNTOnnxEmbedder("org/tiny-onnx");
+        using var model = AgroNTModel.Load("org/tiny");
+
+        Assert.Equal(fromFolder, fromId);
+        Assert.Equal(onnxSnapshot, onnx.ModelFolder);
+        var expected = new AgroNT.MLNet.Featurization.AgroNTEmbedder(model).Embed(dna);
+        var actual = onnx.Embed(dna);
+        Assert.True(expected.Zip(actual, (a, b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Max()).Max() < 1e-4);
+    }
+
     private static string FakeCache(string cache, string repoId, (string Ref, string Commit) reference)
     {
         string repo = Path.Combine(cache, "models--" + repoId.Replace("/", "--"));
