@@ -148,7 +148,7 @@ internal static class CommonOptions
         if (Transforms.ModelFolders.ModelFolder.Open(folder).Kind == Transforms.ModelFolders.ModelFolderKind.FineTuned)
         {
             throw new UsageException(
-                $"{folder} is a fine-tuned folder ({AgroNT.MLNet.Training.FineTuning.FineTunedModelManifest.FileName}): its adapters and head predict a task, not masked tokens, " +
+                $"{folder} is a fine-tuned folder ({Transforms.ModelFolders.ModelFolder.FineTunedManifestFileName}): its adapters and head predict a task, not masked tokens, " +
                 $"so {verb} would read only the base weights in it. Give the pretrained model folder it was fine-tuned from, or use 'agront ism --model {folder}' for the fine-tuned head's effect of every substitution.");
         }
         return folder;

@@ -105,7 +105,7 @@ internal sealed class FinetuneVerb : IVerb
                 throw new UsageException("--save-pipeline applies to --task binary and regression: a multi-output task has one learner per output.");
             }
 
-            if (File.Exists(Path.Combine(CommonOptions.ModelFolder(args), FineTunedModelManifest.FileName)))
+            if (Transforms.ModelFolders.ModelFolder.Open(CommonOptions.ModelFolder(args)).Kind == Transforms.ModelFolders.ModelFolderKind.FineTuned)
             {
                 throw new UsageException("--save-pipeline needs a plain model folder as --model; a fine-tuned folder's adapters are not used by the frozen methods.");
             }

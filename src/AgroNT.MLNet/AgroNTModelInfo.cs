@@ -256,8 +256,11 @@ public sealed record AgroNTModelInfo
     /// typo such as a hidden size of 1e9 then fails with the figures instead of the allocator failing or the
     /// system killing the process. GPU (and <c>meta</c>) devices are not checked.
     /// </summary>
+    /// <param name="config">The architecture.</param>
+    /// <param name="dtype">The weights' type (float32 when null).</param>
+    /// <param name="device">Where the weights go (the CPU when null).</param>
     /// <exception cref="InsufficientMemoryException">The weights do not fit.</exception>
-    internal static void EnsureWeightsFit(EsmConfig config, ScalarType? dtype, Device? device)
+    public static void EnsureWeightsFit(EsmConfig config, ScalarType? dtype, Device? device)
     {
         if (device is not null && device.type != DeviceType.CPU)
         {

@@ -31,7 +31,9 @@ public sealed record ClusterConnection
     public int GatewayPort { get; init; }
 
     /// <summary>Parses <c>HOST:PORT</c> into a Redis configuration, with a clear error.</summary>
-    internal ConfigurationOptions RedisOptions()
+    /// <returns>The Redis client configuration.</returns>
+    /// <exception cref="ArgumentException"><see cref="Redis"/> is not <c>HOST:PORT</c>.</exception>
+    public ConfigurationOptions RedisOptions()
     {
         int colon = Redis.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(Redis.AsSpan(colon + 1), out int port) || port is < 1 or > 65535)

@@ -56,7 +56,12 @@ public sealed class AgroNTPretrainer
     }
 
     /// <summary>Times complete updates on <paramref name="corpus"/> (the <c>bench --train</c> measurement); writes nothing.</summary>
-    internal static UpdateTiming MeasureUpdates(PretrainingOptions options, PretrainingCorpus corpus, int warmup, int updates)
+    /// <param name="options">The pretraining settings (model, batch, precision...).</param>
+    /// <param name="corpus">The windows to train on.</param>
+    /// <param name="warmup">Updates run first and not timed.</param>
+    /// <param name="updates">Updates timed.</param>
+    /// <returns>The timing.</returns>
+    public static UpdateTiming MeasureUpdates(PretrainingOptions options, PretrainingCorpus corpus, int warmup, int updates)
     {
         options.Validate();
         using var run = new PretrainingRun(options, corpus, progress: null);

@@ -16,7 +16,7 @@ namespace AgroNT.MLNet.Training;
 /// <param name="Updates">Updates timed.</param>
 /// <param name="Tokens">Real tokens they trained on.</param>
 /// <param name="Seconds">Their wall time.</param>
-internal readonly record struct UpdateTiming(int Updates, long Tokens, double Seconds);
+public readonly record struct UpdateTiming(int Updates, long Tokens, double Seconds);
 
 /// <summary>One execution of <see cref="AgroNTPretrainer.Train"/>: the model, optimiser, data stream and logs.</summary>
 internal sealed class PretrainingRun : IDisposable
