@@ -214,73 +214,18 @@ public sealed class BenchmarkDataView : IDataView
             (null, false) => "the first record of the file has",
         };
 
-    private sealed class Cursor : DataViewRowCursor
+    private sealed class Cursor(BenchmarkDataView view, bool[] active)
+        : Sequences.StreamingRowCursor<BenchmarkExample>(view.Schema, active, view.ReadExamples())
     {
-        private readonly BenchmarkDataView _view;
-        private readonly bool[] _active;
-        private readonly IEnumerator<BenchmarkExample> _examples;
-        private BenchmarkExample? _current;
-        private long _position = -1;
-
-        public Cursor(BenchmarkDataView view, bool[] active)
+        protected override Delegate CreateGetter(DataViewSchema.Column column) => column.Name switch
         {
-            _view = view;
-            _active = active;
-            _examples = view.ReadExamples().GetEnumerator();
-        }
-
-        public override long Position => _position;
-
-        public override long Batch => 0;
-
-        public override DataViewSchema Schema => _view.Schema;
-
-        public override bool MoveNext()
-        {
-            if (_examples.MoveNext())
-            {
-                _current = _examples.Current;
-                _position++;
-                return true;
-            }
-            _current = null;
-            return false;
-        }
-
-        public override ValueGetter<DataViewRowId> GetIdGetter() =>
-            (ref DataViewRowId value) => value = new DataViewRowId((ulong)_position, 0);
-
-        public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
-
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            if (column.Index >= _active.Length || !_active[column.Index])
-            {
-                ThrowHelper.ThrowInactiveColumn(column.Name);
-            }
-            Delegate getter = column.Name switch
-            {
-                BenchmarkColumns.Name => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = Current.Name.AsMemory()),
-                BenchmarkColumns.Sequence => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = Current.Sequence.AsMemory()),
-                BenchmarkColumns.Label when _view.ProblemType == BenchmarkProblemType.BinaryClassification =>
-                    (ValueGetter<bool>)((ref bool value) => value = Current.Labels[0] == 1f),
-                BenchmarkColumns.Label => (ValueGetter<float>)((ref float value) => value = Current.Labels[0]),
-                _ => (ValueGetter<VBuffer<float>>)GetLabels,
-            };
-            return getter as ValueGetter<TValue> ?? throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                $"Column '{column.Name}' holds {column.Type}; a getter for {typeof(TValue).Name} was requested."));
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _examples.Dispose();
-            }
-            base.Dispose(disposing);
-        }
-
-        private BenchmarkExample Current => _current ?? throw new InvalidOperationException("The cursor is not on a row: call MoveNext first.");
+            BenchmarkColumns.Name => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = Current.Name.AsMemory()),
+            BenchmarkColumns.Sequence => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = Current.Sequence.AsMemory()),
+            BenchmarkColumns.Label when view.ProblemType == BenchmarkProblemType.BinaryClassification =>
+                (ValueGetter<bool>)((ref bool value) => value = Current.Labels[0] == 1f),
+            BenchmarkColumns.Label => (ValueGetter<float>)((ref float value) => value = Current.Labels[0]),
+            _ => (ValueGetter<VBuffer<float>>)GetLabels,
+        };
 
         private void GetLabels(ref VBuffer<float> value)
         {

@@ -88,66 +88,11 @@ public sealed class SequenceDataView : IDataView
     /// <inheritdoc/>
     public override string ToString() => $"{Format} ({Path.GetFileName(FilePath)})";
 
-    private sealed class Cursor : DataViewRowCursor
+    private sealed class Cursor(SequenceDataView view, bool[] active)
+        : StreamingRowCursor<SequenceRecord>(view.Schema, active, SequenceReader.ReadFile(view.FilePath, view.Format))
     {
-        private readonly SequenceDataView _view;
-        private readonly bool[] _active;
-        private readonly IEnumerator<SequenceRecord> _records;
-        private SequenceRecord? _current;
-        private long _position = -1;
-
-        public Cursor(SequenceDataView view, bool[] active)
-        {
-            _view = view;
-            _active = active;
-            _records = SequenceReader.ReadFile(view.FilePath, view.Format).GetEnumerator();
-        }
-
-        public override long Position => _position;
-
-        public override long Batch => 0;
-
-        public override DataViewSchema Schema => _view.Schema;
-
-        public override bool MoveNext()
-        {
-            if (_records.MoveNext())
-            {
-                _current = _records.Current;
-                _position++;
-                return true;
-            }
-            _current = null;
-            return false;
-        }
-
-        public override ValueGetter<DataViewRowId> GetIdGetter() =>
-            (ref DataViewRowId value) => value = new DataViewRowId((ulong)_position, 0);
-
-        public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
-
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            if (column.Index >= _active.Length || !_active[column.Index])
-            {
-                ThrowHelper.ThrowInactiveColumn(column.Name);
-            }
-            ValueGetter<ReadOnlyMemory<char>> getter = column.Index == 0
-                ? (ref ReadOnlyMemory<char> value) => value = Current.Name.AsMemory()
-                : (ref ReadOnlyMemory<char> value) => value = Current.Sequence.AsMemory();
-            return getter as ValueGetter<TValue> ?? throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                $"Column '{column.Name}' holds {column.Type}; a getter for {typeof(TValue).Name} was requested."));
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _records.Dispose();
-            }
-            base.Dispose(disposing);
-        }
-
-        private SequenceRecord Current => _current ?? throw new InvalidOperationException("The cursor is not on a row: call MoveNext first.");
+        protected override Delegate CreateGetter(DataViewSchema.Column column) => column.Index == 0
+            ? (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = Current.Name.AsMemory())
+            : (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = Current.Sequence.AsMemory());
     }
 }
