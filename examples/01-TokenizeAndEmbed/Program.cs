@@ -1,11 +1,12 @@
 // Tokenize and embed a FASTA file with AgroNT, then look at the result in a DataFrame.
 // Usage: dotnet run --project examples/01-TokenizeAndEmbed -- MODEL_DIR INPUT.fa [OUTPUT.parquet]
 using AgroNT.MLNet;
-using AgroNT.MLNet.Analysis;
 using AgroNT.MLNet.Featurization;
 using AgroNT.Transforms.Sequences;
 using AgroNT.Transforms.Tokenization;
 
+using AgroNT.MLNet.DataFrames;
+using AgroNT.MLNet.EmbeddingFiles;
 if (args.Length < 2)
 {
     Console.Error.WriteLine("usage: 01-TokenizeAndEmbed MODEL_DIR INPUT.fa [OUTPUT.parquet]");

@@ -5,11 +5,11 @@
 //        (TASK_DIR holds train.fa and test.fa; defaults: a 15 s budget, 300 training sequences spread over the file)
 using System.Globalization;
 using AgroNT.MLNet;
-using AgroNT.MLNet.Analysis;
 using AgroNT.Transforms;
 using AgroNT.Transforms.Sequences;
 using Microsoft.ML;
 
+using AgroNT.MLNet.ModelSelection;
 if (args.Length < 2)
 {
     Console.Error.WriteLine("usage: 04-ModelSearch MODEL_DIR TASK_DIR [SECONDS]");

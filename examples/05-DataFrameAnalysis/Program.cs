@@ -7,12 +7,13 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using AgroNT.MLNet;
-using AgroNT.MLNet.Analysis;
 using AgroNT.MLNet.Featurization;
 using AgroNT.Transforms.Sequences;
 using Microsoft.Data.Analysis;
 using Microsoft.ML;
 
+using AgroNT.MLNet.DataFrames;
+using AgroNT.MLNet.Visualization;
 if (args.Length < 3)
 {
     Console.Error.WriteLine("usage: 05-DataFrameAnalysis MODEL_DIR TASK_DIR OUT_DIR");

@@ -1,8 +1,8 @@
 using AgroNT.MLNet;
-using AgroNT.MLNet.Analysis;
+using AgroNT.MLNet.EmbeddingFiles;
 using AgroNT.MLNet.Featurization;
-using AgroNT.Transforms.ModelFolders;
 using AgroNT.Transforms.Embeddings;
+using AgroNT.Transforms.ModelFolders;
 using AgroNT.Transforms.Onnx;
 using AgroNT.Transforms.Sequences;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using AgroNT.MLNet;
-using AgroNT.MLNet.Analysis;
+using AgroNT.MLNet.FillMask;
 
 namespace AgroNT.Cli;
 

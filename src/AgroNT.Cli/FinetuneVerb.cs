@@ -1,13 +1,13 @@
-using AgroNT.Transforms.IO;
-using AgroNT.MLNet.Evaluation;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AgroNT.MLNet;
-using AgroNT.MLNet.Analysis;
+using AgroNT.MLNet.Evaluation;
 using AgroNT.MLNet.Featurization;
 using AgroNT.MLNet.Training.FineTuning;
+using AgroNT.MLNet.Visualization;
 using AgroNT.Transforms.Benchmarks;
+using AgroNT.Transforms.IO;
 
 namespace AgroNT.Cli;
 
@@ -352,9 +352,9 @@ internal sealed class FinetuneVerb : IVerb
         }
     }
 
-    private sealed class TrialLog(TextWriter log) : IProgress<(int Output, MLNet.Analysis.ModelSearchTrial Trial)>
+    private sealed class TrialLog(TextWriter log) : IProgress<(int Output, MLNet.ModelSelection.ModelSearchTrial Trial)>
     {
-        public void Report((int Output, MLNet.Analysis.ModelSearchTrial Trial) value) => log.WriteLine(
+        public void Report((int Output, MLNet.ModelSelection.ModelSearchTrial Trial) value) => log.WriteLine(
             $"agront finetune: output {value.Output} trial {value.Trial.Index}: {value.Trial.Description}: {(value.Trial.Error is null ? value.Trial.Metric.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture) : "failed: " + value.Trial.Error)}");
     }
 }

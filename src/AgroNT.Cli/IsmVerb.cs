@@ -1,8 +1,8 @@
-using AgroNT.Transforms.ModelFolders;
 using System.Diagnostics;
 using AgroNT.MLNet;
-using AgroNT.MLNet.Analysis.Variants;
 using AgroNT.MLNet.Training.FineTuning;
+using AgroNT.MLNet.Variants;
+using AgroNT.Transforms.ModelFolders;
 
 namespace AgroNT.Cli;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using AgroNT.MLNet.Analysis;
+using AgroNT.MLNet.Visualization;
 
 namespace AgroNT.Cli;
 

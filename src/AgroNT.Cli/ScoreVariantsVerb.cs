@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using AgroNT.MLNet;
-using AgroNT.MLNet.Analysis.Variants;
+using AgroNT.MLNet.Variants;
 
 namespace AgroNT.Cli;
 

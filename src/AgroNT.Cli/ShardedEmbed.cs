@@ -1,7 +1,7 @@
 using System.Globalization;
 using AgroNT.Cluster.Distributed;
 using AgroNT.Cluster.Sharding;
-using AgroNT.MLNet.Analysis;
+using AgroNT.MLNet.EmbeddingFiles;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgroNT.Cli;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using AgroNT.MLNet;
-using AgroNT.MLNet.Analysis;
+using AgroNT.MLNet.EmbeddingFiles;
 using AgroNT.MLNet.Featurization;
 using AgroNT.Tests.Common;
 using AgroNT.Transforms.Sequences;

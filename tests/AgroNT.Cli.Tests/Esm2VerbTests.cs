@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using AgroNT.MLNet.Analysis;
+using AgroNT.MLNet.EmbeddingFiles;
 using AgroNT.Tests.Common;
 
 namespace AgroNT.Cli.Tests;

@@ -1,4 +1,4 @@
-using AgroNT.MLNet.Analysis.Variants;
+using AgroNT.MLNet.Variants;
 using AgroNT.Tests.Common;
 
 namespace AgroNT.Cli.Tests;

@@ -1,4 +1,5 @@
-using AgroNT.MLNet.Analysis;
+using AgroNT.MLNet.EmbeddingFiles;
+using AgroNT.MLNet.Visualization;
 using AgroNT.Tests.Common;
 
 namespace AgroNT.Cli.Tests;

@@ -216,9 +216,9 @@ public sealed class VariantVerbsTests : IDisposable
         Assert.True(ismRun.ExitCode == 0, ismRun.Stderr);
 
         using var model = MLNet.AgroNTModel.Load(SharedData.TinyModel);
-        using var reference = MLNet.Analysis.Variants.FastaReference.Open(_reference, writeIndex: false);
-        var expected = new MLNet.Analysis.Variants.VariantScorer(model, new MLNet.Analysis.Variants.VariantScoringOptions { WindowBases = 300, Layers = [], Strand = Transforms.Embeddings.Strand.Both })
-            .Score(reference, MLNet.Analysis.Variants.VcfReader.Read(vcf));
+        using var reference = MLNet.Variants.FastaReference.Open(_reference, writeIndex: false);
+        var expected = new MLNet.Variants.VariantScorer(model, new MLNet.Variants.VariantScoringOptions { WindowBases = 300, Layers = [], Strand = Transforms.Embeddings.Strand.Both })
+            .Score(reference, MLNet.Variants.VcfReader.Read(vcf));
         var rows = File.ReadAllLines(output).Skip(1).Select(l => l.Split('\t')).ToList();
         Assert.Equal(2, rows.Count);
         for (int i = 0; i < 2; i++)

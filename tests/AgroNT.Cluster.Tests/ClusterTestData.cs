@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using AgroNT.Cli;
-using AgroNT.MLNet.Analysis;
+using AgroNT.MLNet.EmbeddingFiles;
 using AgroNT.Tests.Common;
 using AgroNT.Transforms.Sequences;
 

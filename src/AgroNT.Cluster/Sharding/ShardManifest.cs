@@ -1,7 +1,6 @@
-using AgroNT.Transforms.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using AgroNT.MLNet.Analysis;
+using AgroNT.Transforms.IO;
 
 namespace AgroNT.Cluster.Sharding;
 

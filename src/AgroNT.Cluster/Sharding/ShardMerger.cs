@@ -1,4 +1,4 @@
-using AgroNT.MLNet.Analysis;
+using AgroNT.MLNet.EmbeddingFiles;
 
 namespace AgroNT.Cluster.Sharding;
 

@@ -1,6 +1,6 @@
-using AgroNT.Transforms.Embeddings;
 using System.Diagnostics;
-using AgroNT.MLNet.Analysis;
+using AgroNT.MLNet.EmbeddingFiles;
+using AgroNT.Transforms.Embeddings;
 using AgroNT.Transforms.Sequences;
 
 namespace AgroNT.Cluster.Sharding;

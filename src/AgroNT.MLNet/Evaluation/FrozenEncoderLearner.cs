@@ -1,8 +1,8 @@
 using AgroNT.MLNet;
-using AgroNT.MLNet.Analysis;
 using AgroNT.MLNet.Featurization;
-using AgroNT.Transforms.Embeddings;
+using AgroNT.MLNet.ModelSelection;
 using AgroNT.Transforms.Benchmarks;
+using AgroNT.Transforms.Embeddings;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.LightGbm;

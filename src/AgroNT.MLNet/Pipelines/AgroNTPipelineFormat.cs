@@ -1,15 +1,14 @@
-using AgroNT.Transforms.IO;
-using AgroNT.Transforms.ModelFolders;
 using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using AgroNT.MLNet.Analysis;
 using AgroNT.MLNet.Checkpoints;
 using AgroNT.MLNet.Featurization;
 using AgroNT.Transforms;
+using AgroNT.Transforms.IO;
+using AgroNT.Transforms.ModelFolders;
 using AgroNT.Transforms.Onnx;
 using Microsoft.ML;
 using Microsoft.ML.Data;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using AgroNT.MLNet.Analysis;
+using AgroNT.MLNet.Visualization;
 
 namespace AgroNT.MLNet.Training;
 

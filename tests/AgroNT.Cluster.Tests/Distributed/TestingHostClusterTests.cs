@@ -73,7 +73,7 @@ public sealed class TestingHostClusterTests : IDisposable
         var manifest = ShardManifest.TryLoad(folder)!;
         Assert.All(manifest.Shards, s => Assert.Equal(ShardStatus.Done, s.Status));
         ShardMerger.Merge(folder, _temp.Sub("merged.parquet"));
-        var merged = AgroNT.MLNet.Analysis.EmbeddingFileReader.Read(_temp.Sub("merged.parquet")).Select(r => r.Id).ToList();
+        var merged = AgroNT.MLNet.EmbeddingFiles.EmbeddingFileReader.Read(_temp.Sub("merged.parquet")).Select(r => r.Id).ToList();
         Assert.Equal(ClusterTestData.InputNames(input), merged);
         Assert.Equal(merged.Count, merged.Distinct().Count());
         ClusterTestData.AssertIdentical(ClusterTestData.SingleProcessEmbed(input, _temp.Path), _temp.Sub("merged.parquet"));

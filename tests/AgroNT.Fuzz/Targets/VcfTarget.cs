@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using AgroNT.MLNet.Analysis.Variants;
+using AgroNT.MLNet.Variants;
 
 namespace AgroNT.Fuzz.Targets;
 

@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
 using AgroNT.MLNet.Featurization;
-using AgroNT.MLNet.Tests.Analysis;
 using AgroNT.Tests.Common;
 using AgroNT.Transforms;
 using AgroNT.Transforms.Embeddings;

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using AgroNT.MLNet.Analysis;
 using AgroNT.MLNet.Checkpoints;
 using AgroNT.MLNet.Featurization;
+using AgroNT.MLNet.FillMask;
 using AgroNT.Tests.Common;
 using AgroNT.Transforms.Embeddings;
 using AgroNT.Transforms.Tokenization;
@@ -155,7 +155,7 @@ public sealed class Esm2EmbedderTests : IDisposable
     public void VariantScoring_ProteinModel_IsRefusedRatherThanSubstitutingNucleotides()
     {
         using var model = AgroNTModel.Load(SharedData.Esm2TinyModel);
-        var error = Assert.Throws<NotSupportedException>(() => new AgroNT.MLNet.Analysis.Variants.VariantScorer(model));
+        var error = Assert.Throws<NotSupportedException>(() => new AgroNT.MLNet.Variants.VariantScorer(model));
         Assert.Contains("protein vocabulary", error.Message, StringComparison.Ordinal);
     }
 

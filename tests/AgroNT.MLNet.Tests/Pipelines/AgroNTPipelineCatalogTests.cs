@@ -4,7 +4,6 @@ using System.Text.Json;
 using AgroNT.MLNet.Featurization;
 using AgroNT.MLNet.Onnx;
 using AgroNT.MLNet.Pipelines;
-using AgroNT.MLNet.Tests.Analysis;
 using AgroNT.Tests.Common;
 using AgroNT.Transforms;
 using AgroNT.Transforms.Benchmarks;
