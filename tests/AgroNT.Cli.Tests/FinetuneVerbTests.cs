@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using AgroNT.MLNet;
 using AgroNT.MLNet.Training.FineTuning;
 using AgroNT.Tests.Common;
+using Microsoft.ML;
 
 namespace AgroNT.Cli.Tests;
 

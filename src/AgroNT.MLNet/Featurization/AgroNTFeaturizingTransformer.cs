@@ -27,7 +27,7 @@ namespace AgroNT.MLNet.Featurization;
 /// embeds one row at a time.</para>
 /// <para><b>Saving.</b> ML.NET cannot save transformers from outside its own assemblies (<c>mlContext.Model.Save</c>
 /// throws for this one). Save a whole fitted pipeline with <c>mlContext.Model.SaveAgroNT(model, schema, path)</c>
-/// (<see cref="AgroNTPipelineCatalog"/>: one file, the model referred to by relative path or Hub id, or embedded, and
+/// (<see cref="Microsoft.ML.AgroNTCatalog.SaveAgroNT(Microsoft.ML.ModelOperationsCatalog, Microsoft.ML.ITransformer, Microsoft.ML.DataViewSchema, string)"/>: one file, the model referred to by relative path or Hub id, or embedded, and
 /// checked by SHA-256 on load). This transformer alone saves with <see cref="Save(string)"/> and loads with
 /// <see cref="Load(string)"/>: that file holds settings only, the weights <b>by reference</b>, as the model folder's
 /// absolute path (see <see cref="Save(string)"/>).</para>

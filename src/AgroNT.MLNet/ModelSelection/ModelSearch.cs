@@ -73,7 +73,7 @@ public sealed record ModelSearchResult(string MetricName, IReadOnlyList<ModelSea
 /// time budget, returning a leaderboard and the best pipeline refitted on all the data. Shaped like an AutoML
 /// experiment (create, then <c>Execute(data, labelColumnName)</c>), but a plain round-robin over a fixed grid: defaults
 /// of every trainer first, then the rest of each grid, no Bayesian tuning. Start one with
-/// <see cref="ModelSearchCatalog.CreateBinaryClassificationSearch"/> or <see cref="ModelSearchCatalog.CreateRegressionSearch"/>.
+/// <see cref="ModelSearchFactory.CreateBinaryClassificationSearch"/> or <see cref="ModelSearchFactory.CreateRegressionSearch"/>.
 /// </summary>
 public sealed class ModelSearchExperiment
 {
@@ -285,43 +285,26 @@ public sealed class ModelSearchExperiment
     }
 }
 
-/// <summary><c>mlContext.ModelSearch()</c>: automatic model search over ML.NET trainers.</summary>
-public static class ModelSearchCatalog
-{
-    /// <summary>The model-search entry point for this context.</summary>
-    /// <param name="mlContext">The ML.NET context (its seed is not used; the search has its own).</param>
-    /// <returns>The factory of searches.</returns>
-    public static ModelSearchFactory ModelSearch(this MLContext mlContext)
-    {
-        ArgumentNullException.ThrowIfNull(mlContext);
-        return new ModelSearchFactory(mlContext);
-    }
-
-    /// <summary>Creates a binary classification search ranked by cross-validated AUROC.</summary>
-    /// <param name="factory">The factory from <see cref="ModelSearch"/>.</param>
-    /// <param name="options">Budget, folds, trainers and seed.</param>
-    /// <returns>The experiment; run it with <see cref="ModelSearchExperiment.Execute"/>.</returns>
-    public static ModelSearchExperiment CreateBinaryClassificationSearch(this ModelSearchFactory factory, ModelSearchOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(factory);
-        return new ModelSearchExperiment(factory.Context, ModelSearchTask.BinaryClassification, options ?? new ModelSearchOptions());
-    }
-
-    /// <summary>Creates a regression search ranked by cross-validated R2.</summary>
-    /// <param name="factory">The factory from <see cref="ModelSearch"/>.</param>
-    /// <param name="options">Budget, folds, trainers and seed.</param>
-    /// <returns>The experiment.</returns>
-    public static ModelSearchExperiment CreateRegressionSearch(this ModelSearchFactory factory, ModelSearchOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(factory);
-        return new ModelSearchExperiment(factory.Context, ModelSearchTask.Regression, options ?? new ModelSearchOptions());
-    }
-}
-
 /// <summary>Creates model searches; obtained from <c>mlContext.ModelSearch()</c>.</summary>
 public sealed class ModelSearchFactory
 {
     internal ModelSearchFactory(MLContext context) => Context = context;
 
     internal MLContext Context { get; }
+
+    /// <summary>Creates a binary classification search ranked by cross-validated AUROC.</summary>
+    /// <param name="options">Budget, folds, trainers and seed.</param>
+    /// <returns>The experiment; run it with <see cref="ModelSearchExperiment.Execute"/>.</returns>
+    public ModelSearchExperiment CreateBinaryClassificationSearch(ModelSearchOptions? options = null)
+    {
+        return new ModelSearchExperiment(Context, ModelSearchTask.BinaryClassification, options ?? new ModelSearchOptions());
+    }
+
+    /// <summary>Creates a regression search ranked by cross-validated R2.</summary>
+    /// <param name="options">Budget, folds, trainers and seed.</param>
+    /// <returns>The experiment.</returns>
+    public ModelSearchExperiment CreateRegressionSearch(ModelSearchOptions? options = null)
+    {
+        return new ModelSearchExperiment(Context, ModelSearchTask.Regression, options ?? new ModelSearchOptions());
+    }
 }

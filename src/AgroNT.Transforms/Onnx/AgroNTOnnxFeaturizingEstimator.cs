@@ -6,7 +6,7 @@ namespace AgroNT.Transforms.Onnx;
 /// <summary>
 /// Estimator for <see cref="AgroNTOnnxFeaturizingTransformer"/>: embeds a column of DNA (or token ids) with an AgroNT
 /// model exported to ONNX. Nothing is learned; <see cref="Fit(IDataView)"/> only checks the schema. Create it with
-/// <c>mlContext.Transforms.FeaturizeAgroNTOnnx(...)</c> (<see cref="AgroNTOnnxCatalog"/>).
+/// <c>mlContext.Transforms.FeaturizeAgroNTOnnx(...)</c> (<see cref="Microsoft.ML.DnaCatalog"/>).
 /// </summary>
 public sealed class AgroNTOnnxFeaturizingEstimator : IEstimator<AgroNTOnnxFeaturizingTransformer>
 {

@@ -5,6 +5,7 @@ using AgroNT.MLNet.FillMask;
 using AgroNT.Tests.Common;
 using AgroNT.Transforms.Embeddings;
 using AgroNT.Transforms.Tokenization;
+using Microsoft.ML;
 
 namespace AgroNT.MLNet.Tests.Featurization;
 

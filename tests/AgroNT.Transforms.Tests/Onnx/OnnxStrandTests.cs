@@ -2,6 +2,7 @@ using AgroNT.Tests.Common;
 using AgroNT.Transforms.Embeddings;
 using AgroNT.Transforms.Onnx;
 using AgroNT.Transforms.Sequences;
+using Microsoft.ML;
 
 namespace AgroNT.Transforms.Tests.Onnx;
 

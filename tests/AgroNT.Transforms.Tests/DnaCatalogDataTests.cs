@@ -7,7 +7,7 @@ using Microsoft.ML.Data;
 
 namespace AgroNT.Transforms.Tests;
 
-public sealed class SequenceDataCatalogTests : IDisposable
+public sealed class DnaCatalogDataTests : IDisposable
 {
     private static readonly string s_testFasta = Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", "test.fa");
     private readonly string _directory = Directory.CreateTempSubdirectory("agront-fasta-catalog-").FullName;

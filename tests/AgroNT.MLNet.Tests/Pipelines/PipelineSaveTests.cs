@@ -13,7 +13,7 @@ using Microsoft.ML.Data;
 
 namespace AgroNT.MLNet.Tests.Pipelines;
 
-public sealed class AgroNTPipelineCatalogTests
+public sealed class PipelineSaveTests
 {
     public sealed class Row
     {

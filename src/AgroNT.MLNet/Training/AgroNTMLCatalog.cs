@@ -5,19 +5,6 @@ using Microsoft.ML;
 
 namespace AgroNT.MLNet.Training;
 
-/// <summary>The <c>mlContext.AgroNT()</c> entry point.</summary>
-public static class AgroNTMLContextExtensions
-{
-    /// <summary>AgroNT's ML.NET catalog: <c>mlContext.AgroNT().Trainers.MaskedLanguageModel(...)</c>.</summary>
-    /// <param name="mlContext">The ML.NET context.</param>
-    /// <returns>The catalog.</returns>
-    public static AgroNTMLCatalog AgroNT(this MLContext mlContext)
-    {
-        ArgumentNullException.ThrowIfNull(mlContext);
-        return new AgroNTMLCatalog(mlContext);
-    }
-}
-
 /// <summary>AgroNT's operations on an <see cref="MLContext"/>.</summary>
 public sealed class AgroNTMLCatalog
 {
@@ -85,7 +72,7 @@ public sealed class AgroNTTrainers
     /// </code></example>
     public AgroNTFineTuningEstimator MultiLabel(string modelFolder, string labelColumnName = "Labels", string sequenceColumnName = "Sequence",
         FineTuningMethod method = FineTuningMethod.Ia3, int epochs = 10) =>
-        new(BenchmarkProblemType.MultiLabelClassification, AgroNTTrainerCatalog.Options(modelFolder, labelColumnName, sequenceColumnName, method, epochs));
+        new(BenchmarkProblemType.MultiLabelClassification, AgroNTCatalog.Options(modelFolder, labelColumnName, sequenceColumnName, method, epochs));
 
     /// <summary>Fine-tunes AgroNT for multi-label classification with every setting.</summary>
     /// <param name="options">The settings; <see cref="AgroNTTrainerOptions.LabelColumnName"/> names a vector column.</param>
@@ -104,7 +91,7 @@ public sealed class AgroNTTrainers
     /// <returns>The estimator.</returns>
     public AgroNTFineTuningEstimator MultiOutputRegression(string modelFolder, string labelColumnName = "Labels", string sequenceColumnName = "Sequence",
         FineTuningMethod method = FineTuningMethod.Ia3, int epochs = 10) =>
-        new(BenchmarkProblemType.MultiOutputRegression, AgroNTTrainerCatalog.Options(modelFolder, labelColumnName, sequenceColumnName, method, epochs));
+        new(BenchmarkProblemType.MultiOutputRegression, AgroNTCatalog.Options(modelFolder, labelColumnName, sequenceColumnName, method, epochs));
 
     /// <summary>Fine-tunes AgroNT for multi-output regression with every setting.</summary>
     /// <param name="options">The settings; <see cref="AgroNTTrainerOptions.LabelColumnName"/> names a vector column.</param>
