@@ -8,6 +8,7 @@ using AgroNT.MLNet.Featurization;
 using AgroNT.MLNet.Modeling;
 using AgroNT.MLNet.Training;
 using AgroNT.MLNet.Training.Data;
+using AgroNT.Transforms.ModelFolders;
 using AgroNT.Transforms.Sequences;
 
 if (args.Length < 2)

@@ -62,7 +62,7 @@ public sealed class EmbedVerbTests : IDisposable
         Assert.True(code == 0, stderr);
         var rows = EmbeddingFileReader.Read(output).ToList();
         Assert.Equal(134, rows.Count);
-        int hidden = MLNet.Modeling.EsmConfig.FromFile(Path.Combine(AppContext.BaseDirectory, "models", CommonOptions.DefaultModelFolderName)).HiddenSize;
+        int hidden = EsmConfig.FromFile(Path.Combine(AppContext.BaseDirectory, "models", CommonOptions.DefaultModelFolderName)).HiddenSize;
         Assert.All(rows, r => Assert.Equal(hidden, r.Embedding.Length));
     }
 

@@ -78,16 +78,16 @@ public sealed class PretrainVerbTests : IDisposable
     public void Pretrain_ConfigFile_SetsTheArchitecture_InitContinuesAModel()
     {
         string config = _cli.PathOf("config.json");
-        File.WriteAllText(config, (MLNet.Modeling.EsmConfig.AgroNT1B with { HiddenSize = 24, NumHiddenLayers = 1, NumAttentionHeads = 3, IntermediateSize = 48 }).ToJson());
+        File.WriteAllText(config, (EsmConfig.AgroNT1B with { HiddenSize = 24, NumHiddenLayers = 1, NumAttentionHeads = 3, IntermediateSize = 48 }).ToJson());
         string first = _cli.PathOf("first");
         var (code, _, stderr) = _cli.Run(TinyRunWith(first, ["--config", config]));
         Assert.True(code == 0, stderr);
-        Assert.Equal(24, MLNet.Modeling.EsmConfig.FromFile(first).HiddenSize);
+        Assert.Equal(24, EsmConfig.FromFile(first).HiddenSize);
 
         string second = _cli.PathOf("second");
         (code, _, stderr) = _cli.Run(TinyRunWith(second, ["--init", first]));
         Assert.True(code == 0, stderr);
-        Assert.Equal(24, MLNet.Modeling.EsmConfig.FromFile(second).HiddenSize);
+        Assert.Equal(24, EsmConfig.FromFile(second).HiddenSize);
     }
 
     [Theory]

@@ -70,10 +70,14 @@ public sealed class AgroNTOnnxEmbedder : IDnaEmbedder
         {
             ThrowHelper.ThrowMissingOnnxFile(ModelFolder, ModelFileName);
         }
-        var config = ReadConfig(ModelFolder);
+        if (!File.Exists(Path.Combine(ModelFolder, "config.json")))
+        {
+            ThrowHelper.ThrowMissingOnnxFile(ModelFolder, "config.json");
+        }
+        var config = ModelFolders.EsmConfig.FromFile(ModelFolder);
         Tokenizer = SequenceTokenizer.FromModelFolder(ModelFolder, Options.Tokenizer);
         _hasCls = Tokenizer.Options.AddClsToken;
-        _padId = config.PadTokenId ?? Tokenizer.Vocabulary.PadId;
+        _padId = config.PadTokenId;
         _basesPerId = ModelInputs.BasesPerId(Tokenizer.Vocabulary);
 
         _sessionOptions = CreateSessionOptions(Options);
@@ -100,7 +104,7 @@ public sealed class AgroNTOnnxEmbedder : IDnaEmbedder
 
             AvailableLayers = ExposedLayers(_session.OutputMetadata.Keys, config.NumHiddenLayers);
             NumHiddenLayers = config.NumHiddenLayers;
-            Layer = Options.Layer ?? config.NumHiddenLayers ?? -1;
+            Layer = Options.Layer ?? config.NumHiddenLayers;
             OutputName = OutputFor(Layer, config.NumHiddenLayers, _session.OutputMetadata.Keys, modelPath, AvailableLayers);
             _outputNames = [OutputName];
             var output = _session.OutputMetadata[OutputName];
@@ -109,11 +113,7 @@ public sealed class AgroNTOnnxEmbedder : IDnaEmbedder
                 ThrowHelper.ThrowInvalidData($"{modelPath}: output '{OutputName}' holds {output.ElementDataType}; the embedder reads float32 hidden states.");
             }
             int lastDim = output.Dimensions.Length == 3 ? output.Dimensions[2] : -1;
-            HiddenSize = lastDim > 0 ? lastDim : config.HiddenSize ?? -1;
-            if (HiddenSize <= 0)
-            {
-                ThrowHelper.ThrowInvalidData($"{modelPath}: the width of '{OutputName}' is not fixed in the graph and config.json has no hidden_size.");
-            }
+            HiddenSize = lastDim > 0 ? lastDim : config.HiddenSize;
         }
         catch
         {
@@ -131,10 +131,10 @@ public sealed class AgroNTOnnxEmbedder : IDnaEmbedder
     /// <summary>The tokenizer built from the folder's <c>vocab.txt</c> and <see cref="AgroNTOnnxEmbedderOptions.Tokenizer"/>.</summary>
     public SequenceTokenizer Tokenizer { get; }
 
-    /// <summary>The layer pooled (Hugging Face numbering), or -1 when the folder's config.json does not say how deep the model is.</summary>
+    /// <summary>The layer pooled (Hugging Face numbering; the last, <see cref="NumHiddenLayers"/>, unless the options name one).</summary>
     public int Layer { get; }
 
-    /// <summary>The number of transformer layers (config.json <c>num_hidden_layers</c>), when known.</summary>
+    /// <summary>The number of transformer layers (config.json <c>num_hidden_layers</c>, read through <see cref="ModelFolders.EsmConfig"/>).</summary>
     public int? NumHiddenLayers { get; }
 
     /// <summary>The graph output read: <c>last_hidden_state</c> or <c>hidden_state_L</c>.</summary>
@@ -318,24 +318,5 @@ public sealed class AgroNTOnnxEmbedder : IDnaEmbedder
         }
         ThrowHelper.ThrowLayerNotExposed(modelPath, layer, depth, available);
         return wanted;
-    }
-
-    private static (int? NumHiddenLayers, int? HiddenSize, int? PadTokenId) ReadConfig(string folder)
-    {
-        string path = Path.Combine(folder, "config.json");
-        if (!File.Exists(path))
-        {
-            ThrowHelper.ThrowMissingOnnxFile(folder, "config.json");
-        }
-        try
-        {
-            using var document = JsonDocument.Parse(File.ReadAllText(path));
-            int? Int(string key) => document.RootElement.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt32() : null;
-            return (Int("num_hidden_layers"), Int("hidden_size"), Int("pad_token_id"));
-        }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
-        {
-            throw new InvalidDataException($"{path} is not a valid model config.json: {e.Message}", e);
-        }
     }
 }

@@ -155,9 +155,9 @@ public sealed class OnnxExporterTests(ExportedTinyModel exported, ITestOutputHel
     [Fact]
     public void EstimateWeightBytes_MatchesWhatIsWrittenAndSendsAgroNT1BToExternalData()
     {
-        var tiny = MLNet.Modeling.EsmConfig.FromFile(SharedData.TinyModel);
+        var tiny = EsmConfig.FromFile(SharedData.TinyModel);
         Assert.Equal(exported.Result.WeightBytes, OnnxExporter.EstimateWeightBytes(tiny, logits: true));
-        long agront1b = OnnxExporter.EstimateWeightBytes(MLNet.Modeling.EsmConfig.AgroNT1B, logits: true);
+        long agront1b = OnnxExporter.EstimateWeightBytes(EsmConfig.AgroNT1B, logits: true);
         Assert.InRange(agront1b, 3_900_000_000L, 4_000_000_000L);
         Assert.True(agront1b > OnnxExporter.InlineLimitBytes);
     }

@@ -1,7 +1,7 @@
-using AgroNT.MLNet.Modeling;
+using AgroNT.Transforms.ModelFolders;
 using AgroNT.Tests.Common;
 
-namespace AgroNT.MLNet.Tests.Modeling;
+namespace AgroNT.Transforms.Tests.ModelFolders;
 
 public sealed class EsmConfigTests
 {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace AgroNT.MLNet.Modeling;
+namespace AgroNT.Transforms.ModelFolders;
 
 /// <summary>
 /// The architecture of an ESM-style masked language model, read from a Hugging Face <c>config.json</c>
