@@ -60,6 +60,7 @@ internal sealed class PretrainVerb : IVerb
         new("threads", null, true, "libtorch threads (default: libtorch's choice)"),
         CommonOptions.Device,
         TrainingMemory.Budget,
+        TrainingMemory.Checkpointing,
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -98,6 +99,7 @@ internal sealed class PretrainVerb : IVerb
             MaxGradientNorm = Double(args, "clip", PretrainingDefaults.MaxGradientNorm, 0, 1e9),
             BatchTokens = args.GetInt("batch-tokens", PretrainingDefaults.BatchTokens, 1),
             MicroBatchSize = args.GetInt("micro-batch", PretrainingDefaults.MicroBatchSize, 1, 4096),
+            ActivationCheckpointing = TrainingMemory.CheckpointingMode(args),
             MaxTokens = args.Has("max-tokens") ? args.GetInt("max-tokens", 0, 2, 1 << 20) : null,
             Precision = args.Get("precision") switch
             {
@@ -121,7 +123,7 @@ internal sealed class PretrainVerb : IVerb
             TorchSharp.torch.set_num_threads(args.GetInt("threads", 1, 1, 1024));
         }
 
-        TrainingMemory.CheckPretraining(options, stderr, args.Get("memory-budget") is { } budgetText ? TrainingMemory.ParseBytes(budgetText, "--memory-budget") : null);
+        options = TrainingMemory.CheckPretraining(options, stderr, args.Get("memory-budget") is { } budgetText ? TrainingMemory.ParseBytes(budgetText, "--memory-budget") : null);
         var progress = new StderrProgress(stderr);
         var result = new AgroNTPretrainer(options).Train(corpus, progress, cancellationToken);
         if (result.Status == PretrainingStatus.Cancelled)

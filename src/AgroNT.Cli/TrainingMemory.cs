@@ -26,16 +26,19 @@ internal static class TrainingMemory
     public static readonly OptionSpec Precision = new("precision", null, true,
         "fp32 (default) or bf16: a bfloat16 encoder (half the memory) with float32 trained parameters; ia3 and lora only");
 
+    /// <summary>Reads --activation-checkpointing (auto when absent).</summary>
+    public static ActivationCheckpointing CheckpointingMode(ParsedArguments args) => args.Get("activation-checkpointing") switch
+    {
+        null or "auto" => ActivationCheckpointing.Auto,
+        "on" => ActivationCheckpointing.On,
+        "off" => ActivationCheckpointing.Off,
+        var other => throw new UsageException($"--activation-checkpointing must be auto, on or off, got '{other}'."),
+    };
+
     /// <summary>Reads the memory options and --precision into <paramref name="options"/>.</summary>
     public static FineTuningOptions Apply(ParsedArguments args, FineTuningOptions options)
     {
-        var mode = args.Get("activation-checkpointing") switch
-        {
-            null or "auto" => ActivationCheckpointing.Auto,
-            "on" => ActivationCheckpointing.On,
-            "off" => ActivationCheckpointing.Off,
-            var other => throw new UsageException($"--activation-checkpointing must be auto, on or off, got '{other}'."),
-        };
+        var mode = CheckpointingMode(args);
         var precision = args.Get("precision") switch
         {
             null or "fp32" => MLNet.Precision.Float32,
@@ -109,10 +112,11 @@ internal static class TrainingMemory
 
     /// <summary>
     /// Prints the expected peak of <c>agront pretrain</c> and throws when it exceeds the budget, suggesting the largest
-    /// <c>--micro-batch</c> that fits. A continued run whose model cannot be read yet is not checked.
+    /// <c>--micro-batch</c> (and activation checkpointing) that fits; returns the options with
+    /// <c>--activation-checkpointing auto</c> decided against the same budget.
     /// </summary>
     /// <exception cref="InsufficientMemoryException">The run would not fit.</exception>
-    public static void CheckPretraining(PretrainingOptions options, TextWriter stderr, long? budgetBytes)
+    public static PretrainingOptions CheckPretraining(PretrainingOptions options, TextWriter stderr, long? budgetBytes)
     {
         EsmConfig? config = options.Config;
         if (config is null && options.InitFrom is { } init)
@@ -126,17 +130,29 @@ internal static class TrainingMemory
         int tokens = Math.Min(options.MaxTokens ?? config.MaxTokens, config.MaxTokens);
         long budget = budgetBytes ?? MemoryEstimate.AvailableBytes();
         string source = budgetBytes is null ? "available" : "--memory-budget";
-        var estimate = MemoryEstimate.ForPretraining(config, options.MicroBatchSize, tokens, options.Precision);
+        var plain = MemoryEstimate.ForPretraining(config, options.MicroBatchSize, tokens, options.Precision);
+        bool checkpointing = options.ActivationCheckpointing == ActivationCheckpointing.On
+            || (options.ActivationCheckpointing == ActivationCheckpointing.Auto && plain.TotalBytes > budget);
+        var estimate = checkpointing ? MemoryEstimate.ForPretraining(config, options.MicroBatchSize, tokens, options.Precision, checkpointing: true) : plain;
         stderr.WriteLine($"agront pretrain: expected peak memory {estimate}; {MemoryEstimate.FormatBytes(budget)} {source}");
         if (estimate.TotalBytes <= budget)
         {
-            return;
+            // Auto is decided here, against the same budget the estimate was checked against.
+            return options with { ActivationCheckpointing = checkpointing ? ActivationCheckpointing.On : ActivationCheckpointing.Off };
         }
-        int fits = Enumerable.Range(1, options.MicroBatchSize - 1).Reverse()
-            .FirstOrDefault(m => MemoryEstimate.ForPretraining(config, m, tokens, options.Precision).TotalBytes <= budget);
-        string advice = fits > 0
-            ? $"use --micro-batch {fits} (--batch-tokens stays the update's size)"
-            : "not even --micro-batch 1 fits: use a smaller model (--hidden, --layers), shorter windows (--max-tokens), --precision bf16, or a machine with more memory";
+        bool[] modes = options.ActivationCheckpointing switch
+        {
+            ActivationCheckpointing.Off => [false],
+            ActivationCheckpointing.On => [true],
+            _ => [false, true],
+        };
+        var fits = modes.SelectMany(mode => Enumerable.Range(1, options.MicroBatchSize).Reverse().Select(micro => (Micro: micro, Checkpointing: mode)))
+            .Where(c => c.Micro < options.MicroBatchSize || c.Checkpointing != checkpointing)
+            .FirstOrDefault(c => MemoryEstimate.ForPretraining(config, c.Micro, tokens, options.Precision, c.Checkpointing).TotalBytes <= budget);
+        string advice = fits.Micro > 0
+            ? $"use --micro-batch {fits.Micro}{(fits.Checkpointing && options.ActivationCheckpointing == ActivationCheckpointing.Off ? " --activation-checkpointing on" : "")} (--batch-tokens stays the update's size)"
+            : "not even --micro-batch 1" + (options.ActivationCheckpointing == ActivationCheckpointing.Off ? "" : " with activation checkpointing")
+                + " fits: use a smaller model (--hidden, --layers), shorter windows (--max-tokens), or a machine with more memory";
         throw new InsufficientMemoryException(
             $"pretraining would need about {MemoryEstimate.FormatBytes(estimate.TotalBytes)} but {MemoryEstimate.FormatBytes(budget)} is {source}; {advice}.");
     }

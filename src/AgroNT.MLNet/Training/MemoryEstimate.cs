@@ -140,23 +140,26 @@ public sealed record MemoryEstimate(long WeightBytes, long TrainedParameters, lo
 
     /// <summary>
     /// Estimates masked-language-model pretraining (<see cref="AgroNTPretrainer"/>): every parameter trained by AdamW,
-    /// float32 master weights (plus a bfloat16 working copy and its gradients in bfloat16), no checkpointing, and the
-    /// masked-LM head's activations (4H + 2V per token: its dense, GELU, LayerNorm and decoder inputs, the logits and
-    /// their log-softmax) on top of the layers'.
+    /// float32 master weights (plus a bfloat16 working copy and its gradients in bfloat16), and the activations of the
+    /// layers (all of them, or with <paramref name="checkpointing"/> one input per layer plus one layer recomputed) and of
+    /// the masked-LM head (4H + 2V per token: its dense, GELU, LayerNorm and decoder inputs, the logits and their
+    /// log-softmax).
     /// </summary>
     /// <param name="config">The model's architecture.</param>
     /// <param name="microBatchSize">Windows per forward/backward pass.</param>
     /// <param name="tokens">Tokens per window, <c>&lt;cls&gt;</c> included.</param>
     /// <param name="precision">Compute precision.</param>
-    public static MemoryEstimate ForPretraining(EsmConfig config, int microBatchSize, int tokens, Precision precision = Precision.Float32)
+    /// <param name="checkpointing">Whether layers are recomputed in the backward pass.</param>
+    public static MemoryEstimate ForPretraining(EsmConfig config, int microBatchSize, int tokens, Precision precision = Precision.Float32, bool checkpointing = false)
     {
         ArgumentNullException.ThrowIfNull(config);
         long parameters = NetworkParameterCount(config);
         int working = precision == Precision.BFloat16 ? 2 : 0;
         long h = config.HiddenSize, v = config.VocabSize;
-        long perToken = (config.NumHiddenLayers + 1) * LayerActivationElementsPerToken(config, FineTuningMethod.Full) + 4 * h + 4 * h + 2 * v;
+        long layerBytes = ActivationBytesFor(config, FineTuningMethod.Full, microBatchSize, tokens, checkpointing, precision);
+        long headBytes = (long)microBatchSize * tokens * (4 * h + 2 * v) * BytesPerElement(precision);
         return new MemoryEstimate(parameters * (Float32 + working), parameters, parameters * (Float32 + working), 2 * parameters * Float32,
-            (long)microBatchSize * tokens * perToken * BytesPerElement(precision), RuntimeOverheadBytes, microBatchSize, tokens, false);
+            layerBytes + headBytes, RuntimeOverheadBytes, microBatchSize, tokens, checkpointing);
     }
 
     /// <summary>

@@ -58,6 +58,16 @@ public sealed record PretrainingOptions
     /// <summary>Sequences per forward/backward pass (bounds memory).</summary>
     public int MicroBatchSize { get; init; } = PretrainingDefaults.MicroBatchSize;
 
+    /// <summary>
+    /// Activation checkpointing of the encoder layers (the same mechanism as fine-tuning's): each layer keeps only its
+    /// input and is recomputed in the backward pass, trading one more forward pass for activations of one layer at a
+    /// time. <see cref="FineTuning.ActivationCheckpointing.Auto"/> turns it on when the run's estimate without it
+    /// (<see cref="MemoryEstimate.ForPretraining"/>) exceeds the memory available when training starts. The result is
+    /// the same either way (tested); only memory and time change.
+    /// </summary>
+    /// <value>The default is <see cref="FineTuning.ActivationCheckpointing.Off"/>.</value>
+    public FineTuning.ActivationCheckpointing ActivationCheckpointing { get; init; } = FineTuning.ActivationCheckpointing.Off;
+
     /// <summary>Effective batch in real tokens: micro-batches are accumulated until at least this many tokens went into one update.</summary>
     public int BatchTokens { get; init; } = PretrainingDefaults.BatchTokens;
 
@@ -140,6 +150,10 @@ public sealed record PretrainingOptions
         if (MaxTokens is { } maxTokens)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(maxTokens, 2, nameof(MaxTokens));
+        }
+        if (!Enum.IsDefined(ActivationCheckpointing))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ActivationCheckpointing), ActivationCheckpointing, "ActivationCheckpointing must be Auto, On or Off.");
         }
         if (!Enum.IsDefined(Precision))
         {

@@ -88,6 +88,14 @@ internal sealed class PretrainingRun : IDisposable
             }
             _parameters = master.parameters().ToArray();
             _optimizer = CreateOptimizer(master, options);
+            _compute.Esm.Encoder.ActivationCheckpointing = options.ActivationCheckpointing switch
+            {
+                FineTuning.ActivationCheckpointing.On => true,
+                FineTuning.ActivationCheckpointing.Off => false,
+                // The weights are resident already: what is available now is shared by everything else.
+                _ => MemoryEstimate.ForPretraining(_model.Config, options.MicroBatchSize, maxTokens, options.Precision) is var plain
+                    && plain.TotalBytes - plain.WeightBytes - plain.OverheadBytes > MemoryEstimate.AvailableBytes(),
+            };
         }
         catch
         {
@@ -249,6 +257,7 @@ internal sealed class PretrainingRun : IDisposable
             {
                 lossSum.div(denominator).backward();
             }
+            LayerCheckpoint.ReleaseHandedBack();
             lossTotal += lossSum.item<float>();
         }
         using (var scope = NewDisposeScope())

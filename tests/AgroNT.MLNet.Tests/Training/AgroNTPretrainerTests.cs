@@ -4,6 +4,7 @@ using AgroNT.MLNet.Modeling;
 using AgroNT.MLNet.Training;
 using AgroNT.MLNet.Training.Checkpointing;
 using AgroNT.MLNet.Training.Data;
+using AgroNT.MLNet.Training.FineTuning;
 using AgroNT.Transforms.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -170,6 +171,49 @@ public sealed class AgroNTPretrainerTests : IDisposable
 
         Assert.True(v.MaskAccuracy > v.MaskBaselineAccuracy + 0.2, $"masked accuracy {v.MaskAccuracy} vs baseline {v.MaskBaselineAccuracy}");
         Assert.True(v.Loss < v.BaselineLoss, $"loss {v.Loss} vs the frequency baseline's {v.BaselineLoss}");
+    }
+
+    [Fact]
+    public void Train_ActivationCheckpointing_GivesTheSameWeightsAsThePlainPath()
+    {
+        // Accumulation over several micro-batches; the recomputed layers must hand back the same gradients.
+        var options = TinyTraining.Options(Out("plain"), maxSteps: 4) with { BatchTokens = 250, CheckpointInterval = 0, ValidationInterval = 0 };
+        new AgroNTPretrainer(options).Train(TinyTraining.Corpus());
+        new AgroNTPretrainer(options with { OutputFolder = Out("checkpointed"), ActivationCheckpointing = ActivationCheckpointing.On })
+            .Train(TinyTraining.Corpus());
+
+        using var plain = AgroNTModel.Load(Out("plain"));
+        using var checkpointed = AgroNTModel.Load(Out("checkpointed"));
+        using var initial = AgroNTModel.CreateRandom(TinyTraining.Config, KmerVocabulary.FromTokens(AgroNTVocabulary.Tokens()), options.Seed);
+        var trained = plain.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var start = initial.Network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        int moved = 0;
+        foreach (var (name, parameter) in checkpointed.Network.named_parameters())
+        {
+            double difference = (parameter - trained[name]).abs().max().item<float>();
+            Assert.True(difference <= 1e-5, $"{name} differs by {difference}");
+            moved += (trained[name] - start[name]).abs().max().item<float>() > 1e-4 ? 1 : 0;
+        }
+        Assert.True(moved > 10, $"only {moved} tensors moved away from the initial weights: the updates did not train");
+    }
+
+    [Fact]
+    public void ForPretraining_Checkpointing_KeepsOneLayerInputPerLayer()
+    {
+        // AgroNT-1B, one 1,024-token window: with checkpointing the layers keep L x H elements per token (their inputs)
+        // plus two layers' intermediates, instead of every layer's.
+        var config = EsmConfig.AgroNT1B;
+        var plain = MemoryEstimate.ForPretraining(config, 1, 1024);
+        var checkpointed = MemoryEstimate.ForPretraining(config, 1, 1024, checkpointing: true);
+        long perLayer = MemoryEstimate.ActivationBytesFor(config, FineTuningMethod.Full, 1, 1024, checkpointing: false) / (config.NumHiddenLayers + 1);
+        Assert.Equal(plain.WeightBytes + plain.GradientBytes + plain.OptimizerBytes, checkpointed.WeightBytes + checkpointed.GradientBytes + checkpointed.OptimizerBytes);
+        // The masked-LM head keeps 4H + 2V elements per token either way (by hand: 1,024 x (6,000 + 8,214) x 4 bytes).
+        long head = 1024L * (4 * 1500 + 2 * config.VocabSize) * 4;
+        Assert.Equal(MemoryEstimate.ActivationBytesFor(config, FineTuningMethod.Full, 1, 1024, checkpointing: true) + head, checkpointed.ActivationBytes);
+        Assert.Equal(MemoryEstimate.ActivationBytesFor(config, FineTuningMethod.Full, 1, 1024, checkpointing: false) + head, plain.ActivationBytes);
+        Assert.True(checkpointed.ActivationBytes < plain.ActivationBytes / 7, $"{checkpointed.ActivationBytes} vs {plain.ActivationBytes}");
+        Assert.True(checkpointed.ActivationBytes >= 2 * perLayer, "at least the recomputed layer's intermediates");
+        Assert.True(checkpointed.TotalBytes <= 16L << 30, $"AgroNT-1B pretraining with checkpointing should fit 16 GiB: {checkpointed}");
     }
 
     [Fact]
