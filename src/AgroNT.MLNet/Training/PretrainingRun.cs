@@ -286,8 +286,7 @@ internal sealed class PretrainingRun : IDisposable
     private Tensor ScoredLoss(EsmForMaskedLM network, MaskedBatch batch, out Tensor logits)
     {
         var device = _model.Device;
-        var ids = tensor(batch.InputIds, [batch.Rows, batch.Length], device: device);
-        var mask = tensor(batch.AttentionMask, [batch.Rows, batch.Length], device: device);
+        var (ids, mask) = batch.Inputs.ToTensors(device);
         var hidden = network.Esm.Forward(ids, mask).LastHiddenState;
         var positions = tensor(batch.SelectedPositions, device: device);
         var scored = hidden.reshape(-1, hidden.shape[2]).index_select(0, positions);
@@ -318,7 +317,7 @@ internal sealed class PretrainingRun : IDisposable
                 for (int i = 0; i < predicted.Length; i++)
                 {
                     bool hit = predicted[i] == batch.Targets[i];
-                    bool isMask = batch.InputIds[batch.SelectedPositions[i]] == _masker.MaskId;
+                    bool isMask = batch.Inputs.InputIds[batch.SelectedPositions[i]] == _masker.MaskId;
                     correct += hit ? 1 : 0;
                     maskCorrect += hit && isMask ? 1 : 0;
                     masked += isMask ? 1 : 0;

@@ -278,19 +278,8 @@ public sealed class KmerTokenizer : SequenceTokenizer
             ArrayPool<int>.Shared.Return(buffer);
         }
 
-        int length = fixedLength ?? rows.Select(r => r.Length).DefaultIfEmpty(0).Max();
-        var inputIds = new int[rows.Length * length];
-        var mask = new int[rows.Length * length];
-        var lengths = new int[rows.Length];
-        inputIds.AsSpan().Fill(Vocabulary.PadId);
-        for (int i = 0; i < rows.Length; i++)
-        {
-            rows[i].CopyTo(inputIds.AsSpan(i * length));
-            mask.AsSpan(i * length, rows[i].Length).Fill(1);
-            lengths[i] = rows[i].Length;
-        }
-
-        return new TokenBatch(rows.Length, length, inputIds, mask, lengths);
+        // An empty list is an empty batch here (the batch builder refuses one: no model input has zero rows).
+        return rows.Length == 0 ? new TokenBatch(0, fixedLength ?? 0, [], [], []) : TokenBatch.Pad(rows, Vocabulary.PadId, fixedLength);
     }
 
     /// <summary>Decodes ids as Hugging Face's <c>decode</c> does: tokens joined by spaces (then its space clean-up when

@@ -183,18 +183,8 @@ public sealed class ProteinTokenizer : SequenceTokenizer
             ArgumentNullException.ThrowIfNull(sequences[i], $"{nameof(sequences)}[{i}]");
             rows[i] = [.. ModelInput(sequences[i], limit, callerCapped: false, sequenceNames?[i] ?? $"#{i}", out _).Select(t => t.Id)];
         }
-        int length = fixedLength ?? rows.Select(r => r.Length).DefaultIfEmpty(0).Max();
-        var inputIds = new int[rows.Length * length];
-        var mask = new int[rows.Length * length];
-        var lengths = new int[rows.Length];
-        inputIds.AsSpan().Fill(Vocabulary.PadId);
-        for (int i = 0; i < rows.Length; i++)
-        {
-            rows[i].CopyTo(inputIds.AsSpan(i * length));
-            mask.AsSpan(i * length, rows[i].Length).Fill(1);
-            lengths[i] = rows[i].Length;
-        }
-        return new TokenBatch(rows.Length, length, inputIds, mask, lengths);
+        // An empty list is an empty batch here (the batch builder refuses one: no model input has zero rows).
+        return rows.Length == 0 ? new TokenBatch(0, fixedLength ?? 0, [], [], []) : TokenBatch.Pad(rows, Vocabulary.PadId, fixedLength);
     }
 
     /// <inheritdoc/>
