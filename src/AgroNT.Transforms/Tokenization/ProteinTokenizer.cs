@@ -165,27 +165,8 @@ public sealed class ProteinTokenizer : SequenceTokenizer
     }
 
     /// <inheritdoc/>
-    public override TokenBatch EncodeBatch(IReadOnlyList<string> sequences, int? fixedLength = null, IReadOnlyList<string>? sequenceNames = null)
-    {
-        ArgumentNullException.ThrowIfNull(sequences);
-        if (fixedLength is { } fixedValue && (fixedValue <= SpecialTokenCount || fixedValue > MaxTokens))
-        {
-            throw new ArgumentOutOfRangeException(nameof(fixedLength), fixedLength, $"A fixed length must be between {SpecialTokenCount + 1} and MaxTokens ({MaxTokens}).");
-        }
-        if (sequenceNames is not null && sequenceNames.Count != sequences.Count)
-        {
-            throw new ArgumentException($"{sequenceNames.Count} names for {sequences.Count} sequences.", nameof(sequenceNames));
-        }
-        int limit = fixedLength ?? MaxTokens;
-        var rows = new int[sequences.Count][];
-        for (int i = 0; i < rows.Length; i++)
-        {
-            ArgumentNullException.ThrowIfNull(sequences[i], $"{nameof(sequences)}[{i}]");
-            rows[i] = [.. ModelInput(sequences[i], limit, callerCapped: false, sequenceNames?[i] ?? $"#{i}", out _).Select(t => t.Id)];
-        }
-        // An empty list is an empty batch here (the batch builder refuses one: no model input has zero rows).
-        return rows.Length == 0 ? new TokenBatch(0, fixedLength ?? 0, [], [], []) : TokenBatch.Pad(rows, Vocabulary.PadId, fixedLength);
-    }
+    private protected override int[] EncodeModelInput(string sequence, int limit, string sequenceName) =>
+        [.. ModelInput(sequence, limit, callerCapped: false, sequenceName, out _).Select(t => t.Id)];
 
     /// <inheritdoc/>
     public override string Decode(IEnumerable<int> ids, bool skipSpecialTokens)

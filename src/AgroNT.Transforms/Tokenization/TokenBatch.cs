@@ -2,7 +2,7 @@ namespace AgroNT.Transforms.Tokenization;
 
 /// <summary>
 /// Several sequences encoded and padded to one length, row-major and ready for a <c>[Count, SequenceLength]</c> tensor
-/// (<see cref="KmerTokenizer.EncodeBatch(IReadOnlyList{string}, int?, IReadOnlyList{string}?)"/>). <see cref="Pad(IReadOnlyList{int[]}, int, int?)"/>
+/// (<see cref="SequenceTokenizer.EncodeBatch(IReadOnlyList{string}, int?, IReadOnlyList{string}?)"/>). <see cref="Pad(IReadOnlyList{int[]}, int, int?)"/>
 /// is the one place token-id rows become a padded batch: the tokenizers, both embedders, fine-tuning, pretraining,
 /// fill-mask and variant scoring all go through it.
 /// </summary>
