@@ -1,3 +1,4 @@
+using AgroNT.MLNet.Modeling;
 using AgroNT.Transforms.Embeddings;
 using AgroNT.Transforms.Tokenization;
 using TorchSharp;
@@ -116,7 +117,7 @@ public sealed class AgroNTEmbedder : IDnaEmbedder
 
     private void RunBatch(IReadOnlyList<int[]> inputs, ReadOnlySpan<int> batch, float[][] results)
     {
-        var padded = PaddedBatch.Create(inputs, batch, _model.Config.PadTokenId);
+        var padded = TokenBatch.Pad(inputs, batch, _model.Config.PadTokenId);
         Interlocked.Add(ref _computedTokens, padded.ComputedTokens);
         Interlocked.Add(ref _realTokens, padded.RealTokens);
 
@@ -126,12 +127,11 @@ public sealed class AgroNTEmbedder : IDnaEmbedder
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var idsTensor = tensor(padded.Ids, [padded.Rows, padded.Length], device: _model.Device);
-            var maskTensor = tensor(padded.Mask, [padded.Rows, padded.Length], device: _model.Device);
+            var (idsTensor, maskTensor) = padded.ToTensors(_model.Device);
             var output = _model.Network.Esm.Forward(idsTensor, maskTensor, upToLayer: _layer);
             hidden = output.LastHiddenState.to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
         }
 
-        padded.PoolRows(inputs, batch, hidden, hiddenSize, Options.Pooling, _hasCls, _basesPerId, results, _eosId);
+        EmbeddingPooler.PoolRows(padded, batch, hidden, hiddenSize, Options.Pooling, _hasCls, _basesPerId, results, _eosId);
     }
 }

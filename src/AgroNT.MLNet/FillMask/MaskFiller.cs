@@ -1,3 +1,4 @@
+using AgroNT.MLNet.Modeling;
 using AgroNT.Transforms.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -81,8 +82,8 @@ public sealed class MaskFiller
         var results = new List<IReadOnlyList<FillMaskPrediction>>(positions.Length);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var input = tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length], device: _model.Device);
-        var logits = _model.Network.Forward(input).Logits;
+        var (input, attention) = TokenBatch.Pad([ids], _model.Config.PadTokenId).ToTensors(_model.Device);
+        var logits = _model.Network.Forward(input, attention).Logits;
         foreach (int position in positions)
         {
             var probabilities = logits[0, position].to(ScalarType.Float32).softmax(0);

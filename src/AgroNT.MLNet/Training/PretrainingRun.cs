@@ -37,7 +37,7 @@ internal sealed class PretrainingRun : IDisposable
     private readonly MlmMasker _masker;
     private readonly TrainingCheckpointStore _store;
     private readonly LearningRateSchedule _schedule;
-    private readonly JsonObject _settings;
+    private readonly ResumeSettings _settings;
     private readonly Stopwatch _clock = new();
     private TrainingWindowStream? _stream;
     private List<MaskedBatch>? _validationSet;
@@ -111,10 +111,9 @@ internal sealed class PretrainingRun : IDisposable
         {
             start = RestoreNewestCheckpoint();
         }
-        else if (_store.List().Count > 0)
+        else
         {
-            throw new InvalidOperationException(
-                $"{_store.Folder} already holds checkpoints of an earlier run: continue it with resume (--resume), or choose another output or checkpoint folder.");
+            _store.RefuseExisting();
         }
         var metrics = new MetricsLog(_options.OutputFolder, _step);
         _stream = new TrainingWindowStream(_corpus, _seed, _options.ShuffleBufferWindows, start);
@@ -295,8 +294,7 @@ internal sealed class PretrainingRun : IDisposable
     private Tensor ScoredLoss(EsmForMaskedLM network, MaskedBatch batch, out Tensor logits)
     {
         var device = _model.Device;
-        var ids = tensor(batch.InputIds, [batch.Rows, batch.Length], device: device);
-        var mask = tensor(batch.AttentionMask, [batch.Rows, batch.Length], device: device);
+        var (ids, mask) = batch.Inputs.ToTensors(device);
         var hidden = network.Esm.Forward(ids, mask).LastHiddenState;
         var positions = tensor(batch.SelectedPositions, device: device);
         var scored = hidden.reshape(-1, hidden.shape[2]).index_select(0, positions);
@@ -327,7 +325,7 @@ internal sealed class PretrainingRun : IDisposable
                 for (int i = 0; i < predicted.Length; i++)
                 {
                     bool hit = predicted[i] == batch.Targets[i];
-                    bool isMask = batch.InputIds[batch.SelectedPositions[i]] == _masker.MaskId;
+                    bool isMask = batch.Inputs.InputIds[batch.SelectedPositions[i]] == _masker.MaskId;
                     correct += hit ? 1 : 0;
                     maskCorrect += hit && isMask ? 1 : 0;
                     masked += isMask ? 1 : 0;
@@ -434,8 +432,8 @@ internal sealed class PretrainingRun : IDisposable
         {
             return;
         }
-        var state = new TrainerState(_step, _stream!.Position, _tokens, ElapsedSeconds, _settings);
-        var checkpoint = _store.Save(_step, folder =>
+        var state = new PretrainingState(_step, _stream!.Position, _tokens, ElapsedSeconds, _settings.ToJson());
+        var checkpoint = _store.Save(state, [_optimizer], folder =>
         {
             using (no_grad())
             {
@@ -452,15 +450,6 @@ internal sealed class PretrainingRun : IDisposable
                     }
                 }
             }
-            using (var stream = new FileStream(Path.Combine(folder, TrainingCheckpointStore.OptimizerFileName), FileMode.Create, FileAccess.Write))
-            {
-                using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-                {
-                    _optimizer.save_state_dict(writer);
-                }
-                stream.Flush(flushToDisk: true);
-            }
-            TrainingCheckpointStore.WriteDurably(Path.Combine(folder, TrainingCheckpointStore.StateFileName), state.ToJson().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         });
         _store.Prune(_options.KeepCheckpoints);
         _lastCheckpoint = checkpoint.Folder;
@@ -474,26 +463,17 @@ internal sealed class PretrainingRun : IDisposable
 
     private DataPosition RestoreNewestCheckpoint()
     {
-        var checkpoint = _store.FindNewestComplete(message => Report(PretrainingEvent.Warning, double.NaN, 0, message));
-        if (checkpoint is null)
+        var found = _store.LoadNewest<PretrainingState>(_settings,
+            "Resume with the same genomes, model, seed, batch, schedule and precision, or start a new output folder.",
+            message => Report(PretrainingEvent.Warning, double.NaN, 0, message));
+        if (found is not { } loaded)
         {
             Report(PretrainingEvent.Warning, double.NaN, 0, $"resume: no complete checkpoint in {_store.Folder}; starting from the beginning.");
             return new DataPosition(0, 0);
         }
-        var state = TrainerState.FromJson((JsonObject)JsonNode.Parse(File.ReadAllText(checkpoint.StatePath))!);
-        var differences = _settings.Where(p => !JsonNode.DeepEquals(p.Value, state.Settings[p.Key])).Select(p => p.Key)
-            .Concat(state.Settings.Select(p => p.Key).Where(k => !_settings.ContainsKey(k))).Distinct().ToArray();
-        if (differences.Length > 0)
-        {
-            throw new InvalidOperationException(
-                $"{checkpoint.Folder} was written with different settings ({string.Join(", ", differences)}); resume with the same genomes, model, seed, batch, schedule and precision, or start a new output folder.");
-        }
+        var (checkpoint, state) = loaded;
         CheckpointLoader.LoadInto(_model.Network, checkpoint.ModelPath);
-        using (var stream = File.OpenRead(checkpoint.OptimizerPath))
-        using (var reader = new BinaryReader(stream))
-        {
-            _optimizer.load_state_dict(reader);
-        }
+        TrainingCheckpointStore.LoadOptimizers(checkpoint, [_optimizer]);
         _step = state.Step;
         _tokens = state.Tokens;
         _previousSeconds = state.ElapsedSeconds;
@@ -525,27 +505,30 @@ internal sealed class PretrainingRun : IDisposable
           || parameterName.Contains("layer_norm", StringComparison.Ordinal));
 
     /// <summary>The settings a resumed run must share with the checkpoint it continues.</summary>
-    private JsonObject Settings(int maxTokens)
+    private ResumeSettings Settings(int maxTokens)
     {
         var o = _options;
         var w = _corpus.Windowing;
-        return new JsonObject
-        {
-            ["model"] = JsonNode.Parse((_model.Config with { TorchDtype = "float32" }).ToJson()),
-            ["init"] = o.InitFrom is null ? null : Path.GetFullPath(o.InitFrom),
-            ["seed"] = o.Seed,
-            ["trainingSources"] = new JsonArray(_corpus.TrainingSources.Select(s => (JsonNode?)s).ToArray()),
-            ["validationSources"] = new JsonArray(_corpus.ValidationSources.Select(s => (JsonNode?)s).ToArray()),
-            ["split"] = _corpus.Split.Describe(),
-            ["windowing"] = $"{w.WindowLength}/{w.Overlap}/{w.MaxAmbiguousFraction.ToString("R", CultureInfo.InvariantCulture)}/{w.MinWindowLength}",
-            ["masking"] = string.Create(CultureInfo.InvariantCulture, $"{o.Masking.SelectionProbability:R}/{o.Masking.MaskTokenFraction:R}/{o.Masking.RandomTokenFraction:R}"),
-            ["maxTokens"] = maxTokens,
-            ["batch"] = $"{o.MicroBatchSize}x{o.BatchTokens}",
-            ["shuffleBufferWindows"] = o.ShuffleBufferWindows,
-            ["schedule"] = string.Create(CultureInfo.InvariantCulture, $"{o.PeakLearningRate:R}/{o.ResolvedWarmupSteps}/{o.MaxSteps}/{o.Decay}/{o.MinLearningRateRatio:R}"),
-            ["optimizer"] = string.Create(CultureInfo.InvariantCulture, $"{o.WeightDecay:R}/{o.Beta1:R}/{o.Beta2:R}/{o.Epsilon:R}/{o.MaxGradientNorm:R}"),
-            ["precision"] = o.Precision.ToString(),
-        };
+        return new ResumeSettings()
+            .Set("model", JsonNode.Parse((_model.Config with { TorchDtype = "float32" }).ToJson()),
+                new ResumeOption("Config", "--config/--init/--hidden/--layers/--heads/--intermediate"))
+            .Set("init", o.InitFrom is null ? null : Path.GetFullPath(o.InitFrom), new ResumeOption("InitFrom", "--init"))
+            .Set("seed", o.Seed, new ResumeOption("Seed", "--seed"))
+            .Set("trainingSources", new JsonArray(_corpus.TrainingSources.Select(s => (JsonNode?)s).ToArray()), new ResumeOption("the training genomes", "--genome"))
+            .Set("validationSources", new JsonArray(_corpus.ValidationSources.Select(s => (JsonNode?)s).ToArray()), new ResumeOption("the validation genomes", "--validation-genome"))
+            .Set("split", _corpus.Split.Describe(), new ResumeOption("the validation split", "--validation-fraction/--validation-record/--region-length"))
+            .SetJoined("windowing", '/', (new("WindowingOptions.WindowLength", "--window"), w.WindowLength), (new("WindowingOptions.Overlap", "--overlap"), w.Overlap),
+                (new("WindowingOptions.MaxAmbiguousFraction", "--max-n-fraction"), w.MaxAmbiguousFraction), (new("WindowingOptions.MinWindowLength"), w.MinWindowLength))
+            .SetJoined("masking", '/', (new("Masking.SelectionProbability"), o.Masking.SelectionProbability), (new("Masking.MaskTokenFraction"), o.Masking.MaskTokenFraction),
+                (new("Masking.RandomTokenFraction"), o.Masking.RandomTokenFraction))
+            .Set("maxTokens", maxTokens, new ResumeOption("MaxTokens", "--max-tokens"))
+            .SetJoined("batch", 'x', (new("MicroBatchSize", "--micro-batch"), o.MicroBatchSize), (new("BatchTokens", "--batch-tokens"), o.BatchTokens))
+            .Set("shuffleBufferWindows", o.ShuffleBufferWindows, new ResumeOption("ShuffleBufferWindows", "--shuffle-buffer"))
+            .SetJoined("schedule", '/', (new("PeakLearningRate", "--lr"), o.PeakLearningRate), (new("WarmupSteps", "--warmup"), o.ResolvedWarmupSteps),
+                (new("MaxSteps", "--max-steps"), o.MaxSteps), (new("Decay", "--decay"), o.Decay), (new("MinLearningRateRatio", "--min-lr-ratio"), o.MinLearningRateRatio))
+            .SetJoined("optimizer", '/', (new("WeightDecay", "--weight-decay"), o.WeightDecay), (new("Beta1"), o.Beta1), (new("Beta2"), o.Beta2),
+                (new("Epsilon"), o.Epsilon), (new("MaxGradientNorm", "--clip"), o.MaxGradientNorm))
+            .Set("precision", o.Precision.ToString(), new ResumeOption("Precision", "--precision"));
     }
 
     private string Describe(DataPosition start)

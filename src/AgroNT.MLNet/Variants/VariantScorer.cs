@@ -1,5 +1,6 @@
 using AgroNT.Transforms.Tokenization;
 using AgroNT.MLNet.Featurization;
+using AgroNT.MLNet.Modeling;
 using AgroNT.Transforms.Embeddings;
 using Microsoft.Data.Analysis;
 using TorchSharp;
@@ -361,23 +362,15 @@ public sealed class VariantScorer
         {
             cancellationToken.ThrowIfCancellationRequested();
             var batch = jobs.GetRange(first, Math.Min(Options.BatchSize, jobs.Count - first));
-            int length = batch.Max(j => j.Ids.Length);
-            var ids = new long[batch.Count * length];
-            var mask = new long[batch.Count * length];
-            Array.Fill(ids, pad);
+            var padded = TokenBatch.Pad([.. batch.Select(j => j.Ids)], pad);
             for (int r = 0; r < batch.Count; r++)
             {
-                for (int t = 0; t < batch[r].Ids.Length; t++)
-                {
-                    ids[r * length + t] = t == batch[r].TokenIndex ? maskId : batch[r].Ids[t];
-                    mask[r * length + t] = 1;
-                }
+                padded.InputIds[r * padded.SequenceLength + batch[r].TokenIndex] = maskId;
             }
             using (NewDisposeScope())
             using (no_grad())
             {
-                var input = tensor(ids, [batch.Count, length], device: _model.Device);
-                var attention = tensor(mask, [batch.Count, length], device: _model.Device);
+                var (input, attention) = padded.ToTensors(_model.Device);
                 var logits = _model.Network.Forward(input, attention).Logits;
                 for (int r = 0; r < batch.Count; r++)
                 {

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using AgroNT.Transforms.Tokenization;
 
 namespace AgroNT.Transforms.Embeddings;
 
@@ -118,5 +119,34 @@ public static class EmbeddingPooler
             sum += basesPerToken[t];
         }
         return sum;
+    }
+
+    /// <summary>
+    /// Pools each row of a padded batch's hidden states (<c>[Count, SequenceLength, hiddenSize]</c>) into
+    /// <c>results[selection[r]]</c>, as both embedders do after their engine ran. A row ending with
+    /// <paramref name="eosId"/> (ESM-2's <c>&lt;eos&gt;</c>) is pooled without that last position, as <c>&lt;cls&gt;</c>
+    /// is left out: the mean and the per-token rows are the residues'.
+    /// </summary>
+    internal static void PoolRows(TokenBatch padded, ReadOnlySpan<int> selection, ReadOnlySpan<float> hidden, int hiddenSize,
+        Pooling pooling, bool hasCls, int[] basesPerId, float[][] results, int? eosId = null)
+    {
+        for (int r = 0; r < padded.Count; r++)
+        {
+            var input = padded.GetInputIds(r)[..padded.Lengths[r]];
+            int tokens = input.Length > (hasCls ? 1 : 0) && eosId is { } eos && input[^1] == eos ? input.Length - 1 : input.Length;
+            var rowHidden = hidden.Slice(r * padded.SequenceLength * hiddenSize, tokens * hiddenSize);
+            int[]? bases = null;
+            if (pooling == Pooling.PerNucleotide)
+            {
+                bases = new int[tokens];
+                for (int t = 0; t < tokens; t++)
+                {
+                    bases[t] = basesPerId[input[t]];
+                }
+            }
+            var result = new float[OutputLength(pooling, tokens, hiddenSize, hasCls, bases)];
+            Pool(pooling, rowHidden, tokens, hiddenSize, hasCls, result, bases);
+            results[selection[r]] = result;
+        }
     }
 }

@@ -228,14 +228,14 @@ public sealed class AgroNTOnnxEmbedder : IDnaEmbedder
 
     private void RunBatch(IReadOnlyList<int[]> inputs, int[] batch, float[][] results)
     {
-        var padded = PaddedBatch.Create(inputs, batch, _padId);
-        int rows = padded.Rows, length = padded.Length;
+        var padded = TokenBatch.Pad(inputs, batch, _padId);
+        int rows = padded.Count, length = padded.SequenceLength;
         Interlocked.Add(ref _computedTokens, padded.ComputedTokens);
         Interlocked.Add(ref _realTokens, padded.RealTokens);
 
         long[] shape = [rows, length];
-        using var idsValue = CreateInput(padded.Ids, shape);
-        using var maskValue = CreateInput(padded.Mask, shape);
+        using var idsValue = CreateInput(padded.InputIds, shape);
+        using var maskValue = CreateInput(padded.AttentionMask, shape);
         OrtValue[] feeds = _inputNames.Length == 2 ? [idsValue, maskValue] : [idsValue];
         using var outputs = _session.Run(_runOptions, _inputNames, feeds, _outputNames);
         ReadOnlySpan<float> hidden = outputs[0].GetTensorDataAsSpan<float>();
@@ -245,13 +245,13 @@ public sealed class AgroNTOnnxEmbedder : IDnaEmbedder
             ThrowHelper.ThrowInvalidData($"The graph output '{OutputName}' has shape [{string.Join(", ", outputShape)}]; expected [{rows}, {length}, {HiddenSize}].");
         }
 
-        padded.PoolRows(inputs, batch, hidden, HiddenSize, Options.Pooling, _hasCls, _basesPerId, results, Tokenizer.AppendsEos ? Tokenizer.Vocabulary.EosId : null);
+        EmbeddingPooler.PoolRows(padded, batch, hidden, HiddenSize, Options.Pooling, _hasCls, _basesPerId, results, Tokenizer.AppendsEos ? Tokenizer.Vocabulary.EosId : null);
     }
 
-    private OrtValue CreateInput(long[] values, long[] shape) =>
+    private OrtValue CreateInput(int[] values, long[] shape) =>
         _int32Inputs
-            ? OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(values, v => (int)v), shape)
-            : OrtValue.CreateTensorValueFromMemory(values, shape);
+            ? OrtValue.CreateTensorValueFromMemory(values, shape)
+            : OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(values, v => (long)v), shape);
 
     private static SessionOptions CreateSessionOptions(AgroNTOnnxEmbedderOptions options)
     {

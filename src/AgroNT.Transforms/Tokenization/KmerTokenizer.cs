@@ -15,7 +15,7 @@ namespace AgroNT.Transforms.Tokenization;
 /// <para>Three kinds of API:</para>
 /// <list type="bullet">
 /// <item><description>Model inputs: the <see cref="Tokenizer"/> overloads (<c>EncodeToIds</c>, <c>EncodeToTokens</c>),
-/// <see cref="EncodeToIds(ReadOnlySpan{char}, Span{int}, string?)"/>, <see cref="EncodeBatch"/> and
+/// <see cref="EncodeToIds(ReadOnlySpan{char}, Span{int}, string?)"/>, <see cref="SequenceTokenizer.EncodeBatch(IReadOnlyList{string}, int?, IReadOnlyList{string}?)"/> and
 /// <see cref="EncodeWindows"/>. They never return more than <see cref="MaxTokens"/> ids and apply
 /// <see cref="KmerTokenizerOptions.LengthPolicy"/>. A <see cref="EncodeSettings.MaxTokenCount"/> no larger than
 /// <see cref="MaxTokens"/> is an explicit request to truncate and is honoured under every policy.</description></item>
@@ -236,61 +236,19 @@ public sealed class KmerTokenizer : SequenceTokenizer
         }
     }
 
-    /// <summary>
-    /// Encodes several sequences as one padded batch, as Hugging Face's tokenizer does with <c>padding="longest"</c>
-    /// (or <c>padding="max_length"</c> with <paramref name="fixedLength"/>): pad id and mask 0 after each sequence.
-    /// </summary>
-    /// <param name="sequences">The texts.</param>
-    /// <param name="fixedLength">Pad every row to this length (at most <see cref="MaxTokens"/>; a longer sequence is
-    /// handled by the length policy against it); <see langword="null"/> pads to the longest encoding.</param>
-    /// <param name="sequenceNames">Record names for error messages, parallel to <paramref name="sequences"/>; by default "#index".</param>
-    /// <returns>The batch.</returns>
-    /// <exception cref="DnaTokenizationException">A sequence is too long under <see cref="LengthPolicy.Error"/> or
-    /// <see cref="LengthPolicy.Windows"/>, or has a character normalize mode refuses.</exception>
-    public override TokenBatch EncodeBatch(IReadOnlyList<string> sequences, int? fixedLength = null, IReadOnlyList<string>? sequenceNames = null)
+    /// <inheritdoc/>
+    private protected override int[] EncodeModelInput(string sequence, int limit, string sequenceName)
     {
-        ArgumentNullException.ThrowIfNull(sequences);
-        if (fixedLength is { } fixedValue && (fixedValue <= _clsCount || fixedValue > MaxTokens))
-        {
-            ThrowHelper.ThrowArgumentOutOfRange(nameof(fixedLength), fixedLength, $"A fixed length must be between {_clsCount + 1} and MaxTokens ({MaxTokens}).");
-        }
-
-        if (sequenceNames is not null && sequenceNames.Count != sequences.Count)
-        {
-            ThrowHelper.ThrowArgument(nameof(sequenceNames), $"{sequenceNames.Count} names for {sequences.Count} sequences.");
-        }
-
-        int limit = fixedLength ?? MaxTokens;
-        var rows = new int[sequences.Count][];
         int[] buffer = ArrayPool<int>.Shared.Rent(limit);
         try
         {
-            for (int i = 0; i < rows.Length; i++)
-            {
-                string name = sequenceNames?[i] ?? $"#{i}";
-                ArgumentNullException.ThrowIfNull(sequences[i], $"{nameof(sequences)}[{i}]");
-                int count = EncodeModelInput(sequences[i], buffer.AsSpan(0, limit), default, default, limit, callerCapped: false, name, out _);
-                rows[i] = buffer.AsSpan(0, count).ToArray();
-            }
+            int count = EncodeModelInput(sequence, buffer.AsSpan(0, limit), default, default, limit, callerCapped: false, sequenceName, out _);
+            return buffer.AsSpan(0, count).ToArray();
         }
         finally
         {
             ArrayPool<int>.Shared.Return(buffer);
         }
-
-        int length = fixedLength ?? rows.Select(r => r.Length).DefaultIfEmpty(0).Max();
-        var inputIds = new int[rows.Length * length];
-        var mask = new int[rows.Length * length];
-        var lengths = new int[rows.Length];
-        inputIds.AsSpan().Fill(Vocabulary.PadId);
-        for (int i = 0; i < rows.Length; i++)
-        {
-            rows[i].CopyTo(inputIds.AsSpan(i * length));
-            mask.AsSpan(i * length, rows[i].Length).Fill(1);
-            lengths[i] = rows[i].Length;
-        }
-
-        return new TokenBatch(rows.Length, length, inputIds, mask, lengths);
     }
 
     /// <summary>Decodes ids as Hugging Face's <c>decode</c> does: tokens joined by spaces (then its space clean-up when

@@ -165,37 +165,8 @@ public sealed class ProteinTokenizer : SequenceTokenizer
     }
 
     /// <inheritdoc/>
-    public override TokenBatch EncodeBatch(IReadOnlyList<string> sequences, int? fixedLength = null, IReadOnlyList<string>? sequenceNames = null)
-    {
-        ArgumentNullException.ThrowIfNull(sequences);
-        if (fixedLength is { } fixedValue && (fixedValue <= SpecialTokenCount || fixedValue > MaxTokens))
-        {
-            throw new ArgumentOutOfRangeException(nameof(fixedLength), fixedLength, $"A fixed length must be between {SpecialTokenCount + 1} and MaxTokens ({MaxTokens}).");
-        }
-        if (sequenceNames is not null && sequenceNames.Count != sequences.Count)
-        {
-            throw new ArgumentException($"{sequenceNames.Count} names for {sequences.Count} sequences.", nameof(sequenceNames));
-        }
-        int limit = fixedLength ?? MaxTokens;
-        var rows = new int[sequences.Count][];
-        for (int i = 0; i < rows.Length; i++)
-        {
-            ArgumentNullException.ThrowIfNull(sequences[i], $"{nameof(sequences)}[{i}]");
-            rows[i] = [.. ModelInput(sequences[i], limit, callerCapped: false, sequenceNames?[i] ?? $"#{i}", out _).Select(t => t.Id)];
-        }
-        int length = fixedLength ?? rows.Select(r => r.Length).DefaultIfEmpty(0).Max();
-        var inputIds = new int[rows.Length * length];
-        var mask = new int[rows.Length * length];
-        var lengths = new int[rows.Length];
-        inputIds.AsSpan().Fill(Vocabulary.PadId);
-        for (int i = 0; i < rows.Length; i++)
-        {
-            rows[i].CopyTo(inputIds.AsSpan(i * length));
-            mask.AsSpan(i * length, rows[i].Length).Fill(1);
-            lengths[i] = rows[i].Length;
-        }
-        return new TokenBatch(rows.Length, length, inputIds, mask, lengths);
-    }
+    private protected override int[] EncodeModelInput(string sequence, int limit, string sequenceName) =>
+        [.. ModelInput(sequence, limit, callerCapped: false, sequenceName, out _).Select(t => t.Id)];
 
     /// <inheritdoc/>
     public override string Decode(IEnumerable<int> ids, bool skipSpecialTokens)

@@ -101,12 +101,46 @@ public abstract class SequenceTokenizer : Tokenizer
     /// <returns>At least one window.</returns>
     public abstract IReadOnlyList<TokenWindow> EncodeWindows(ReadOnlySpan<char> sequence, string? sequenceName = null);
 
-    /// <summary>Encodes several sequences as one padded batch (pad id and mask 0 after each sequence).</summary>
+    /// <summary>
+    /// Encodes several sequences as one padded batch, as Hugging Face's tokenizer does with <c>padding="longest"</c>
+    /// (or <c>padding="max_length"</c> with <paramref name="fixedLength"/>): pad id and mask 0 after each sequence
+    /// (<see cref="TokenBatch.Pad(IReadOnlyList{int[]}, int, int?)"/>). An empty list gives an empty batch.
+    /// </summary>
     /// <param name="sequences">The texts.</param>
-    /// <param name="fixedLength">Pad every row to this length; <see langword="null"/> pads to the longest encoding.</param>
-    /// <param name="sequenceNames">Record names for error messages, parallel to <paramref name="sequences"/>.</param>
+    /// <param name="fixedLength">Pad every row to this length (at most <see cref="MaxTokens"/>; a longer sequence is
+    /// handled by the length policy against it); <see langword="null"/> pads to the longest encoding.</param>
+    /// <param name="sequenceNames">Record names for error messages, parallel to <paramref name="sequences"/>; by default "#index".</param>
     /// <returns>The batch.</returns>
-    public abstract TokenBatch EncodeBatch(IReadOnlyList<string> sequences, int? fixedLength = null, IReadOnlyList<string>? sequenceNames = null);
+    /// <exception cref="DnaTokenizationException">A sequence is too long under <see cref="LengthPolicy.Error"/> or
+    /// <see cref="LengthPolicy.Windows"/>, or has a character normalize mode refuses.</exception>
+    public TokenBatch EncodeBatch(IReadOnlyList<string> sequences, int? fixedLength = null, IReadOnlyList<string>? sequenceNames = null)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        if (fixedLength is { } fixedValue && (fixedValue <= SpecialTokenCount || fixedValue > MaxTokens))
+        {
+            ThrowHelper.ThrowArgumentOutOfRange(nameof(fixedLength), fixedLength, $"A fixed length must be between {SpecialTokenCount + 1} and MaxTokens ({MaxTokens}).");
+        }
+        if (sequenceNames is not null && sequenceNames.Count != sequences.Count)
+        {
+            ThrowHelper.ThrowArgument(nameof(sequenceNames), $"{sequenceNames.Count} names for {sequences.Count} sequences.");
+        }
+        if (sequences.Count == 0)
+        {
+            // The batch builder refuses zero rows (no model input has them); the tokenizer's answer is an empty batch.
+            return new TokenBatch(0, fixedLength ?? 0, [], [], []);
+        }
+        int limit = fixedLength ?? MaxTokens;
+        var rows = new int[sequences.Count][];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            ArgumentNullException.ThrowIfNull(sequences[i], $"{nameof(sequences)}[{i}]");
+            rows[i] = EncodeModelInput(sequences[i], limit, sequenceNames?[i] ?? $"#{i}");
+        }
+        return TokenBatch.Pad(rows, Vocabulary.PadId, fixedLength);
+    }
+
+    /// <summary>One model input's ids with the length policy applied against <paramref name="limit"/> (at most <see cref="MaxTokens"/>).</summary>
+    private protected abstract int[] EncodeModelInput(string sequence, int limit, string sequenceName);
 
     /// <summary>Decodes ids as Hugging Face's <c>decode</c> does: tokens joined by spaces, then its space clean-up when asked for.</summary>
     /// <param name="ids">The ids.</param>

@@ -261,8 +261,9 @@ public sealed class AgroNTPretrainerTests : IDisposable
 
         var error = Assert.Throws<InvalidOperationException>(() =>
             new AgroNTPretrainer(options with { Resume = true, Seed = 8, MaxSteps = 4 }).Train(TinyTraining.Corpus()));
-        Assert.Contains("seed", error.Message, StringComparison.Ordinal);
-        Assert.Contains("schedule", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--seed 8 (Seed) differs from the checkpoint's " + options.Seed, error.Message, StringComparison.Ordinal);
+        Assert.Contains("--max-steps 4 (MaxSteps) differs from the checkpoint's 2", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("--lr", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AgroNT.Transforms.IO;
+using TorchSharp.Modules;
 
 namespace AgroNT.MLNet.Training.Checkpointing;
 
@@ -18,12 +20,15 @@ internal sealed record TrainingCheckpoint(string Folder, long Step)
 }
 
 /// <summary>
-/// Training checkpoints in one folder, one sub-folder per checkpoint (<c>step-00000100/</c>): the fp32 weights
-/// (<c>model.safetensors</c>, Hugging Face names), the optimiser state (<c>optimizer.bin</c>, TorchSharp's exact
-/// binary state), the trainer state (<c>trainer_state.json</c>) and, written last, <c>manifest.json</c> with each
-/// file's size and SHA-256. A checkpoint is assembled under a temporary name and renamed into place, so a crash leaves
-/// either a complete checkpoint or a temporary folder that is ignored (and removed later). Loading verifies every size
-/// and hash, so a file cut short or altered afterwards is detected and the previous checkpoint used.
+/// The one checkpoint/resume store of both trainers (pretraining and fine-tuning). Training checkpoints in one folder,
+/// one sub-folder per checkpoint (<c>step-00000100/</c>): the weights (<c>model.safetensors</c>, Hugging Face names),
+/// the optimiser state (<c>optimizer.bin</c>, TorchSharp's exact binary state), the typed, versioned trainer state
+/// (<c>trainer_state.json</c>, a <see cref="TrainerState"/>) and, written last, <c>manifest.json</c> with each file's
+/// size and SHA-256. Each file is written through <see cref="StagedFile"/>, and the checkpoint is assembled under a
+/// temporary name and renamed into place, so a crash leaves either a complete checkpoint or a temporary folder that is
+/// ignored (and removed later). Resuming verifies every size and hash (a file cut short or altered afterwards is
+/// detected and the previous checkpoint used), reads the state and refuses settings that differ
+/// (<see cref="ResumeSettings"/>).
 /// </summary>
 internal sealed class TrainingCheckpointStore
 {
@@ -38,6 +43,7 @@ internal sealed class TrainingCheckpointStore
     /// <summary>The manifest format name of fine-tuning checkpoints.</summary>
     public const string FineTuningFormat = "AgroNT.FineTuningCheckpoint";
     private const int FormatVersion = 1;
+    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
     private readonly string _format;
 
     /// <summary>Opens a checkpoint folder whose manifests carry <paramref name="format"/> (pretraining by default).</summary>
@@ -48,6 +54,76 @@ internal sealed class TrainingCheckpointStore
     }
 
     public string Folder { get; }
+
+    private string Kind => _format == FineTuningFormat ? "fine-tuning" : "pretraining";
+
+    /// <summary>
+    /// Writes a checkpoint of <paramref name="state"/>: <paramref name="writeWeights"/> writes the weights into the
+    /// checkpoint's (temporary) folder, then the optimisers' state and the trainer state are added.
+    /// </summary>
+    public TrainingCheckpoint Save(TrainerState state, IReadOnlyList<OptimizerHelper> optimizers, Action<string> writeWeights) =>
+        Save(state.Step, folder =>
+        {
+            writeWeights(folder);
+            StagedFile.Write(Path.Combine(folder, OptimizerFileName), stream =>
+            {
+                using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+                foreach (var optimizer in optimizers)
+                {
+                    optimizer.save_state_dict(writer);
+                }
+            });
+            StagedFile.WriteAllText(Path.Combine(folder, StateFileName), state.ToJson().ToJsonString(s_indented));
+        });
+
+    /// <summary>
+    /// Refuses to start a run over checkpoints of an earlier one (it would mix two runs' checkpoints).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The folder holds checkpoints.</exception>
+    public void RefuseExisting()
+    {
+        if (List().Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{Folder} already holds {Kind} checkpoints of an earlier run: continue it with Resume (--resume), or choose another checkpoint folder.");
+        }
+    }
+
+    /// <summary>
+    /// The newest complete checkpoint and its state, after checking that it was written with <paramref name="current"/>
+    /// settings; null when the folder holds none. Damaged checkpoints passed over are reported through <paramref name="warn"/>.
+    /// </summary>
+    /// <param name="current">This run's settings.</param>
+    /// <param name="advice">What to keep the same, ending the message of a refusal.</param>
+    /// <param name="warn">Receives one line per damaged checkpoint passed over.</param>
+    /// <exception cref="InvalidOperationException">The checkpoint was written with other settings; the message names each differing option.</exception>
+    /// <exception cref="InvalidDataException">The state file was written by a newer library.</exception>
+    public (TrainingCheckpoint Checkpoint, TState State)? LoadNewest<TState>(ResumeSettings current, string advice, Action<string> warn)
+        where TState : TrainerState, ITrainerState<TState>
+    {
+        var checkpoint = FindNewestComplete(warn);
+        if (checkpoint is null)
+        {
+            return null;
+        }
+        var json = JsonNode.Parse(File.ReadAllText(checkpoint.StatePath)) as JsonObject
+            ?? throw new InvalidDataException($"{checkpoint.StatePath} is not a JSON object.");
+        TrainerState.CheckVersion(json, checkpoint.StatePath);
+        var state = TState.FromJson(json);
+        current.EnsureMatches(state.Settings, checkpoint.Folder, advice);
+        return (checkpoint, state);
+    }
+
+    /// <summary>Loads the optimisers' state of a checkpoint, in the order <see cref="Save(TrainerState, IReadOnlyList{OptimizerHelper}, Action{string})"/> wrote it.</summary>
+    public static void LoadOptimizers(TrainingCheckpoint checkpoint, IReadOnlyList<OptimizerHelper> optimizers)
+    {
+        using var stream = File.OpenRead(checkpoint.OptimizerPath);
+        using var reader = new BinaryReader(stream);
+        foreach (var optimizer in optimizers)
+        {
+            optimizer.load_state_dict(reader);
+        }
+    }
 
     /// <summary>Writes a checkpoint: <paramref name="writeFiles"/> fills a temporary folder, then the manifest is added and the folder renamed.</summary>
     public TrainingCheckpoint Save(long step, Action<string> writeFiles)
@@ -70,7 +146,7 @@ internal sealed class TrainingCheckpointStore
                 });
             }
             var manifest = new JsonObject { ["format"] = _format, ["formatVersion"] = FormatVersion, ["step"] = step, ["files"] = files };
-            WriteDurably(Path.Combine(temporary, ManifestFileName), manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            StagedFile.WriteAllText(Path.Combine(temporary, ManifestFileName), manifest.ToJsonString(s_indented));
             string final = Path.Combine(Folder, name);
             if (Directory.Exists(final))
             {
@@ -197,17 +273,6 @@ internal sealed class TrainingCheckpointStore
                 TryDelete(leftover);
             }
         }
-    }
-
-    /// <summary>Writes text and flushes it to the disk.</summary>
-    public static void WriteDurably(string path, string text)
-    {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
-        using (var writer = new StreamWriter(stream, leaveOpen: true))
-        {
-            writer.Write(text);
-        }
-        stream.Flush(flushToDisk: true);
     }
 
     private static string Name(long step) => string.Create(CultureInfo.InvariantCulture, $"{Prefix}{step:D8}");

@@ -1,5 +1,6 @@
 using AgroNT.MLNet.Native;
 using AgroNT.MLNet.Checkpoints;
+using AgroNT.MLNet.Modeling;
 using AgroNT.Transforms.Benchmarks;
 using AgroNT.Transforms.Embeddings;
 using AgroNT.Transforms.Tokenization;
@@ -156,7 +157,7 @@ public sealed class FineTunedModel : IDisposable
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
                 SetTraining(false);
-                var (idsTensor, mask) = TokenBatches.ToTensors([.. batch.Select(i => ids[i])], Model.Config.PadTokenId, Model.Device);
+                var (idsTensor, mask) = TokenBatch.Pad(ids, batch, Model.Config.PadTokenId).ToTensors(Model.Device);
                 outputs = map(Forward(idsTensor, mask)).to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
             }
             for (int r = 0; r < batch.Length; r++)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgroNT.MLNet.Training.Checkpointing;
 using AgroNT.Transforms.Benchmarks;
@@ -26,7 +25,6 @@ namespace AgroNT.MLNet.Training.FineTuning;
 public sealed class FineTuningTrainer
 {
     private const string BestFileName = "best.safetensors";
-    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
 
     /// <summary>Creates a trainer.</summary>
     /// <param name="options">The settings; defaults (IA3, 10 epochs, batch 8) when <see langword="null"/>.</param>
@@ -239,7 +237,7 @@ public sealed class FineTuningTrainer
         private readonly string _metricName;
         private readonly TrainingCheckpointStore? _store;
         private readonly GradientAccumulation _accumulation;
-        private readonly JsonObject _settings;
+        private readonly ResumeSettings _settings;
         private List<Tensor>? _best;
         private double _bestLoss = double.PositiveInfinity;
         private long _bestStep;
@@ -333,17 +331,16 @@ public sealed class FineTuningTrainer
                 long perEpoch = (n + _options.BatchSize - 1) / _options.BatchSize;
                 _totalSteps = Math.Min(perEpoch * _options.Epochs, _options.MaxSteps ?? long.MaxValue);
             }
-            _settings["validation"] = validation is not null;
+            _settings.Set("validation", validation is not null, new ResumeOption("validation data", "--validation"));
             if (_store is not null)
             {
                 if (_options.Resume)
                 {
                     Restore();
                 }
-                else if (_store.List().Count > 0)
+                else
                 {
-                    throw new InvalidOperationException(
-                        $"{_store.Folder} already holds fine-tuning checkpoints of an earlier run: continue it with Resume (--resume), or choose another checkpoint folder.");
+                    _store.RefuseExisting();
                 }
             }
             _clock.Restart();
@@ -561,26 +558,28 @@ public sealed class FineTuningTrainer
             {
                 return;
             }
-            var state = StateJson();
-            var checkpoint = _store.Save(_step, folder =>
+            var state = new FineTuningState(_step, ElapsedSeconds, _settings.ToJson())
+            {
+                Epoch = _epoch,
+                BatchesTaken = _batchesTaken,
+                StoppedEarly = _stoppedEarly,
+                PendingValidation = _pendingValidation,
+                HasBest = _best is not null,
+                BestLoss = _bestLoss,
+                BestStep = _bestStep,
+                SinceBest = _sinceBest,
+                LossSum = _lossSum,
+                LossCount = _lossCount,
+                LastTrainLoss = _lastTrainLoss,
+                Points = [.. _points],
+            };
+            var checkpoint = _store.Save(state, _optimizers, folder =>
             {
                 FineTunedModel.SaveTensors(_trainableNames.Zip(_trainable, (name, p) => KeyValuePair.Create(name, (Tensor)p)), Path.Combine(folder, TrainingCheckpointStore.ModelFileName));
                 if (_best is not null)
                 {
                     FineTunedModel.SaveTensors(_trainableNames.Zip(_best, KeyValuePair.Create), Path.Combine(folder, BestFileName));
                 }
-                using (var stream = new FileStream(Path.Combine(folder, TrainingCheckpointStore.OptimizerFileName), FileMode.Create, FileAccess.Write))
-                {
-                    using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-                    {
-                        foreach (var optimizer in _optimizers)
-                        {
-                            optimizer.save_state_dict(writer);
-                        }
-                    }
-                    stream.Flush(flushToDisk: true);
-                }
-                TrainingCheckpointStore.WriteDurably(Path.Combine(folder, TrainingCheckpointStore.StateFileName), state.ToJsonString(s_indented));
             });
             _store.Prune(_options.KeepCheckpoints);
             _dirty = false;
@@ -592,117 +591,75 @@ public sealed class FineTuningTrainer
 
         private void Restore()
         {
-            var checkpoint = _store!.FindNewestComplete(message => Note(message));
-            if (checkpoint is null)
+            var found = _store!.LoadNewest<FineTuningState>(_settings,
+                "Resume with the same model, data, method, seed, batch size and learning rates, or use another checkpoint folder.", message => Note(message));
+            if (found is not { } loaded)
             {
                 Note($"resume: no complete checkpoint in {_store.Folder}; starting from the beginning.");
                 return;
             }
-            var state = (JsonObject)JsonNode.Parse(File.ReadAllText(checkpoint.StatePath))!;
-            var saved = state["settings"]!.AsObject();
-            string[] differences = [.. _settings.Where(p => !JsonNode.DeepEquals(p.Value, saved[p.Key])).Select(p => p.Key)
-                .Concat(saved.Select(p => p.Key).Where(k => !_settings.ContainsKey(k))).Distinct()];
-            if (differences.Length > 0)
-            {
-                throw new InvalidOperationException(
-                    $"{checkpoint.Folder} was written with different settings ({string.Join(", ", differences)}); resume with the same model, data, method, seed, batch size and learning rates, or use another checkpoint folder.");
-            }
+            var (checkpoint, state) = loaded;
             FineTunedModel.LoadTensors(checkpoint.ModelPath, _trainableNames.Zip(_trainable, (name, p) => (name, (Tensor)p)));
-            string bestPath = Path.Combine(checkpoint.Folder, BestFileName);
-            if (state["hasBest"]!.GetValue<bool>())
+            if (state.HasBest)
             {
                 using (no_grad())
                 {
                     _best = [.. _trainable.Select(p => p.detach().clone())];
                 }
-                FineTunedModel.LoadTensors(bestPath, _trainableNames.Zip(_best, (name, t) => (name, t)));
+                FineTunedModel.LoadTensors(Path.Combine(checkpoint.Folder, BestFileName), _trainableNames.Zip(_best, (name, t) => (name, t)));
             }
-            using (var stream = File.OpenRead(checkpoint.OptimizerPath))
-            using (var reader = new BinaryReader(stream))
-            {
-                foreach (var optimizer in _optimizers)
-                {
-                    optimizer.load_state_dict(reader);
-                }
-            }
-            _step = state["step"]!.GetValue<long>();
-            _epoch = state["epoch"]!.GetValue<int>();
-            _batchesTaken = state["batchesTaken"]!.GetValue<long>();
-            _stoppedEarly = state["stoppedEarly"]!.GetValue<bool>();
-            _pendingValidation = state["pendingValidation"]!.GetValue<bool>();
-            _bestLoss = FromJson(state["bestLoss"], double.PositiveInfinity);
-            _bestStep = state["bestStep"]!.GetValue<long>();
-            _sinceBest = state["sinceBest"]!.GetValue<int>();
-            _lossSum = state["lossSum"]!.GetValue<double>();
-            _lossCount = state["lossCount"]!.GetValue<int>();
-            _lastTrainLoss = FromJson(state["lastTrainLoss"], double.NaN);
-            _previousSeconds = state["elapsedSeconds"]!.GetValue<double>();
+            TrainingCheckpointStore.LoadOptimizers(checkpoint, _optimizers);
+            _step = state.Step;
+            _epoch = state.Epoch;
+            _batchesTaken = state.BatchesTaken;
+            _stoppedEarly = state.StoppedEarly;
+            _pendingValidation = state.PendingValidation;
+            _bestLoss = state.BestLoss;
+            _bestStep = state.BestStep;
+            _sinceBest = state.SinceBest;
+            _lossSum = state.LossSum;
+            _lossCount = state.LossCount;
+            _lastTrainLoss = state.LastTrainLoss;
+            _previousSeconds = state.ElapsedSeconds;
             _points.Clear();
-            foreach (var point in state["points"]!.AsArray())
-            {
-                _points.Add(new TrainingCurvePoint(point!["step"]!.GetValue<long>(), point["epoch"]!.GetValue<int>(), FromJson(point["trainLoss"], double.NaN),
-                    NullableFromJson(point["validationLoss"]), NullableFromJson(point["validationMetric"])));
-            }
+            _points.AddRange(state.Points);
             _dirty = false;
             Note($"resuming from {checkpoint.Folder}: step {_step}, epoch {_epoch}, {_batchesTaken} batches of it done.");
         }
 
-        private JsonObject StateJson() => new()
-        {
-            ["step"] = _step,
-            ["epoch"] = _epoch,
-            ["batchesTaken"] = _batchesTaken,
-            ["stoppedEarly"] = _stoppedEarly,
-            ["pendingValidation"] = _pendingValidation,
-            ["hasBest"] = _best is not null,
-            ["bestLoss"] = ToJson(_bestLoss),
-            ["bestStep"] = _bestStep,
-            ["sinceBest"] = _sinceBest,
-            ["lossSum"] = _lossSum,
-            ["lossCount"] = _lossCount,
-            ["lastTrainLoss"] = ToJson(_lastTrainLoss),
-            ["elapsedSeconds"] = ElapsedSeconds,
-            ["points"] = new JsonArray([.. _points.Select(p => (JsonNode)new JsonObject
-            {
-                ["step"] = p.Step,
-                ["epoch"] = p.Epoch,
-                ["trainLoss"] = ToJson(p.TrainLoss),
-                ["validationLoss"] = p.ValidationLoss is { } v ? ToJson(v) : null,
-                ["validationMetric"] = p.ValidationMetric is { } m ? ToJson(m) : null,
-            })]),
-            ["settings"] = _settings.DeepClone(),
-        };
-
         /// <summary>What a resumed run must share with the checkpoint it continues.</summary>
-        private JsonObject Settings()
+        private ResumeSettings Settings()
         {
             var o = _options;
             var f = _fitted;
-            var settings = new JsonObject
+            var settings = new ResumeSettings()
+                .Set("model", JsonNode.Parse((f.Model.Config with { TorchDtype = "float32" }).ToJson()), new ResumeOption("the model", "--model"))
+                .Set("problemType", f.ProblemType.ToString(), new ResumeOption("the problem type", "--task"))
+                .Set("outputs", f.OutputCount, new ResumeOption("the number of outputs", "--train's labels"))
+                .Set("method", f.Method.ToString(), new ResumeOption("Method", "--method"))
+                .Set("pooling", f.Pooling.ToString(), new ResumeOption("Pooling", "--pooling"));
+            if (f.Method == FineTuningMethod.Lora)
             {
-                ["model"] = JsonNode.Parse((f.Model.Config with { TorchDtype = "float32" }).ToJson()),
-                ["problemType"] = f.ProblemType.ToString(),
-                ["outputs"] = f.OutputCount,
-                ["method"] = f.Method.ToString(),
-                ["pooling"] = f.Pooling.ToString(),
-                ["lora"] = f.Method == FineTuningMethod.Lora
-                    ? string.Create(CultureInfo.InvariantCulture, $"{o.Lora.Rank}/{o.Lora.Alpha:R}/{string.Join(",", o.Lora.TargetModules)}")
-                    : null,
-                ["parameters"] = new JsonArray([.. _trainableNames.Zip(_trainable, (name, p) => (JsonNode)$"{name}[{string.Join(",", p.shape)}]")]),
-                ["seed"] = o.Seed,
-                ["batchSize"] = o.BatchSize,
-                ["shuffleBufferSize"] = o.ShuffleBufferSize,
-                ["optimizer"] = string.Create(CultureInfo.InvariantCulture,
-                    $"{o.EffectiveLearningRate:R}/{o.HeadLearningRate:R}/{o.WeightDecay:R}/{o.MaxGradientNorm:R}"),
-                ["evaluationInterval"] = o.EvaluationInterval,
-                ["targets"] = string.Join(",", f.TargetMean.Concat(f.TargetScale).Select(v => v.ToString("R", CultureInfo.InvariantCulture))),
-            };
-            if (o.ReverseComplementAugment)
-            {
-                // Only when set, so checkpoints written before the option existed still resume.
-                settings["rcAugment"] = true;
+                settings.SetJoined("lora", '/', (new("Lora.Rank", "--lora-rank"), o.Lora.Rank), (new("Lora.Alpha", "--lora-alpha"), o.Lora.Alpha),
+                    (new("Lora.TargetModules", "--lora-targets"), string.Join(",", o.Lora.TargetModules)));
             }
-            return settings;
+            else
+            {
+                settings.Set("lora", null, new ResumeOption("Lora", "--lora-rank/--lora-alpha/--lora-targets"));
+            }
+            return settings
+                .Set("parameters", new JsonArray([.. _trainableNames.Zip(_trainable, (name, p) => (JsonNode)$"{name}[{string.Join(",", p.shape)}]")]),
+                    new ResumeOption("the trained parameters", "--method/--model"))
+                .Set("seed", o.Seed, new ResumeOption("Seed", "--seed"))
+                .Set("batchSize", o.BatchSize, new ResumeOption("BatchSize", "--batch-size"))
+                .Set("shuffleBufferSize", o.ShuffleBufferSize, new ResumeOption("ShuffleBufferSize"))
+                .SetJoined("optimizer", '/', (new("LearningRate", "--learning-rate"), o.EffectiveLearningRate), (new("HeadLearningRate", "--head-learning-rate"), o.HeadLearningRate),
+                    (new("WeightDecay"), o.WeightDecay), (new("MaxGradientNorm"), o.MaxGradientNorm))
+                .Set("evaluationInterval", o.EvaluationInterval, new ResumeOption("EvaluationInterval", "--eval-every"))
+                .Set("targets", string.Join(",", f.TargetMean.Concat(f.TargetScale).Select(v => v.ToString("R", CultureInfo.InvariantCulture))),
+                    new ResumeOption("the regression targets' standardization", "--train's labels"))
+                // Left out when off, so checkpoints written before the option existed still resume.
+                .Set("rcAugment", o.ReverseComplementAugment ? true : null, new ResumeOption("ReverseComplementAugment", "--rc-augment"), omitWhenNull: true);
         }
 
         private void Note(string message) =>
@@ -710,12 +667,6 @@ public sealed class FineTuningTrainer
             {
                 Message = message,
             });
-
-        private static JsonNode? ToJson(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
-
-        private static double FromJson(JsonNode? node, double fallback) => node is null ? fallback : node.GetValue<double>();
-
-        private static double? NullableFromJson(JsonNode? node) => node?.GetValue<double>();
 
         private double HeadlineMetric(float[] labels, float[] predictions) =>
             BenchmarkMetrics.Evaluate(_fitted.ProblemType, labels, predictions, _fitted.OutputCount).Headline;

@@ -1,5 +1,6 @@
 using AgroNT.MLNet.Modeling;
 using AgroNT.Transforms.Benchmarks;
+using AgroNT.Transforms.Tokenization;
 using static TorchSharp.torch;
 
 namespace AgroNT.MLNet.Training.FineTuning;
@@ -90,7 +91,7 @@ internal sealed class GradientAccumulation
     {
         var tokenizer = fitted.Model.Tokenizer;
         var inputs = batch.Select(e => tokenizer.EncodeToIds(e.Sequence, e.Name)).ToList();
-        return TokenBatches.ToTensors(inputs, fitted.Model.Config.PadTokenId, fitted.Model.Device);
+        return TokenBatch.Pad(inputs, fitted.Model.Config.PadTokenId).ToTensors(fitted.Model.Device);
     }
 
     /// <summary>The labels of <paramref name="batch"/> as a <c>[B, K]</c> tensor.</summary>

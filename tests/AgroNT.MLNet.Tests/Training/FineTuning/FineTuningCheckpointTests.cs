@@ -110,7 +110,11 @@ public sealed class FineTuningCheckpointTests : IDisposable
         var overwrite = Assert.Throws<InvalidOperationException>(() => Fit(options));
         Assert.Contains("Resume (--resume)", overwrite.Message, StringComparison.Ordinal);
         var changed = Assert.Throws<InvalidOperationException>(() => Fit(options with { Resume = true, Seed = 8, BatchSize = 5 }));
-        Assert.Contains("(seed, batchSize)", changed.Message, StringComparison.Ordinal);
+        Assert.Contains("--seed 8 (Seed) differs from the checkpoint's 7", changed.Message, StringComparison.Ordinal);
+        Assert.Contains("--batch-size 5 (BatchSize) differs from the checkpoint's 4", changed.Message, StringComparison.Ordinal);
+        var otherRate = Assert.Throws<InvalidOperationException>(() => Fit(options with { Resume = true, LearningRate = 1e-4 }));
+        Assert.Contains("--learning-rate 0.0001 (LearningRate) differs from the checkpoint's 0.01", otherRate.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("--seed", otherRate.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new FineTuningTrainer(new FineTuningOptions { Resume = true }));
     }
 

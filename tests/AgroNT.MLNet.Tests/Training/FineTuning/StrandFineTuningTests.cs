@@ -76,7 +76,7 @@ public sealed class StrandFineTuningTests : IDisposable
         Assert.True(Same(expected.Weights, resumed.Weights));
         // A checkpoint of an augmented run does not resume without augmentation.
         var error = Assert.Throws<InvalidOperationException>(() => Fit(Options(augment: false) with { MaxSteps = 12, CheckpointFolder = _folder, Resume = true }, train));
-        Assert.Contains("rcAugment", error.Message);
+        Assert.Contains("--rc-augment (not set) (ReverseComplementAugment) differs from the checkpoint's true", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
