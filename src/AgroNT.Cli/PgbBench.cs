@@ -80,9 +80,9 @@ internal static class PgbBench
             r.Task.Id,
             r.Task.ProblemType switch
             {
-                BenchmarkProblemType.BinaryClassification => "binary",
-                BenchmarkProblemType.MultiLabelClassification => $"multi-label ({r.Task.OutputCount})",
-                BenchmarkProblemType.Regression => "regression",
+                ProblemType.BinaryClassification => "binary",
+                ProblemType.MultiLabelClassification => $"multi-label ({r.Task.OutputCount})",
+                ProblemType.Regression => "regression",
                 _ => $"multi-output ({r.Task.OutputCount})",
             },
             r.HeadlineName,

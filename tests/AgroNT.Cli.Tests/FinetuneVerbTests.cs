@@ -148,7 +148,7 @@ public sealed class FinetuneVerbTests : IDisposable
         try
         {
             Assert.Equal(["Sequence"], schema.Select(c => c.Name));
-            var sequences = Transforms.Benchmarks.BenchmarkDataView.Open(test, Transforms.Benchmarks.BenchmarkProblemType.BinaryClassification)
+            var sequences = Transforms.Benchmarks.BenchmarkDataView.Open(test, Transforms.Benchmarks.ProblemType.BinaryClassification)
                 .ReadExamples().Select(e => new SequenceRow { Sequence = e.Sequence }).ToList();
             float[] probabilities = [.. Microsoft.ML.Data.ColumnCursorExtensions.GetColumn<float>(loaded.Transform(ml.Data.LoadFromEnumerable(sequences)), "Probability")];
             float[] written = [.. File.ReadAllLines(Path.Combine(output, "predictions.csv")).Skip(1)

@@ -199,7 +199,7 @@ public sealed class TaskRunner : IDisposable
             progress?.Report(note);
         }
 
-        Func<IReadOnlyList<BenchmarkExample>, IReadOnlyList<float[]>> predict;
+        Func<IReadOnlyList<TaskExample>, IReadOnlyList<float[]>> predict;
         FineTunedModel? fitted = null;
         int trainRows;
         try
@@ -284,8 +284,8 @@ public sealed class TaskRunner : IDisposable
     private IDnaEmbedder Embedder() =>
         _embedder ??= DnaEmbedders.Open(Options.Model!, new DnaEmbedderOptions { Device = Options.Device });
 
-    private static (TaskEvaluation Evaluation, int Rows) Score(string split, BenchmarkDataView view, IEnumerable<BenchmarkExample> examples, BenchmarkTask task, int outputs,
-        Func<IReadOnlyList<BenchmarkExample>, IReadOnlyList<float[]>> predict, Action<string> note, CancellationToken cancellationToken)
+    private static (TaskEvaluation Evaluation, int Rows) Score(string split, BenchmarkDataView view, IEnumerable<TaskExample> examples, BenchmarkTask task, int outputs,
+        Func<IReadOnlyList<TaskExample>, IReadOnlyList<float[]>> predict, Action<string> note, CancellationToken cancellationToken)
     {
         var labels = new List<float>();
         var predictions = new List<float>();
@@ -313,14 +313,14 @@ public sealed class TaskRunner : IDisposable
         return (evaluation, rows);
     }
 
-    private static IEnumerable<BenchmarkExample> Limit(IEnumerable<BenchmarkExample> examples, int? max) => max is { } m ? examples.Take(m) : examples;
+    private static IEnumerable<TaskExample> Limit(IEnumerable<TaskExample> examples, int? max) => max is { } m ? examples.Take(m) : examples;
 
     /// <summary>Re-enumerable examples that remember how many the last complete pass gave.</summary>
-    private sealed class CountingExamples(IEnumerable<BenchmarkExample> source) : IEnumerable<BenchmarkExample>
+    private sealed class CountingExamples(IEnumerable<TaskExample> source) : IEnumerable<TaskExample>
     {
         public int Count { get; private set; }
 
-        public IEnumerator<BenchmarkExample> GetEnumerator()
+        public IEnumerator<TaskExample> GetEnumerator()
         {
             int count = 0;
             foreach (var example in source)

@@ -62,7 +62,7 @@ public sealed class ModelSearchTests
     public void Search_OnFrozenAgroNTEmbeddings_OfTheChloroplastTask()
     {
         using var model = AgroNTModel.Load(SharedData.TinyModel);
-        var examples = BenchmarkDataView.Open(Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", "train.fa"), BenchmarkProblemType.BinaryClassification)
+        var examples = BenchmarkDataView.Open(Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", "train.fa"), ProblemType.BinaryClassification)
             .ReadExamples().Take(60).ToList();
         var embeddings = new AgroNTEmbedder(model).Embed([.. examples.Select(e => e.Sequence)]);
         var definition = SchemaDefinition.Create(typeof(Row));

@@ -12,7 +12,7 @@ public sealed class TaskRunnerTests
     {
         Family = "chloroplast",
         Config = "coding",
-        ProblemType = BenchmarkProblemType.BinaryClassification,
+        ProblemType = ProblemType.BinaryClassification,
         OutputCount = 1,
         MinLength = 402,
         MaxLength = 402,
@@ -34,7 +34,7 @@ public sealed class TaskRunnerTests
         var featurizer = SequenceFeaturizer.Embeddings(embedder);
         var train = Split("train").ReadExamples().Take(400).ToList();
         var test = Split("test").ReadExamples().ToList();
-        var learner = FrozenEncoderLearner.Fit(featurizer, BenchmarkProblemType.BinaryClassification, 1, train, 42, CancellationToken.None);
+        var learner = FrozenEncoderLearner.Fit(featurizer, ProblemType.BinaryClassification, 1, train, 42, CancellationToken.None);
         double[] scores = [.. learner.Predict(featurizer, test, CancellationToken.None).Select(p => (double)p[0])];
         double expected = RankAuroc.Compute([.. test.Select(e => e.Labels[0] == 1f)], scores);
 
@@ -59,7 +59,7 @@ public sealed class TaskRunnerTests
         // Measured 0.755 on the 134 test windows: 6-mer frequencies carry codon usage.
         Assert.InRange(result.Headline, 0.70, 1.0);
         // The validation figure is the same learner's, scored independently.
-        var learner = FrozenEncoderLearner.Fit(SequenceFeaturizer.SixMerFrequencies, BenchmarkProblemType.BinaryClassification, 1,
+        var learner = FrozenEncoderLearner.Fit(SequenceFeaturizer.SixMerFrequencies, ProblemType.BinaryClassification, 1,
             [.. Split("train").ReadExamples().Take(400)], 42, CancellationToken.None);
         var validation = Split("validation").ReadExamples().ToList();
         double[] scores = [.. learner.Predict(SequenceFeaturizer.SixMerFrequencies, validation, CancellationToken.None).Select(p => (double)p[0])];
