@@ -2,7 +2,7 @@
 // MSBuild task (compiled by RoslynCodeTaskFactory) that lets TorchSharp's native bridge load on a libstdc++
 // older than the one it was linked against. Shipped in the AgroNT.MLNet package (buildTransitive/) and used by this
 // repository's own build; it only ever rewrites copies in a build or publish output, never a package folder.
-// See docs/design-decisions.md, "TorchSharp on Debian 12".
+// See docs/decisions.md, record 1.
 using System;
 using System.IO;
 using System.Text;

@@ -32,7 +32,7 @@ public static class FeaturizeFitBenchmark
         int maxRows = Option(args, "--max-rows") is { } max ? int.Parse(max, CultureInfo.InvariantCulture) : int.MaxValue;
 
         var ml = new MLContext(seed: 1);
-        var rows = BenchmarkDataView.Open(data, BenchmarkProblemType.BinaryClassification).ReadExamples().Take(maxRows)
+        var rows = BenchmarkDataView.Open(data, ProblemType.BinaryClassification).ReadExamples().Take(maxRows)
             .Select(e => new Row { Sequence = e.Sequence, Label = e.Labels[0] == 1 }).ToList();
         IDataView train = ml.Data.LoadFromEnumerable(rows);
         Console.WriteLine($"{rows.Count} rows of {Path.GetFileName(data)}, model {Path.GetFileName(Path.GetFullPath(model))}, "

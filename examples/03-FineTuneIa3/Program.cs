@@ -16,12 +16,12 @@ string modelFolder = args[0], taskFolder = args[1];
 int maxSteps = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20;
 int validationExamples = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 48;
 
-var train = BenchmarkDataView.Open(Path.Combine(taskFolder, "train.fa"), BenchmarkProblemType.BinaryClassification);
+var train = BenchmarkDataView.Open(Path.Combine(taskFolder, "train.fa"), ProblemType.BinaryClassification);
 // Every k-th validation record (files are in genome order, so a prefix would cover one region only).
-var allValidation = BenchmarkDataView.Open(Path.Combine(taskFolder, "validation.fa"), BenchmarkProblemType.BinaryClassification).ReadExamples().ToList();
+var allValidation = BenchmarkDataView.Open(Path.Combine(taskFolder, "validation.fa"), ProblemType.BinaryClassification).ReadExamples().ToList();
 var validation = Enumerable.Range(0, Math.Min(validationExamples, allValidation.Count))
     .Select(i => allValidation[(int)((long)i * allValidation.Count / Math.Min(validationExamples, allValidation.Count))]).ToList();
-var test = BenchmarkDataView.Open(Path.Combine(taskFolder, "test.fa"), BenchmarkProblemType.BinaryClassification).ReadExamples().ToList();
+var test = BenchmarkDataView.Open(Path.Combine(taskFolder, "test.fa"), ProblemType.BinaryClassification).ReadExamples().ToList();
 
 var options = new FineTuningOptions
 {
@@ -31,7 +31,7 @@ var options = new FineTuningOptions
     EvaluationInterval = 10,
     BatchSize = 8,
 };
-using var model = new FineTuningTrainer(options).Fit(modelFolder, BenchmarkProblemType.BinaryClassification, 1, train.ReadExamples(), validation);
+using var model = new FineTuningTrainer(options).Fit(modelFolder, ProblemType.BinaryClassification, 1, train.ReadExamples(), validation);
 Console.WriteLine($"IA3: {model.TrainableParameterCount:N0} of {model.TotalParameterCount:N0} parameters trained " +
     $"({100.0 * model.TrainableParameterCount / model.TotalParameterCount:F1}%), {model.History.Steps} steps, kept step {model.History.BestStep}");
 

@@ -67,10 +67,10 @@ internal sealed class FinetuneVerb : IVerb
     {
         var problemType = args.Require("task") switch
         {
-            "binary" => BenchmarkProblemType.BinaryClassification,
-            "multilabel" or "multi-label" => BenchmarkProblemType.MultiLabelClassification,
-            "regression" => BenchmarkProblemType.Regression,
-            "multiregression" or "multi-regression" => BenchmarkProblemType.MultiOutputRegression,
+            "binary" => ProblemType.BinaryClassification,
+            "multilabel" or "multi-label" => ProblemType.MultiLabelClassification,
+            "regression" => ProblemType.Regression,
+            "multiregression" or "multi-regression" => ProblemType.MultiOutputRegression,
             var other => throw new UsageException($"--task must be binary, multilabel, regression or multiregression, got '{other}'."),
         };
         string method = args.Get("method") ?? "ia3";
@@ -100,7 +100,7 @@ internal sealed class FinetuneVerb : IVerb
                 throw new UsageException($"--save-pipeline applies to --method frozen-lightgbm and auto (an AgroNT featurizer and an ML.NET learner); {method} has no such pipeline.");
             }
 
-            if (problemType is not (BenchmarkProblemType.BinaryClassification or BenchmarkProblemType.Regression))
+            if (problemType is not (ProblemType.BinaryClassification or ProblemType.Regression))
             {
                 throw new UsageException("--save-pipeline applies to --task binary and regression: a multi-output task has one learner per output.");
             }
@@ -246,7 +246,7 @@ internal sealed class FinetuneVerb : IVerb
             : throw new UsageException($"--{name} must be a positive number, got '{text}'.");
     }
 
-    private static void PredictTest(BenchmarkDataView test, Func<IReadOnlyList<BenchmarkExample>, IReadOnlyList<float[]>> predict,
+    private static void PredictTest(BenchmarkDataView test, Func<IReadOnlyList<TaskExample>, IReadOnlyList<float[]>> predict,
         StreamWriter writer, List<float> labels, List<float> predictions, CancellationToken cancellationToken)
     {
         foreach (var chunk in test.ReadExamples().Chunk(PredictionChunk))
@@ -272,7 +272,7 @@ internal sealed class FinetuneVerb : IVerb
         }
     }
 
-    private static string CsvHeader(BenchmarkProblemType problemType, int outputs)
+    private static string CsvHeader(ProblemType problemType, int outputs)
     {
         string prediction = problemType.IsClassification() ? "probability" : "prediction";
         if (outputs == 1)
@@ -286,7 +286,7 @@ internal sealed class FinetuneVerb : IVerb
     private static string CsvField(string text) =>
         text.AsSpan().IndexOfAny(",\"\n\r") < 0 ? text : "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    private static IReadOnlyDictionary<string, double> Metrics(BenchmarkProblemType problemType, int outputs, float[] labels, float[] predictions, TextWriter stderr)
+    private static IReadOnlyDictionary<string, double> Metrics(ProblemType problemType, int outputs, float[] labels, float[] predictions, TextWriter stderr)
     {
         var evaluation = BenchmarkMetrics.Evaluate(problemType, labels, predictions, outputs);
         foreach (string note in evaluation.Notes)

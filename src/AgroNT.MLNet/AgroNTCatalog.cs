@@ -83,7 +83,7 @@ public static class AgroNTCatalog
         string labelColumnName = "Label", string sequenceColumnName = "Sequence", FineTuningMethod method = FineTuningMethod.Ia3, int epochs = 10)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new AgroNTFineTuningEstimator(BenchmarkProblemType.BinaryClassification, Options(modelFolder, labelColumnName, sequenceColumnName, method, epochs));
+        return new AgroNTFineTuningEstimator(ProblemType.BinaryClassification, Options(modelFolder, labelColumnName, sequenceColumnName, method, epochs));
     }
 
     /// <summary>Fine-tunes AgroNT for binary classification with every setting.</summary>
@@ -93,7 +93,7 @@ public static class AgroNTCatalog
     public static AgroNTFineTuningEstimator AgroNT(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, AgroNTTrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new AgroNTFineTuningEstimator(BenchmarkProblemType.BinaryClassification, options);
+        return new AgroNTFineTuningEstimator(ProblemType.BinaryClassification, options);
     }
 
     /// <summary>Fine-tunes AgroNT for regression (IA3 by default), producing <c>Score</c>.</summary>
@@ -108,7 +108,7 @@ public static class AgroNTCatalog
         string labelColumnName = "Label", string sequenceColumnName = "Sequence", FineTuningMethod method = FineTuningMethod.Ia3, int epochs = 10)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new AgroNTFineTuningEstimator(BenchmarkProblemType.Regression, Options(modelFolder, labelColumnName, sequenceColumnName, method, epochs));
+        return new AgroNTFineTuningEstimator(ProblemType.Regression, Options(modelFolder, labelColumnName, sequenceColumnName, method, epochs));
     }
 
     /// <summary>Fine-tunes AgroNT for regression with every setting.</summary>
@@ -118,7 +118,7 @@ public static class AgroNTCatalog
     public static AgroNTFineTuningEstimator AgroNT(this RegressionCatalog.RegressionTrainers catalog, AgroNTTrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new AgroNTFineTuningEstimator(BenchmarkProblemType.Regression, options);
+        return new AgroNTFineTuningEstimator(ProblemType.Regression, options);
     }
 
     internal static AgroNTTrainerOptions Options(string modelFolder, string label, string sequence, FineTuningMethod method, int epochs) => new()

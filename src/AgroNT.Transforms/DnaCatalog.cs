@@ -59,9 +59,9 @@ public static class DnaCatalog
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="SequenceFormatException">While reading: a header without labels, a wrong label count, a class label other than 0/1.</exception>
     /// <example><code>
-    /// IDataView train = mlContext.Data.LoadFromBenchmarkFasta("train.fa", BenchmarkProblemType.BinaryClassification);
+    /// IDataView train = mlContext.Data.LoadFromBenchmarkFasta("train.fa", ProblemType.BinaryClassification);
     /// </code></example>
-    public static BenchmarkDataView LoadFromBenchmarkFasta(this DataOperationsCatalog catalog, string path, BenchmarkProblemType problemType, int? labelCount = null)
+    public static BenchmarkDataView LoadFromBenchmarkFasta(this DataOperationsCatalog catalog, string path, ProblemType problemType, int? labelCount = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return BenchmarkDataView.Open(path, problemType, labelCount);

@@ -16,5 +16,5 @@ internal static partial class ThrowHelper
     public static void ThrowNotZeroOne(string path, long line, string name, int field, float value, string problem) =>
         throw new SequenceFormatException(path, line, string.Create(CultureInfo.InvariantCulture,
             $"record '{name}' has label {field} = {value}, but a {problem} label must be 0 or 1.") + " "
-            + "Is the task regression? Load it with BenchmarkProblemType.Regression or MultiOutputRegression.");
+            + "Is the task regression? Load it with ProblemType.Regression or MultiOutputRegression.");
 }

@@ -62,9 +62,9 @@ public sealed class VariantVerbsTests : IDisposable
     [Fact]
     public void Ism_FineTunedFolder_WritesLog2Ratios()
     {
-        var train = Enumerable.Range(0, 8).Select(i => new BenchmarkExample($"r{i}", _sequence.Substring(1000 * i, 36), [1 + i], i + 1));
+        var train = Enumerable.Range(0, 8).Select(i => new TaskExample($"r{i}", _sequence.Substring(1000 * i, 36), [1 + i], i + 1));
         string folder = _cli.PathOf("finetuned");
-        using (var fitted = new FineTuningTrainer(new FineTuningOptions { BatchSize = 8, MaxSteps = 1 }).Fit(SharedData.TinyModel, BenchmarkProblemType.Regression, 1, train))
+        using (var fitted = new FineTuningTrainer(new FineTuningOptions { BatchSize = 8, MaxSteps = 1 }).Fit(SharedData.TinyModel, ProblemType.Regression, 1, train))
         {
             fitted.Save(folder);
         }

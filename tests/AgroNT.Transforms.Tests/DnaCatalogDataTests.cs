@@ -106,7 +106,7 @@ public sealed class DnaCatalogDataTests : IDisposable
     {
         var expected = ParseByHand(s_testFasta);
 
-        var view = new MLContext().Data.LoadFromBenchmarkFasta(s_testFasta, BenchmarkProblemType.BinaryClassification);
+        var view = new MLContext().Data.LoadFromBenchmarkFasta(s_testFasta, ProblemType.BinaryClassification);
         var rows = new MLContext().Data.CreateEnumerable<LabelledRow>(view, reuseRowObject: false).ToList();
 
         Assert.Equal(["Name", "Sequence", "Label"], view.Schema.Select(c => c.Name));
@@ -118,7 +118,7 @@ public sealed class DnaCatalogDataTests : IDisposable
     [Fact]
     public void LoadFromBenchmarkFasta_Regression_ReadsSingleLabels()
     {
-        var view = new MLContext().Data.LoadFromBenchmarkFasta(s_testFasta, BenchmarkProblemType.Regression);
+        var view = new MLContext().Data.LoadFromBenchmarkFasta(s_testFasta, ProblemType.Regression);
 
         Assert.Equal(NumberDataViewType.Single, view.Schema["Label"].Type);
         Assert.Equal(67f, view.GetColumn<float>("Label").Sum());

@@ -12,7 +12,7 @@ namespace AgroNT.MLNet.Evaluation;
 /// <summary>Turns labelled examples into fixed-length feature vectors for a <see cref="FrozenEncoderLearner"/>.</summary>
 /// <param name="Length">The vector length.</param>
 /// <param name="Compute">Computes one vector per example, in order.</param>
-public sealed record SequenceFeaturizer(int Length, Func<IReadOnlyList<BenchmarkExample>, CancellationToken, IReadOnlyList<float[]>> Compute)
+public sealed record SequenceFeaturizer(int Length, Func<IReadOnlyList<TaskExample>, CancellationToken, IReadOnlyList<float[]>> Compute)
 {
     /// <summary>Pooled embeddings of a frozen encoder (TorchSharp or ONNX Runtime, any folder <see cref="DnaEmbedders.Open"/> takes).</summary>
     /// <param name="embedder">The embedder; it must pool to one vector per sequence (mean or cls).</param>
@@ -39,11 +39,11 @@ public sealed record SequenceFeaturizer(int Length, Func<IReadOnlyList<Benchmark
 public sealed class FrozenEncoderLearner
 {
     private readonly MLContext _ml;
-    private readonly BenchmarkProblemType _problemType;
+    private readonly ProblemType _problemType;
     private readonly List<(ITransformer? Model, float Constant)> _models = [];
     private readonly int _hiddenSize;
 
-    private FrozenEncoderLearner(MLContext ml, BenchmarkProblemType problemType, int hiddenSize)
+    private FrozenEncoderLearner(MLContext ml, ProblemType problemType, int hiddenSize)
     {
         _ml = ml;
         _problemType = problemType;
@@ -66,7 +66,7 @@ public sealed class FrozenEncoderLearner
     /// <param name="progress">Receives each finished trial with its output number (1-based); null for none.</param>
     /// <param name="cancellationToken">Stops the search.</param>
     /// <returns>The fitted learner.</returns>
-    public static FrozenEncoderLearner FitSearch(SequenceFeaturizer featurizer, BenchmarkProblemType problemType, int outputs, IReadOnlyList<BenchmarkExample> train,
+    public static FrozenEncoderLearner FitSearch(SequenceFeaturizer featurizer, ProblemType problemType, int outputs, IReadOnlyList<TaskExample> train,
         int seed, TimeSpan budget, IProgress<(int Output, ModelSearchTrial Trial)>? progress, CancellationToken cancellationToken)
     {
         var features = featurizer.Compute(train, cancellationToken);
@@ -103,7 +103,7 @@ public sealed class FrozenEncoderLearner
     /// <param name="seed">Seed of the learners.</param>
     /// <param name="cancellationToken">Checked between outputs.</param>
     /// <returns>The fitted learner.</returns>
-    public static FrozenEncoderLearner Fit(SequenceFeaturizer featurizer, BenchmarkProblemType problemType, int outputs, IReadOnlyList<BenchmarkExample> train, int seed, CancellationToken cancellationToken)
+    public static FrozenEncoderLearner Fit(SequenceFeaturizer featurizer, ProblemType problemType, int outputs, IReadOnlyList<TaskExample> train, int seed, CancellationToken cancellationToken)
     {
         var features = featurizer.Compute(train, cancellationToken);
         var result = new FrozenEncoderLearner(new MLContext(seed), problemType, featurizer.Length);
@@ -151,7 +151,7 @@ public sealed class FrozenEncoderLearner
     /// <param name="examples">Examples to predict (their labels are not read).</param>
     /// <param name="cancellationToken">Stops featurizing.</param>
     /// <returns>One array of outputs per example, in order.</returns>
-    public float[][] Predict(SequenceFeaturizer featurizer, IReadOnlyList<BenchmarkExample> examples, CancellationToken cancellationToken)
+    public float[][] Predict(SequenceFeaturizer featurizer, IReadOnlyList<TaskExample> examples, CancellationToken cancellationToken)
     {
         var features = featurizer.Compute(examples, cancellationToken);
         var result = examples.Select(_ => new float[_models.Count]).ToArray();

@@ -488,7 +488,7 @@ public static class OnnxExporter
 
     /// <summary>A fine-tuned model's task head as the graph computes it.</summary>
     private sealed record TaskHeadSpec(
-        HeadPooling Pooling, bool ExcludeCls, int OutputCount, BenchmarkProblemType ProblemType, float[]? TargetMean, float[]? TargetScale, FineTuningMethod Method);
+        HeadPooling Pooling, bool ExcludeCls, int OutputCount, ProblemType ProblemType, float[]? TargetMean, float[]? TargetScale, FineTuningMethod Method);
 
     /// <summary>Where the weights come from: a name for messages, a reader of one float32 tensor, a presence test.</summary>
     private sealed record WeightSource(string Source, Func<string, Tensor?> Fetch, Func<string, bool> Contains);

@@ -66,18 +66,18 @@ public sealed class AgroNTTrainers
     /// <param name="epochs">Passes over the training data.</param>
     /// <returns>The estimator.</returns>
     /// <example><code>
-    /// var train = BenchmarkDataView.Open("train.fa", BenchmarkProblemType.MultiLabelClassification);
+    /// var train = BenchmarkDataView.Open("train.fa", ProblemType.MultiLabelClassification);
     /// using var model = mlContext.AgroNT().Trainers.MultiLabel(modelFolder).Fit(train);
     /// IDataView scored = model.Transform(test);   // Score: float[K] probabilities, PredictedLabels: bool[K]
     /// </code></example>
     public AgroNTFineTuningEstimator MultiLabel(string modelFolder, string labelColumnName = "Labels", string sequenceColumnName = "Sequence",
         FineTuningMethod method = FineTuningMethod.Ia3, int epochs = 10) =>
-        new(BenchmarkProblemType.MultiLabelClassification, AgroNTCatalog.Options(modelFolder, labelColumnName, sequenceColumnName, method, epochs));
+        new(ProblemType.MultiLabelClassification, AgroNTCatalog.Options(modelFolder, labelColumnName, sequenceColumnName, method, epochs));
 
     /// <summary>Fine-tunes AgroNT for multi-label classification with every setting.</summary>
     /// <param name="options">The settings; <see cref="AgroNTTrainerOptions.LabelColumnName"/> names a vector column.</param>
     /// <returns>The estimator.</returns>
-    public AgroNTFineTuningEstimator MultiLabel(AgroNTTrainerOptions options) => new(BenchmarkProblemType.MultiLabelClassification, options);
+    public AgroNTFineTuningEstimator MultiLabel(AgroNTTrainerOptions options) => new(ProblemType.MultiLabelClassification, options);
 
     /// <summary>
     /// Fine-tunes AgroNT for multi-output regression (IA3 by default): the fitted transformer adds a vector
@@ -91,12 +91,12 @@ public sealed class AgroNTTrainers
     /// <returns>The estimator.</returns>
     public AgroNTFineTuningEstimator MultiOutputRegression(string modelFolder, string labelColumnName = "Labels", string sequenceColumnName = "Sequence",
         FineTuningMethod method = FineTuningMethod.Ia3, int epochs = 10) =>
-        new(BenchmarkProblemType.MultiOutputRegression, AgroNTCatalog.Options(modelFolder, labelColumnName, sequenceColumnName, method, epochs));
+        new(ProblemType.MultiOutputRegression, AgroNTCatalog.Options(modelFolder, labelColumnName, sequenceColumnName, method, epochs));
 
     /// <summary>Fine-tunes AgroNT for multi-output regression with every setting.</summary>
     /// <param name="options">The settings; <see cref="AgroNTTrainerOptions.LabelColumnName"/> names a vector column.</param>
     /// <returns>The estimator.</returns>
-    public AgroNTFineTuningEstimator MultiOutputRegression(AgroNTTrainerOptions options) => new(BenchmarkProblemType.MultiOutputRegression, options);
+    public AgroNTFineTuningEstimator MultiOutputRegression(AgroNTTrainerOptions options) => new(ProblemType.MultiOutputRegression, options);
 
     /// <summary>Masked-language-model pretraining with every setting given (continued pretraining: <see cref="PretrainingOptions.InitFrom"/>).</summary>
     /// <param name="options">The settings.</param>

@@ -22,7 +22,7 @@ public sealed class BenchmarkDataView : IDataView
     private readonly SequenceFileFormat _format;
     private readonly string _expectation;
 
-    private BenchmarkDataView(string path, SequenceFileFormat format, BenchmarkProblemType problemType, int labelCount, string? taskId, string expectation)
+    private BenchmarkDataView(string path, SequenceFileFormat format, ProblemType problemType, int labelCount, string? taskId, string expectation)
     {
         FilePath = path;
         _format = format;
@@ -35,7 +35,7 @@ public sealed class BenchmarkDataView : IDataView
         builder.AddColumn(BenchmarkColumns.Sequence, TextDataViewType.Instance);
         if (problemType.IsSingleOutput())
         {
-            builder.AddColumn(BenchmarkColumns.Label, problemType == BenchmarkProblemType.BinaryClassification ? BooleanDataViewType.Instance : NumberDataViewType.Single);
+            builder.AddColumn(BenchmarkColumns.Label, problemType == ProblemType.BinaryClassification ? BooleanDataViewType.Instance : NumberDataViewType.Single);
         }
         else
         {
@@ -48,7 +48,7 @@ public sealed class BenchmarkDataView : IDataView
     public string FilePath { get; }
 
     /// <summary>What the labels mean.</summary>
-    public BenchmarkProblemType ProblemType { get; }
+    public ProblemType ProblemType { get; }
 
     /// <summary>Labels per record (1 for binary and regression tasks).</summary>
     public int LabelCount { get; }
@@ -88,10 +88,10 @@ public sealed class BenchmarkDataView : IDataView
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The label count is not positive, or not 1 for a single-output type.</exception>
     /// <exception cref="SequenceFormatException">The label count is taken from a file that is empty or whose first record is malformed.</exception>
-    public static BenchmarkDataView Open(string path, BenchmarkProblemType problemType, int? labelCount = null) =>
+    public static BenchmarkDataView Open(string path, ProblemType problemType, int? labelCount = null) =>
         Open(path, problemType, labelCount, taskId: null);
 
-    private static BenchmarkDataView Open(string path, BenchmarkProblemType problemType, int? labelCount, string? taskId)
+    private static BenchmarkDataView Open(string path, ProblemType problemType, int? labelCount, string? taskId)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!Enum.IsDefined(problemType))
@@ -127,7 +127,7 @@ public sealed class BenchmarkDataView : IDataView
     /// <summary>Streams the records with their validated labels, without ML.NET; each enumeration reads the file again.</summary>
     /// <returns>The examples in file order.</returns>
     /// <exception cref="SequenceFormatException">During enumeration: a malformed header, a wrong label count or a class label other than 0/1.</exception>
-    public IEnumerable<BenchmarkExample> ReadExamples()
+    public IEnumerable<TaskExample> ReadExamples()
     {
         bool classes = ProblemType.IsClassification();
         foreach (SequenceRecord record in SequenceReader.ReadFile(FilePath, _format))
@@ -144,11 +144,11 @@ public sealed class BenchmarkDataView : IDataView
                     if (label.Labels[i] is not (0f or 1f))
                     {
                         ThrowHelper.ThrowNotZeroOne(FilePath, record.LineNumber, label.Name, i + 1, label.Labels[i],
-                            ProblemType == BenchmarkProblemType.BinaryClassification ? "binary" : "multi-label");
+                            ProblemType == ProblemType.BinaryClassification ? "binary" : "multi-label");
                     }
                 }
             }
-            yield return new BenchmarkExample(label.Name, record.Sequence, label.Labels, record.LineNumber);
+            yield return new TaskExample(label.Name, record.Sequence, label.Labels, record.LineNumber);
         }
     }
 
@@ -205,7 +205,7 @@ public sealed class BenchmarkDataView : IDataView
         }
     }
 
-    private static string Describe(string? taskId, BenchmarkProblemType problemType, bool confirmed) =>
+    private static string Describe(string? taskId, ProblemType problemType, bool confirmed) =>
         (taskId, confirmed) switch
         {
             (not null, true) => $"task {taskId} has",
@@ -215,13 +215,13 @@ public sealed class BenchmarkDataView : IDataView
         };
 
     private sealed class Cursor(BenchmarkDataView view, bool[] active)
-        : Sequences.StreamingRowCursor<BenchmarkExample>(view.Schema, active, view.ReadExamples())
+        : Sequences.StreamingRowCursor<TaskExample>(view.Schema, active, view.ReadExamples())
     {
         protected override Delegate CreateGetter(DataViewSchema.Column column) => column.Name switch
         {
             BenchmarkColumns.Name => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = Current.Name.AsMemory()),
             BenchmarkColumns.Sequence => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = Current.Sequence.AsMemory()),
-            BenchmarkColumns.Label when view.ProblemType == BenchmarkProblemType.BinaryClassification =>
+            BenchmarkColumns.Label when view.ProblemType == ProblemType.BinaryClassification =>
                 (ValueGetter<bool>)((ref bool value) => value = Current.Labels[0] == 1f),
             BenchmarkColumns.Label => (ValueGetter<float>)((ref float value) => value = Current.Labels[0]),
             _ => (ValueGetter<VBuffer<float>>)GetLabels,

@@ -14,7 +14,7 @@ public sealed record BenchmarkTask
     public required string Config { get; init; }
 
     /// <summary>What the task predicts.</summary>
-    public required BenchmarkProblemType ProblemType { get; init; }
+    public required ProblemType ProblemType { get; init; }
 
     /// <summary>Labels per sequence: 1 for binary classification and regression, K for multi-label and multi-output tasks.</summary>
     public required int OutputCount { get; init; }

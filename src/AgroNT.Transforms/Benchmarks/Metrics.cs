@@ -126,11 +126,11 @@ public static class BenchmarkMetrics
     /// <param name="predictions">Probabilities or values, laid out like <paramref name="labels"/>.</param>
     /// <param name="outputs">Outputs per example.</param>
     /// <returns>The evaluation.</returns>
-    public static TaskEvaluation Evaluate(BenchmarkProblemType problemType, ReadOnlySpan<float> labels, ReadOnlySpan<float> predictions, int outputs)
+    public static TaskEvaluation Evaluate(ProblemType problemType, ReadOnlySpan<float> labels, ReadOnlySpan<float> predictions, int outputs)
     {
         switch (problemType)
         {
-            case BenchmarkProblemType.BinaryClassification:
+            case ProblemType.BinaryClassification:
                 bool[] classes = new bool[labels.Length];
                 for (int i = 0; i < labels.Length; i++)
                 {
@@ -138,10 +138,10 @@ public static class BenchmarkMetrics
                 }
                 var binary = Binary(classes, predictions);
                 return new TaskEvaluation("auroc", binary.Auroc, binary.ToDictionary(), []);
-            case BenchmarkProblemType.MultiLabelClassification:
+            case ProblemType.MultiLabelClassification:
                 var multi = MultiLabel(labels, predictions, outputs);
                 return new TaskEvaluation("macro_auroc", multi.MacroAuroc, multi.ToDictionary(), multi.Notes);
-            case BenchmarkProblemType.Regression:
+            case ProblemType.Regression:
                 var regression = Regression(labels, predictions);
                 return new TaskEvaluation("r2", regression.R2, regression.ToDictionary(), []);
             default:

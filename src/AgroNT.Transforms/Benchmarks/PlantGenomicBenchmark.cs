@@ -227,7 +227,7 @@ public static class PlantGenomicBenchmark
             {
                 yield return new BenchmarkTask
                 {
-                    Family = family, Config = config, ProblemType = BenchmarkProblemType.Regression, OutputCount = 1,
+                    Family = family, Config = config, ProblemType = ProblemType.Regression, OutputCount = 1,
                     MinLength = 170, MaxLength = 170, Splits = s_allSplits, PaperMetric = "R2", PaperScore = score,
                 };
             }
@@ -238,7 +238,7 @@ public static class PlantGenomicBenchmark
         {
             yield return new BenchmarkTask
             {
-                Family = "chromatin_access", Config = config, ProblemType = BenchmarkProblemType.MultiLabelClassification,
+                Family = "chromatin_access", Config = config, ProblemType = ProblemType.MultiLabelClassification,
                 OutputCount = labels, MinLength = 1000, MaxLength = 1000, Splits = s_allSplits, PaperMetric = "AUROC per label",
                 PaperScore = config == "zea_mays" ? new PaperScore(0.979, 0.987, "per label") : null,
             };
@@ -249,7 +249,7 @@ public static class PlantGenomicBenchmark
         {
             yield return new BenchmarkTask
             {
-                Family = "gene_exp", Config = config, ProblemType = BenchmarkProblemType.MultiOutputRegression,
+                Family = "gene_exp", Config = config, ProblemType = ProblemType.MultiOutputRegression,
                 OutputCount = outputs, OutputCountConfirmed = confirmed, MinLength = 6000, MaxLength = 6000,
                 Splits = s_allSplits, PaperMetric = "R2 per tissue",
                 PaperScore = config == "zea_mays" ? new PaperScore(0.41, 0.68, "per tissue") : null,
@@ -260,7 +260,7 @@ public static class PlantGenomicBenchmark
 
     private static BenchmarkTask Binary(string family, string config, int minLength, int maxLength, BenchmarkSplit[] splits, string metric) => new()
     {
-        Family = family, Config = config, ProblemType = BenchmarkProblemType.BinaryClassification, OutputCount = 1,
+        Family = family, Config = config, ProblemType = ProblemType.BinaryClassification, OutputCount = 1,
         MinLength = minLength, MaxLength = maxLength, Splits = splits, PaperMetric = metric,
     };
 }

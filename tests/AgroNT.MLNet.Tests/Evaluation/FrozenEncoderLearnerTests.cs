@@ -9,8 +9,8 @@ namespace AgroNT.MLNet.Tests.Evaluation;
 
 public sealed class FrozenEncoderLearnerTests
 {
-    private static List<BenchmarkExample> Split(string split) =>
-        [.. BenchmarkDataView.Open(Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", split + ".fa"), BenchmarkProblemType.BinaryClassification).ReadExamples()];
+    private static List<TaskExample> Split(string split) =>
+        [.. BenchmarkDataView.Open(Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", split + ".fa"), ProblemType.BinaryClassification).ReadExamples()];
 
     [Fact]
     public void Fit_SixMerFrequenciesOnChloroplastCoding_EqualsLightGbmFittedDirectlyAndSeparatesTheClasses()
@@ -19,7 +19,7 @@ public sealed class FrozenEncoderLearnerTests
         var train = Split("train").Where((_, i) => i % 3 == 0).ToList();
         var test = Split("test");
 
-        var learner = FrozenEncoderLearner.Fit(SequenceFeaturizer.SixMerFrequencies, BenchmarkProblemType.BinaryClassification, 1, train, seed: 7, CancellationToken.None);
+        var learner = FrozenEncoderLearner.Fit(SequenceFeaturizer.SixMerFrequencies, ProblemType.BinaryClassification, 1, train, seed: 7, CancellationToken.None);
         float[] scores = [.. learner.Predict(SequenceFeaturizer.SixMerFrequencies, test, CancellationToken.None).Select(p => p[0])];
 
         // A second path to the same numbers: ML.NET's LightGBM with the documented settings on the same features.
@@ -27,7 +27,7 @@ public sealed class FrozenEncoderLearnerTests
         int width = KmerCounts.FeatureCount(6);
         var definition = SchemaDefinition.Create(typeof(Row));
         definition["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, width);
-        IDataView View(List<BenchmarkExample> examples) => ml.Data.LoadFromEnumerable(
+        IDataView View(List<TaskExample> examples) => ml.Data.LoadFromEnumerable(
             examples.Select(e => new Row { Features = KmerCounts.Frequencies(e.Sequence), Label = e.Labels[0] == 1f }), definition);
         var direct = ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
         {
@@ -53,7 +53,7 @@ public sealed class FrozenEncoderLearnerTests
     {
         var train = Split("train").Where(e => e.Labels[0] == 0f).Take(40).ToList();
 
-        var learner = FrozenEncoderLearner.Fit(SequenceFeaturizer.SixMerFrequencies, BenchmarkProblemType.BinaryClassification, 1, train, seed: 1, CancellationToken.None);
+        var learner = FrozenEncoderLearner.Fit(SequenceFeaturizer.SixMerFrequencies, ProblemType.BinaryClassification, 1, train, seed: 1, CancellationToken.None);
 
         var predictions = learner.Predict(SequenceFeaturizer.SixMerFrequencies, Split("test").Take(5).ToList(), CancellationToken.None);
         Assert.All(predictions, p => Assert.Equal(0f, p[0]));

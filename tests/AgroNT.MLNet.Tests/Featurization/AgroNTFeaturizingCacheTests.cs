@@ -19,7 +19,7 @@ public sealed class AgroNTFeaturizingCacheTests
     private readonly MLContext _ml = new(seed: 1);
 
     private IDataView Chloroplast(string split, int step) =>
-        _ml.Data.LoadFromEnumerable(BenchmarkDataView.Open(Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", split + ".fa"), BenchmarkProblemType.BinaryClassification)
+        _ml.Data.LoadFromEnumerable(BenchmarkDataView.Open(Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", split + ".fa"), ProblemType.BinaryClassification)
             .ReadExamples()
             .Where((_, i) => i % step == 0)
             .Select(e => new Row { Sequence = e.Sequence, Label = e.Labels[0] == 1 })

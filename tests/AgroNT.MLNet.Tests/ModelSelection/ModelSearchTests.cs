@@ -62,7 +62,7 @@ public sealed class ModelSearchTests
     public void Search_OnFrozenAgroNTEmbeddings_OfTheChloroplastTask()
     {
         using var model = AgroNTModel.Load(SharedData.TinyModel);
-        var examples = BenchmarkDataView.Open(Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", "train.fa"), BenchmarkProblemType.BinaryClassification)
+        var examples = BenchmarkDataView.Open(Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", "train.fa"), ProblemType.BinaryClassification)
             .ReadExamples().Take(60).ToList();
         var embeddings = new AgroNTEmbedder(model).Embed([.. examples.Select(e => e.Sequence)]);
         var definition = SchemaDefinition.Create(typeof(Row));
@@ -72,7 +72,8 @@ public sealed class ModelSearchTests
         var result = _ml.ModelSearch().CreateBinaryClassificationSearch(new ModelSearchOptions { Folds = 3, MaxTrials = 2, NumberOfThreads = 1 }).Execute(data);
 
         Assert.Equal(2, result.Leaderboard.Count);
-        Assert.InRange(result.BestRun.Metric, 0, 1);
+        // The best run is the leaderboard's highest cross-validated AUROC.
+        Assert.Equal(result.Leaderboard.Where(t => t.Error is null).Max(t => t.Metric), result.BestRun.Metric);
     }
 
     [Fact]

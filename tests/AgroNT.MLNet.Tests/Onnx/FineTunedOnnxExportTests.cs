@@ -69,11 +69,11 @@ public sealed class FineTunedOnnxExportTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(FineTuningMethod.Ia3, BenchmarkProblemType.BinaryClassification, HeadPooling.Mean, 1)]
-    [InlineData(FineTuningMethod.Lora, BenchmarkProblemType.MultiOutputRegression, HeadPooling.Mean, 3)]
-    [InlineData(FineTuningMethod.Lora, BenchmarkProblemType.Regression, HeadPooling.Cls, 1)]
-    [InlineData(FineTuningMethod.Full, BenchmarkProblemType.MultiLabelClassification, HeadPooling.Mean, 2)]
-    public void Export_FineTunedHead_ScoreEqualsPredictScoresWithin1e4(FineTuningMethod method, BenchmarkProblemType problemType, HeadPooling pooling, int outputs)
+    [InlineData(FineTuningMethod.Ia3, ProblemType.BinaryClassification, HeadPooling.Mean, 1)]
+    [InlineData(FineTuningMethod.Lora, ProblemType.MultiOutputRegression, HeadPooling.Mean, 3)]
+    [InlineData(FineTuningMethod.Lora, ProblemType.Regression, HeadPooling.Cls, 1)]
+    [InlineData(FineTuningMethod.Full, ProblemType.MultiLabelClassification, HeadPooling.Mean, 2)]
+    public void Export_FineTunedHead_ScoreEqualsPredictScoresWithin1e4(FineTuningMethod method, ProblemType problemType, HeadPooling pooling, int outputs)
     {
         var dna = AdaptedModels.RealDna();
         using var fineTuned = AdaptedModels.Create(method, problemType, pooling, outputs);

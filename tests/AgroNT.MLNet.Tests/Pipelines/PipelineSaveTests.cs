@@ -37,7 +37,7 @@ public sealed class PipelineSaveTests
 
     /// <summary>Every <paramref name="step"/>-th record of a chloroplast_coding split, both labels present.</summary>
     private static List<Row> Chloroplast(string split, int step) =>
-        [.. BenchmarkDataView.Open(Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", split + ".fa"), BenchmarkProblemType.BinaryClassification)
+        [.. BenchmarkDataView.Open(Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", split + ".fa"), ProblemType.BinaryClassification)
             .ReadExamples()
             .Where((_, i) => i % step == 0)
             .Select(e => new Row { Sequence = e.Sequence, Label = e.Labels[0] == 1 })];

@@ -12,7 +12,7 @@ public sealed class FineTunedMutagenesisTests(TinyModelFixture fixture) : IClass
     public void Run_ScoresLog2RatioOfMutantToReferencePrediction()
     {
         var trainer = new FineTuningTrainer(new FineTuningOptions { BatchSize = 8, MaxSteps = 2, HeadLearningRate = 1e-2, LearningRate = 1e-2 });
-        using var fineTuned = trainer.Fit(SharedData.TinyModel, BenchmarkProblemType.Regression, 1, ToyTasks.GcFraction(8));
+        using var fineTuned = trainer.Fit(SharedData.TinyModel, ProblemType.Regression, 1, ToyTasks.GcFraction(8));
         var ism = new FineTunedMutagenesis(fineTuned);
         var region = new GenomeRegion("NC_000932.1", 40_001, 40_012);
 

@@ -10,13 +10,13 @@ public sealed class BenchmarkDataViewTests : IDisposable
 {
     private static readonly BenchmarkTask s_coding = new()
     {
-        Family = "chloroplast", Config = "coding", ProblemType = BenchmarkProblemType.BinaryClassification, OutputCount = 1,
+        Family = "chloroplast", Config = "coding", ProblemType = ProblemType.BinaryClassification, OutputCount = 1,
         MinLength = 402, MaxLength = 402, Splits = [BenchmarkSplit.Train, BenchmarkSplit.Validation, BenchmarkSplit.Test],
     };
 
     private static readonly BenchmarkTask s_features = new()
     {
-        Family = "chloroplast", Config = "features", ProblemType = BenchmarkProblemType.MultiLabelClassification, OutputCount = 4,
+        Family = "chloroplast", Config = "features", ProblemType = ProblemType.MultiLabelClassification, OutputCount = 4,
         MinLength = 1000, MaxLength = 1000, Splits = [BenchmarkSplit.Train, BenchmarkSplit.Validation, BenchmarkSplit.Test],
     };
 
@@ -109,7 +109,7 @@ public sealed class BenchmarkDataViewTests : IDisposable
     {
         string path = _folder.Write("bad.fa", ">a|1\nACGT\n>b|one\nACGT\n");
 
-        var exception = Assert.Throws<SequenceFormatException>(() => BenchmarkDataView.Open(path, BenchmarkProblemType.BinaryClassification).ReadExamples().ToList());
+        var exception = Assert.Throws<SequenceFormatException>(() => BenchmarkDataView.Open(path, ProblemType.BinaryClassification).ReadExamples().ToList());
 
         Assert.Equal(path, exception.SourceName);
         Assert.Equal(3, exception.LineNumber);
@@ -121,16 +121,16 @@ public sealed class BenchmarkDataViewTests : IDisposable
     {
         string path = _folder.Write("nobar.fa", ">a|0\nACGT\nACGT\n>b\nACGT\n");
 
-        var exception = Assert.Throws<SequenceFormatException>(() => BenchmarkDataView.Open(path, BenchmarkProblemType.Regression).ReadExamples().ToList());
+        var exception = Assert.Throws<SequenceFormatException>(() => BenchmarkDataView.Open(path, ProblemType.Regression).ReadExamples().ToList());
 
         Assert.Equal(4, exception.LineNumber);
         Assert.Contains("no '|'", exception.Message);
     }
 
     [Theory]
-    [InlineData(BenchmarkProblemType.BinaryClassification, ">a|2\nACGT\n", "binary label must be 0 or 1")]
-    [InlineData(BenchmarkProblemType.MultiLabelClassification, ">a|0|0.5\nACGT\n", "multi-label label must be 0 or 1")]
-    public void Open_ClassLabelOtherThanZeroOrOne_Throws(BenchmarkProblemType type, string text, string message)
+    [InlineData(ProblemType.BinaryClassification, ">a|2\nACGT\n", "binary label must be 0 or 1")]
+    [InlineData(ProblemType.MultiLabelClassification, ">a|0|0.5\nACGT\n", "multi-label label must be 0 or 1")]
+    public void Open_ClassLabelOtherThanZeroOrOne_Throws(ProblemType type, string text, string message)
     {
         string path = _folder.Write("classes.fa", text);
 
@@ -145,11 +145,11 @@ public sealed class BenchmarkDataViewTests : IDisposable
         string single = _folder.Write("reg.fa", ">a|-0.25\nACGT\n>b|3.5\nAC\n");
         string multi = _folder.Write("multi.fa", ">a|-0.25|1|2\nACGT\n>b|3.5|0|1e-3\nAC\n");
 
-        var rows = new MLContext().Data.CreateEnumerable<RegressionRow>(BenchmarkDataView.Open(single, BenchmarkProblemType.Regression), false).ToList();
-        var multiView = BenchmarkDataView.Open(multi, BenchmarkProblemType.MultiOutputRegression);
+        var rows = new MLContext().Data.CreateEnumerable<RegressionRow>(BenchmarkDataView.Open(single, ProblemType.Regression), false).ToList();
+        var multiView = BenchmarkDataView.Open(multi, ProblemType.MultiOutputRegression);
 
         Assert.Equal([-0.25f, 3.5f], rows.Select(r => r.Label));
-        Assert.Equal(NumberDataViewType.Single, BenchmarkDataView.Open(single, BenchmarkProblemType.Regression).Schema["Label"].Type);
+        Assert.Equal(NumberDataViewType.Single, BenchmarkDataView.Open(single, ProblemType.Regression).Schema["Label"].Type);
         Assert.Equal(3, multiView.LabelCount);
         Assert.Equal([3.5f, 0f, 0.001f], multiView.ReadExamples().Last().Labels);
     }
@@ -159,7 +159,7 @@ public sealed class BenchmarkDataViewTests : IDisposable
     {
         string path = _folder.Write("multi.fa", ">a|1|2|3\nACGT\n>b|1|2\nACGT\n");
 
-        var view = BenchmarkDataView.Open(path, BenchmarkProblemType.MultiOutputRegression);
+        var view = BenchmarkDataView.Open(path, ProblemType.MultiOutputRegression);
         var exception = Assert.Throws<SequenceFormatException>(() => view.ReadExamples().ToList());
 
         Assert.Equal(3, view.LabelCount);
@@ -171,7 +171,7 @@ public sealed class BenchmarkDataViewTests : IDisposable
     public void Cursor_BadRecordAtTheEnd_IsOnlyReportedWhenReached()
     {
         string path = _folder.Write("late.fa", ">a|1\nACGT\n>b|0\nACGT\n>c|x\nACGT\n");
-        var view = BenchmarkDataView.Open(path, BenchmarkProblemType.BinaryClassification);
+        var view = BenchmarkDataView.Open(path, ProblemType.BinaryClassification);
 
         using var cursor = view.GetRowCursor(view.Schema);
         var label = cursor.GetGetter<bool>(view.Schema["Label"]);
@@ -218,12 +218,12 @@ public sealed class BenchmarkDataViewTests : IDisposable
     [Fact]
     public void Open_MissingFileOrWrongCount_ThrowsAtOnce()
     {
-        Assert.Throws<FileNotFoundException>(() => BenchmarkDataView.Open(Path.Combine(_folder.Root, "none.fa"), BenchmarkProblemType.Regression));
+        Assert.Throws<FileNotFoundException>(() => BenchmarkDataView.Open(Path.Combine(_folder.Root, "none.fa"), ProblemType.Regression));
         string path = _folder.Write("x.fa", ">a|1\nA\n");
-        Assert.Throws<ArgumentOutOfRangeException>(() => BenchmarkDataView.Open(path, BenchmarkProblemType.Regression, 2));
-        Assert.Throws<ArgumentOutOfRangeException>(() => BenchmarkDataView.Open(path, BenchmarkProblemType.MultiLabelClassification, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BenchmarkDataView.Open(path, ProblemType.Regression, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BenchmarkDataView.Open(path, ProblemType.MultiLabelClassification, 0));
         string empty = _folder.Write("empty.fa", "");
-        Assert.Throws<SequenceFormatException>(() => BenchmarkDataView.Open(empty, BenchmarkProblemType.MultiLabelClassification));
+        Assert.Throws<SequenceFormatException>(() => BenchmarkDataView.Open(empty, ProblemType.MultiLabelClassification));
     }
 
     private sealed class BinaryRow

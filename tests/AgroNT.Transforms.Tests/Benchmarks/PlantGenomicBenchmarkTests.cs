@@ -51,13 +51,13 @@ public sealed class PlantGenomicBenchmarkTests
         {
             var (type, min, max) = task.Family switch
             {
-                "poly_a" => (BenchmarkProblemType.BinaryClassification, 400, 400),
-                "splicing" => (BenchmarkProblemType.BinaryClassification, 398, 398),
-                "lncrna" => (BenchmarkProblemType.BinaryClassification, 101, 6000),
-                "promoter_strength" or "terminator_strength" => (BenchmarkProblemType.Regression, 170, 170),
-                "chromatin_access" => (BenchmarkProblemType.MultiLabelClassification, 1000, 1000),
-                "gene_exp" => (BenchmarkProblemType.MultiOutputRegression, 6000, 6000),
-                "pro_seq" => (BenchmarkProblemType.BinaryClassification, 1000, 1000),
+                "poly_a" => (ProblemType.BinaryClassification, 400, 400),
+                "splicing" => (ProblemType.BinaryClassification, 398, 398),
+                "lncrna" => (ProblemType.BinaryClassification, 101, 6000),
+                "promoter_strength" or "terminator_strength" => (ProblemType.Regression, 170, 170),
+                "chromatin_access" => (ProblemType.MultiLabelClassification, 1000, 1000),
+                "gene_exp" => (ProblemType.MultiOutputRegression, 6000, 6000),
+                "pro_seq" => (ProblemType.BinaryClassification, 1000, 1000),
                 _ => throw new InvalidOperationException(task.Id),
             };
             Assert.Equal(type, task.ProblemType);

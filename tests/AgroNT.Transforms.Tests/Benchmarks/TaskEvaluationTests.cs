@@ -11,7 +11,7 @@ public sealed class TaskEvaluationTests
         float[] labels = [1, 0, 1, 0];
         float[] scores = [0.9f, 0.1f, 0.35f, 0.4f];
 
-        var evaluation = BenchmarkMetrics.Evaluate(BenchmarkProblemType.BinaryClassification, labels, scores, 1);
+        var evaluation = BenchmarkMetrics.Evaluate(ProblemType.BinaryClassification, labels, scores, 1);
 
         Assert.Equal("auroc", evaluation.HeadlineName);
         Assert.Equal(0.75, evaluation.Headline, 12);
@@ -24,7 +24,7 @@ public sealed class TaskEvaluationTests
         float[] labels = [1, 2, 3, 4];
         float[] predictions = [1, 2, 3, 5];
 
-        var evaluation = BenchmarkMetrics.Evaluate(BenchmarkProblemType.Regression, labels, predictions, 1);
+        var evaluation = BenchmarkMetrics.Evaluate(ProblemType.Regression, labels, predictions, 1);
 
         // SS_res = 1, SS_tot = 5: R2 = 1 - 1/5.
         Assert.Equal("r2", evaluation.HeadlineName);
@@ -38,7 +38,7 @@ public sealed class TaskEvaluationTests
         float[] labels = [1, 0, 0, 0, 1, 0, 0, 0];
         float[] scores = [0.8f, 0.2f, 0.1f, 0.3f, 0.7f, 0.9f, 0.3f, 0.1f];
 
-        var evaluation = BenchmarkMetrics.Evaluate(BenchmarkProblemType.MultiLabelClassification, labels, scores, 2);
+        var evaluation = BenchmarkMetrics.Evaluate(ProblemType.MultiLabelClassification, labels, scores, 2);
 
         Assert.Equal("macro_auroc", evaluation.HeadlineName);
         Assert.Equal(1.0, evaluation.Headline, 12);
@@ -52,7 +52,7 @@ public sealed class TaskEvaluationTests
         float[] labels = [1, 1, 2, 2, 3, 3, 4, 4];
         float[] predictions = [1, 1, 2, 2, 3, 3, 4, 5];
 
-        var evaluation = BenchmarkMetrics.Evaluate(BenchmarkProblemType.MultiOutputRegression, labels, predictions, 2);
+        var evaluation = BenchmarkMetrics.Evaluate(ProblemType.MultiOutputRegression, labels, predictions, 2);
 
         Assert.Equal("mean_r2", evaluation.HeadlineName);
         Assert.Equal(0.9, evaluation.Headline, 6);

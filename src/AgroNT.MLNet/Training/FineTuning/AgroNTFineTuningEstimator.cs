@@ -16,7 +16,7 @@ namespace AgroNT.MLNet.Training.FineTuning;
 /// </summary>
 public sealed class AgroNTFineTuningEstimator : IEstimator<AgroNTPredictionTransformer>
 {
-    internal AgroNTFineTuningEstimator(BenchmarkProblemType problemType, AgroNTTrainerOptions options)
+    internal AgroNTFineTuningEstimator(ProblemType problemType, AgroNTTrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.ModelFolder);
@@ -31,7 +31,7 @@ public sealed class AgroNTFineTuningEstimator : IEstimator<AgroNTPredictionTrans
     }
 
     /// <summary>What the labels mean: binary, multi-label, regression or multi-output regression.</summary>
-    public BenchmarkProblemType ProblemType { get; }
+    public ProblemType ProblemType { get; }
 
     /// <summary>The options in force.</summary>
     public AgroNTTrainerOptions Options { get; }
@@ -64,27 +64,27 @@ public sealed class AgroNTFineTuningEstimator : IEstimator<AgroNTPredictionTrans
         var columns = inputSchema.Where(c => !names.Contains(c.Name)).ToList();
         var scoreKind = single ? SchemaShape.Column.VectorKind.Scalar : SchemaShape.Column.VectorKind.Vector;
         columns.Add(SchemaShapeColumns.Create(AgroNTPredictionTransformer.ScoreColumnName, scoreKind, NumberDataViewType.Single));
-        if (ProblemType == BenchmarkProblemType.BinaryClassification)
+        if (ProblemType == ProblemType.BinaryClassification)
         {
             columns.Add(SchemaShapeColumns.Create(AgroNTPredictionTransformer.ProbabilityColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single));
             columns.Add(SchemaShapeColumns.Create(AgroNTPredictionTransformer.PredictedLabelColumnName, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance));
         }
-        else if (ProblemType == BenchmarkProblemType.MultiLabelClassification)
+        else if (ProblemType == ProblemType.MultiLabelClassification)
         {
             columns.Add(SchemaShapeColumns.Create(AgroNTPredictionTransformer.PredictedLabelsColumnName, SchemaShape.Column.VectorKind.Vector, BooleanDataViewType.Instance));
         }
         return new SchemaShape(columns);
     }
 
-    private static string ExpectedLabel(BenchmarkProblemType problemType) => problemType switch
+    private static string ExpectedLabel(ProblemType problemType) => problemType switch
     {
-        BenchmarkProblemType.BinaryClassification => "a scalar Boolean or Single column",
-        BenchmarkProblemType.Regression => "a scalar Single column",
-        BenchmarkProblemType.MultiLabelClassification => "a vector of Single (0/1) or Boolean, one per label",
+        ProblemType.BinaryClassification => "a scalar Boolean or Single column",
+        ProblemType.Regression => "a scalar Single column",
+        ProblemType.MultiLabelClassification => "a vector of Single (0/1) or Boolean, one per label",
         _ => "a vector of Single, one per output",
     };
 
-    private static bool LabelItemTypeOk(BenchmarkProblemType problemType, DataViewType itemType) =>
+    private static bool LabelItemTypeOk(ProblemType problemType, DataViewType itemType) =>
         itemType == NumberDataViewType.Single || (problemType.IsClassification() && itemType is BooleanDataViewType);
 
     private static void CheckShape(SchemaShape schema, string name, string role, string expected, Func<SchemaShape.Column, bool> typeOk)
@@ -101,14 +101,14 @@ public sealed class AgroNTFineTuningEstimator : IEstimator<AgroNTPredictionTrans
     }
 
     /// <summary>An <see cref="IDataView"/>'s rows as examples, read afresh by a new cursor on each enumeration.</summary>
-    private sealed class DataViewExamples : IEnumerable<BenchmarkExample>
+    private sealed class DataViewExamples : IEnumerable<TaskExample>
     {
         private readonly IDataView _data;
-        private readonly BenchmarkProblemType _problemType;
+        private readonly ProblemType _problemType;
         private readonly DataViewSchema.Column _sequence;
         private readonly DataViewSchema.Column _label;
 
-        public DataViewExamples(IDataView data, AgroNTTrainerOptions options, BenchmarkProblemType problemType, int? outputs)
+        public DataViewExamples(IDataView data, AgroNTTrainerOptions options, ProblemType problemType, int? outputs)
         {
             _data = data;
             _problemType = problemType;
@@ -127,7 +127,7 @@ public sealed class AgroNTFineTuningEstimator : IEstimator<AgroNTPredictionTrans
         /// <summary>Labels per example: 1, or the vector column's size (its first row's length when the size is not fixed).</summary>
         public int Outputs { get; }
 
-        public IEnumerator<BenchmarkExample> GetEnumerator()
+        public IEnumerator<TaskExample> GetEnumerator()
         {
             using var cursor = _data.GetRowCursor([_sequence, _label]);
             var sequence = cursor.GetGetter<ReadOnlyMemory<char>>(_sequence);
@@ -152,7 +152,7 @@ public sealed class AgroNTFineTuningEstimator : IEstimator<AgroNTPredictionTrans
                         throw new InvalidOperationException($"Row {cursor.Position} of column '{_label.Name}' has the label {value}; a class label must be 0 or 1 (or Boolean).");
                     }
                 }
-                yield return new BenchmarkExample($"row {cursor.Position}", text.ToString(), values, cursor.Position + 1);
+                yield return new TaskExample($"row {cursor.Position}", text.ToString(), values, cursor.Position + 1);
             }
         }
 

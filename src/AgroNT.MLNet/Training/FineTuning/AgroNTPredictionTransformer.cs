@@ -98,10 +98,10 @@ public sealed class AgroNTPredictionTransformer : ITransformer, IDisposable
     /// <summary>Disposes the model.</summary>
     public void Dispose() => Model.Dispose();
 
-    internal static string[] OutputColumnNames(BenchmarkProblemType problemType) => problemType switch
+    internal static string[] OutputColumnNames(ProblemType problemType) => problemType switch
     {
-        BenchmarkProblemType.BinaryClassification => [ScoreColumnName, ProbabilityColumnName, PredictedLabelColumnName],
-        BenchmarkProblemType.MultiLabelClassification => [ScoreColumnName, PredictedLabelsColumnName],
+        ProblemType.BinaryClassification => [ScoreColumnName, ProbabilityColumnName, PredictedLabelColumnName],
+        ProblemType.MultiLabelClassification => [ScoreColumnName, PredictedLabelsColumnName],
         _ => [ScoreColumnName],
     };
 }
@@ -132,12 +132,12 @@ internal sealed class PredictionBindings
         {
             builder.AddColumn(AgroNTPredictionTransformer.ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, outputs));
         }
-        if (ProblemType == BenchmarkProblemType.BinaryClassification)
+        if (ProblemType == ProblemType.BinaryClassification)
         {
             builder.AddColumn(AgroNTPredictionTransformer.ProbabilityColumnName, NumberDataViewType.Single);
             builder.AddColumn(AgroNTPredictionTransformer.PredictedLabelColumnName, BooleanDataViewType.Instance);
         }
-        else if (ProblemType == BenchmarkProblemType.MultiLabelClassification)
+        else if (ProblemType == ProblemType.MultiLabelClassification)
         {
             builder.AddColumn(AgroNTPredictionTransformer.PredictedLabelsColumnName, new VectorDataViewType(BooleanDataViewType.Instance, outputs));
         }
@@ -152,7 +152,7 @@ internal sealed class PredictionBindings
 
     public DataViewSchema.Column Sequence { get; }
 
-    public BenchmarkProblemType ProblemType { get; }
+    public ProblemType ProblemType { get; }
 
     public int ScoreIndex => InputSchema.Count;
 
@@ -189,7 +189,7 @@ internal sealed class PredictionBindings
         int offset = column.Index - ScoreIndex;
         Delegate getter = ProblemType switch
         {
-            BenchmarkProblemType.MultiLabelClassification when offset == 0 => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+            ProblemType.MultiLabelClassification when offset == 0 => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
             {
                 float[] logits = scores();
                 var editor = VBufferEditor.Create(ref value, logits.Length);
@@ -199,7 +199,7 @@ internal sealed class PredictionBindings
                 }
                 value = editor.Commit();
             }),
-            BenchmarkProblemType.MultiLabelClassification => (ValueGetter<VBuffer<bool>>)((ref VBuffer<bool> value) =>
+            ProblemType.MultiLabelClassification => (ValueGetter<VBuffer<bool>>)((ref VBuffer<bool> value) =>
             {
                 float[] logits = scores();
                 var editor = VBufferEditor.Create(ref value, logits.Length);
@@ -209,7 +209,7 @@ internal sealed class PredictionBindings
                 }
                 value = editor.Commit();
             }),
-            BenchmarkProblemType.MultiOutputRegression => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+            ProblemType.MultiOutputRegression => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
             {
                 float[] values = scores();
                 var editor = VBufferEditor.Create(ref value, values.Length);

@@ -32,7 +32,7 @@ public sealed class FineTunedModel : IDisposable
     private bool _disposed;
 
     internal FineTunedModel(
-        AgroNTModel model, SequenceTaskHead head, EncoderAdapters adapters, BenchmarkProblemType problemType, int outputCount,
+        AgroNTModel model, SequenceTaskHead head, EncoderAdapters adapters, ProblemType problemType, int outputCount,
         HeadPooling pooling, LoraOptions lora, float[] targetMean, float[] targetScale)
     {
         Model = model;
@@ -56,7 +56,7 @@ public sealed class FineTunedModel : IDisposable
     public FineTuningMethod Method => _adapters.Method;
 
     /// <summary>What the model predicts.</summary>
-    public BenchmarkProblemType ProblemType { get; }
+    public ProblemType ProblemType { get; }
 
     /// <summary>Outputs per sequence: 1 for binary and regression tasks, the label count otherwise.</summary>
     public int OutputCount { get; }

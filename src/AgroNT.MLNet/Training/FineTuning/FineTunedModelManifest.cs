@@ -28,7 +28,7 @@ internal sealed record FineTunedModelManifest
 
     public FineTuningMethod Method { get; init; }
 
-    public BenchmarkProblemType ProblemType { get; init; }
+    public ProblemType ProblemType { get; init; }
 
     public int OutputCount { get; init; }
 

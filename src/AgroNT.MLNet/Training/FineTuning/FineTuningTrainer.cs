@@ -67,8 +67,8 @@ public sealed class FineTuningTrainer
     /// <param name="progress">Receives reports; may be <see langword="null"/>.</param>
     /// <param name="cancellationToken">Checked every step.</param>
     /// <returns>The fitted model (the caller disposes it).</returns>
-    public FineTunedModel Fit(string modelFolderOrHubId, BenchmarkProblemType problemType, int outputCount, IEnumerable<BenchmarkExample> train,
-        IEnumerable<BenchmarkExample>? validation = null, IProgress<FineTuningProgress>? progress = null, CancellationToken cancellationToken = default)
+    public FineTunedModel Fit(string modelFolderOrHubId, ProblemType problemType, int outputCount, IEnumerable<TaskExample> train,
+        IEnumerable<TaskExample>? validation = null, IProgress<FineTuningProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(modelFolderOrHubId);
         var model = AgroNTModel.Load(modelFolderOrHubId, new AgroNTModelOptions { Tokenizer = Options.Tokenizer, Device = Options.Device, Precision = Options.Precision });
@@ -97,8 +97,8 @@ public sealed class FineTuningTrainer
     /// <returns>The fitted model.</returns>
     /// <exception cref="ArgumentException">The output count does not fit the problem type, an example has the wrong number of labels, or there is no training data.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the model is left without adapters and must not be reused.</exception>
-    public FineTunedModel Fit(AgroNTModel model, BenchmarkProblemType problemType, int outputCount, IEnumerable<BenchmarkExample> train,
-        IEnumerable<BenchmarkExample>? validation = null, IProgress<FineTuningProgress>? progress = null, CancellationToken cancellationToken = default)
+    public FineTunedModel Fit(AgroNTModel model, ProblemType problemType, int outputCount, IEnumerable<TaskExample> train,
+        IEnumerable<TaskExample>? validation = null, IProgress<FineTuningProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
@@ -177,7 +177,7 @@ public sealed class FineTuningTrainer
         }
     }
 
-    private static (float[] Mean, float[] Scale) TargetStatistics(IEnumerable<BenchmarkExample> train, int outputs, CancellationToken cancellationToken)
+    private static (float[] Mean, float[] Scale) TargetStatistics(IEnumerable<TaskExample> train, int outputs, CancellationToken cancellationToken)
     {
         var sum = new double[outputs];
         var sumSquares = new double[outputs];
@@ -210,7 +210,7 @@ public sealed class FineTuningTrainer
         return (mean, scale);
     }
 
-    internal static void CheckLabels(BenchmarkExample example, int outputs)
+    internal static void CheckLabels(TaskExample example, int outputs)
     {
         if (example.Labels.Length != outputs)
         {
@@ -266,9 +266,9 @@ public sealed class FineTuningTrainer
             _seed = unchecked((ulong)_options.Seed);
             _metricName = fitted.ProblemType switch
             {
-                BenchmarkProblemType.BinaryClassification => "auroc",
-                BenchmarkProblemType.MultiLabelClassification => "macro_auroc",
-                BenchmarkProblemType.Regression => "r2",
+                ProblemType.BinaryClassification => "auroc",
+                ProblemType.MultiLabelClassification => "macro_auroc",
+                ProblemType.Regression => "r2",
                 _ => "mean_r2",
             };
 
@@ -300,7 +300,7 @@ public sealed class FineTuningTrainer
 
         private double ElapsedSeconds => _previousSeconds + _clock.Elapsed.TotalSeconds;
 
-        public FineTuningHistory Train(IEnumerable<BenchmarkExample> train, IEnumerable<BenchmarkExample>? validation)
+        public FineTuningHistory Train(IEnumerable<TaskExample> train, IEnumerable<TaskExample>? validation)
         {
             try
             {
@@ -319,9 +319,9 @@ public sealed class FineTuningTrainer
             }
         }
 
-        private FineTuningHistory TrainCore(IEnumerable<BenchmarkExample> train, IEnumerable<BenchmarkExample>? validation)
+        private FineTuningHistory TrainCore(IEnumerable<TaskExample> train, IEnumerable<TaskExample>? validation)
         {
-            int? count = train is IReadOnlyCollection<BenchmarkExample> collection ? collection.Count : null;
+            int? count = train is IReadOnlyCollection<TaskExample> collection ? collection.Count : null;
             if (count is 0)
             {
                 throw new ArgumentException("The training data has no examples.", nameof(train));
@@ -458,7 +458,7 @@ public sealed class FineTuningTrainer
             }
         }
 
-        private void TrainStep(IReadOnlyList<BenchmarkExample> batch)
+        private void TrainStep(IReadOnlyList<TaskExample> batch)
         {
             using var scope = NewDisposeScope();
             // Dropout draws from torch's generator, seeded per step so that a resumed run draws what an uninterrupted one would.
@@ -484,7 +484,7 @@ public sealed class FineTuningTrainer
         }
 
         /// <summary>Runs a validation; returns whether training should stop (patience exhausted).</summary>
-        private bool Validate(int epoch, IEnumerable<BenchmarkExample> validation, bool atInterval)
+        private bool Validate(int epoch, IEnumerable<TaskExample> validation, bool atInterval)
         {
             double lossSum = 0;
             int examples = 0;
@@ -688,7 +688,7 @@ public sealed class FineTuningTrainer
         private Tensor Loss(Tensor outputs, Tensor labels) => GradientAccumulation.Loss(_fitted, outputs, labels);
 
         /// <summary>The batch with each example reverse-complemented with probability 0.5, drawn from (seed, step).</summary>
-        private BenchmarkExample[] Augmented(IReadOnlyList<BenchmarkExample> batch)
+        private TaskExample[] Augmented(IReadOnlyList<TaskExample> batch)
         {
             var random = new CounterRandom(_seed, AugmentStream, (ulong)_step);
             var options = _fitted.Model.Tokenizer.Options;
@@ -697,20 +697,20 @@ public sealed class FineTuningTrainer
                 : e)];
         }
 
-        private (Tensor Ids, Tensor Mask) Tokenize(IReadOnlyList<BenchmarkExample> batch) => GradientAccumulation.Tokenize(_fitted, batch);
+        private (Tensor Ids, Tensor Mask) Tokenize(IReadOnlyList<TaskExample> batch) => GradientAccumulation.Tokenize(_fitted, batch);
 
-        private Tensor Labels(IReadOnlyList<BenchmarkExample> batch, Device device, ScalarType dtype) => GradientAccumulation.Labels(_fitted, batch, device, dtype);
+        private Tensor Labels(IReadOnlyList<TaskExample> batch, Device device, ScalarType dtype) => GradientAccumulation.Labels(_fitted, batch, device, dtype);
 
-        private IEnumerable<IReadOnlyList<BenchmarkExample>> Batches(IEnumerable<BenchmarkExample> examples)
+        private IEnumerable<IReadOnlyList<TaskExample>> Batches(IEnumerable<TaskExample> examples)
         {
-            var batch = new List<BenchmarkExample>(_options.BatchSize);
+            var batch = new List<TaskExample>(_options.BatchSize);
             foreach (var example in examples)
             {
                 batch.Add(example);
                 if (batch.Count == _options.BatchSize)
                 {
                     yield return batch;
-                    batch = new List<BenchmarkExample>(_options.BatchSize);
+                    batch = new List<TaskExample>(_options.BatchSize);
                 }
             }
             if (batch.Count > 0)
@@ -719,11 +719,11 @@ public sealed class FineTuningTrainer
             }
         }
 
-        private IEnumerable<BenchmarkExample> Shuffled(IEnumerable<BenchmarkExample> examples, int epoch)
+        private IEnumerable<TaskExample> Shuffled(IEnumerable<TaskExample> examples, int epoch)
         {
             // The epoch's order is a function of (seed, epoch) alone, so a resumed run can replay it and skip what was trained.
             var random = new CounterRandom(_seed, ShuffleStream, (ulong)epoch);
-            if (examples is IReadOnlyList<BenchmarkExample> list)
+            if (examples is IReadOnlyList<TaskExample> list)
             {
                 int[] order = [.. Enumerable.Range(0, list.Count)];
                 Shuffle(ref random, order);
@@ -734,7 +734,7 @@ public sealed class FineTuningTrainer
                 yield break;
             }
             // A stream: keep a buffer full and emit a random member each time one arrives.
-            var buffer = new List<BenchmarkExample>(Math.Min(_options.ShuffleBufferSize, 1 << 16));
+            var buffer = new List<TaskExample>(Math.Min(_options.ShuffleBufferSize, 1 << 16));
             foreach (var example in examples)
             {
                 if (buffer.Count < _options.ShuffleBufferSize)

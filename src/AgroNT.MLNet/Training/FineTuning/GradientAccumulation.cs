@@ -43,7 +43,7 @@ internal sealed class GradientAccumulation
     /// Runs the forward and backward passes of <paramref name="batch"/>, adding its gradients to the parameters'
     /// <c>.grad</c> (the caller zeroes them first); returns the batch's mean loss.
     /// </summary>
-    public double Accumulate(FineTunedModel fitted, IReadOnlyList<BenchmarkExample> batch)
+    public double Accumulate(FineTunedModel fitted, IReadOnlyList<TaskExample> batch)
     {
         var encoder = fitted.Model.Network.Esm.Encoder;
         int micro = Math.Min(_options.EffectiveMicroBatchSize, batch.Count);
@@ -87,7 +87,7 @@ internal sealed class GradientAccumulation
         : nn.functional.mse_loss(outputs, fitted.ToTargets(labels));
 
     /// <summary>Token ids and mask of <paramref name="batch"/>, padded to its longest sequence.</summary>
-    public static (Tensor Ids, Tensor Mask) Tokenize(FineTunedModel fitted, IReadOnlyList<BenchmarkExample> batch)
+    public static (Tensor Ids, Tensor Mask) Tokenize(FineTunedModel fitted, IReadOnlyList<TaskExample> batch)
     {
         var tokenizer = fitted.Model.Tokenizer;
         var inputs = batch.Select(e => tokenizer.EncodeToIds(e.Sequence, e.Name)).ToList();
@@ -95,7 +95,7 @@ internal sealed class GradientAccumulation
     }
 
     /// <summary>The labels of <paramref name="batch"/> as a <c>[B, K]</c> tensor.</summary>
-    public static Tensor Labels(FineTunedModel fitted, IReadOnlyList<BenchmarkExample> batch, Device device, ScalarType dtype)
+    public static Tensor Labels(FineTunedModel fitted, IReadOnlyList<TaskExample> batch, Device device, ScalarType dtype)
     {
         int k = fitted.OutputCount;
         var values = new float[batch.Count * k];

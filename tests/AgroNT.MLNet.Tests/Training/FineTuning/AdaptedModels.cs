@@ -15,7 +15,7 @@ internal static class AdaptedModels
 {
     public static readonly LoraOptions Lora = new() { Rank = 4, Alpha = 8, TargetModules = ["query", "key", "value", "dense"] };
 
-    public static FineTunedModel Create(FineTuningMethod method, BenchmarkProblemType problemType = BenchmarkProblemType.BinaryClassification,
+    public static FineTunedModel Create(FineTuningMethod method, ProblemType problemType = ProblemType.BinaryClassification,
         HeadPooling pooling = HeadPooling.Mean, int outputCount = 1, long seed = 11)
     {
         var model = AgroNTModel.Load(SharedData.TinyModel);

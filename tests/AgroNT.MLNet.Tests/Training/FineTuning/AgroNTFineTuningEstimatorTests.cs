@@ -70,9 +70,9 @@ public sealed class AgroNTFineTuningEstimatorTests
     public void Fit_BenchmarkViewWithValidation_AndSaveLoadKeepsScores()
     {
         string task = Path.Combine(SharedData.Data, "tasks", "chloroplast_coding");
-        var test = BenchmarkDataView.Open(Path.Combine(task, "test.fa"), BenchmarkProblemType.BinaryClassification);
-        var validation = _ml.Data.TakeRows(BenchmarkDataView.Open(Path.Combine(task, "validation.fa"), BenchmarkProblemType.BinaryClassification), 8);
-        var train = _ml.Data.TakeRows(BenchmarkDataView.Open(Path.Combine(task, "train.fa"), BenchmarkProblemType.BinaryClassification), 16);
+        var test = BenchmarkDataView.Open(Path.Combine(task, "test.fa"), ProblemType.BinaryClassification);
+        var validation = _ml.Data.TakeRows(BenchmarkDataView.Open(Path.Combine(task, "validation.fa"), ProblemType.BinaryClassification), 8);
+        var train = _ml.Data.TakeRows(BenchmarkDataView.Open(Path.Combine(task, "train.fa"), ProblemType.BinaryClassification), 16);
         var options = new AgroNTTrainerOptions
         {
             ModelFolder = SharedData.TinyModel,

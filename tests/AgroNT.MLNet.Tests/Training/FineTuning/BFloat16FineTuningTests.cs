@@ -20,9 +20,9 @@ public sealed class BFloat16FineTuningTests
         var fp32Reports = new List<FineTuningProgress>();
         var bf16Reports = new List<FineTuningProgress>();
 
-        using var fp32 = new FineTuningTrainer(s_options).Fit(SharedData.TinyModel, BenchmarkProblemType.BinaryClassification, 1, data,
+        using var fp32 = new FineTuningTrainer(s_options).Fit(SharedData.TinyModel, ProblemType.BinaryClassification, 1, data,
             progress: new SynchronousProgress<FineTuningProgress>(fp32Reports.Add));
-        using var bf16 = new FineTuningTrainer(s_options with { Precision = Precision.BFloat16 }).Fit(SharedData.TinyModel, BenchmarkProblemType.BinaryClassification, 1, data,
+        using var bf16 = new FineTuningTrainer(s_options with { Precision = Precision.BFloat16 }).Fit(SharedData.TinyModel, ProblemType.BinaryClassification, 1, data,
             progress: new SynchronousProgress<FineTuningProgress>(bf16Reports.Add));
 
         double[] expected = [.. fp32Reports.Where(r => r.Message is null).Select(r => r.TrainLoss)];

@@ -11,8 +11,8 @@ namespace AgroNT.MLNet.Tests.Training.FineTuning;
 /// </summary>
 public sealed class FineTuningCheckpointTests : IDisposable
 {
-    private static readonly List<BenchmarkExample> s_train = ToyTasks.GcRich(20);
-    private static readonly List<BenchmarkExample> s_validation = ToyTasks.GcRich(8, seed: 3);
+    private static readonly List<TaskExample> s_train = ToyTasks.GcRich(20);
+    private static readonly List<TaskExample> s_validation = ToyTasks.GcRich(8, seed: 3);
     private readonly string _folder = Directory.CreateTempSubdirectory("agront-ftckpt-").FullName;
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
@@ -120,7 +120,7 @@ public sealed class FineTuningCheckpointTests : IDisposable
 
     private static Outcome Fit(FineTuningOptions options, IProgress<FineTuningProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        using var fitted = new FineTuningTrainer(options).Fit(SharedData.TinyModel, BenchmarkProblemType.BinaryClassification, 1, s_train, s_validation,
+        using var fitted = new FineTuningTrainer(options).Fit(SharedData.TinyModel, ProblemType.BinaryClassification, 1, s_train, s_validation,
             progress, cancellationToken);
         var weights = new Dictionary<string, float[]>();
         foreach (var (name, value) in fitted.Head.state_dict().Concat(fitted.Model.Network.state_dict()))

@@ -19,7 +19,7 @@ public sealed class FineTuningTrainerTests
         var reports = new List<FineTuningProgress>();
         var trainer = new FineTuningTrainer(s_quick with { Method = method, LearningRate = method == FineTuningMethod.Full ? 1e-3 : 1e-2 });
 
-        using var fitted = trainer.Fit(SharedData.TinyModel, BenchmarkProblemType.BinaryClassification, 1, ToyTasks.GcRich(32),
+        using var fitted = trainer.Fit(SharedData.TinyModel, ProblemType.BinaryClassification, 1, ToyTasks.GcRich(32),
             progress: new SynchronousProgress<FineTuningProgress>(reports.Add));
 
         Assert.Equal(16, fitted.History.Steps);
@@ -39,7 +39,7 @@ public sealed class FineTuningTrainerTests
         using var before = AgroNTModel.Load(SharedData.TinyModel);
         var trainer = new FineTuningTrainer(s_quick with { Method = FineTuningMethod.Ia3, Epochs = 1 });
 
-        using var fitted = trainer.Fit(SharedData.TinyModel, BenchmarkProblemType.BinaryClassification, 1, ToyTasks.GcRich(16));
+        using var fitted = trainer.Fit(SharedData.TinyModel, ProblemType.BinaryClassification, 1, ToyTasks.GcRich(16));
 
         // IA3: per layer a key scale (H = 64), a value scale (64) and a feed-forward scale (intermediate 128), 2 layers.
         Assert.Equal(2 * (64 + 64 + 128), fitted.AdapterParameters.Sum(p => p.Parameter.numel()));
@@ -101,7 +101,7 @@ public sealed class FineTuningTrainerTests
         var validation = ToyTasks.GcRich(16, seed: 3);
         var trainer = new FineTuningTrainer(s_quick with { Epochs = 6, EvaluationInterval = 2, Patience = 2, LearningRate = 0.3, HeadLearningRate = 0.3 });
 
-        using var fitted = trainer.Fit(SharedData.TinyModel, BenchmarkProblemType.BinaryClassification, 1, ToyTasks.GcRich(32), validation);
+        using var fitted = trainer.Fit(SharedData.TinyModel, ProblemType.BinaryClassification, 1, ToyTasks.GcRich(32), validation);
 
         var history = fitted.History;
         var validations = history.Points.Where(p => p.ValidationLoss is not null).ToList();
@@ -124,7 +124,7 @@ public sealed class FineTuningTrainerTests
     {
         var trainer = new FineTuningTrainer(s_quick with { Epochs = 6 });
 
-        using var fitted = trainer.Fit(SharedData.TinyModel, BenchmarkProblemType.Regression, 1, ToyTasks.GcFraction(32));
+        using var fitted = trainer.Fit(SharedData.TinyModel, ProblemType.Regression, 1, ToyTasks.GcFraction(32));
         var train = ToyTasks.GcFraction(32);
         var predictions = fitted.Predict([.. train.Select(e => e.Sequence)]).Select(p => p[0]).ToArray();
 
@@ -135,9 +135,9 @@ public sealed class FineTuningTrainerTests
     }
 
     [Theory]
-    [InlineData(BenchmarkProblemType.MultiLabelClassification)]
-    [InlineData(BenchmarkProblemType.MultiOutputRegression)]
-    public void Fit_MultiOutputTasks_PredictOneValuePerLabel(BenchmarkProblemType problemType)
+    [InlineData(ProblemType.MultiLabelClassification)]
+    [InlineData(ProblemType.MultiOutputRegression)]
+    public void Fit_MultiOutputTasks_PredictOneValuePerLabel(ProblemType problemType)
     {
         var trainer = new FineTuningTrainer(s_quick with { Epochs = 3 });
 
@@ -145,8 +145,8 @@ public sealed class FineTuningTrainerTests
         var predictions = fitted.Predict(["GCGCGGCCGCGCGGCC", "ATATTATAATATTAAT"]);
 
         Assert.All(predictions, p => Assert.Equal(2, p.Length));
-        Assert.Equal(problemType == BenchmarkProblemType.MultiLabelClassification ? "macro_auroc" : "mean_r2", fitted.History.MetricName);
-        if (problemType == BenchmarkProblemType.MultiLabelClassification)
+        Assert.Equal(problemType == ProblemType.MultiLabelClassification ? "macro_auroc" : "mean_r2", fitted.History.MetricName);
+        if (problemType == ProblemType.MultiLabelClassification)
         {
             Assert.All(predictions.SelectMany(p => p), p => Assert.InRange(p, 0f, 1f));
         }
@@ -159,7 +159,7 @@ public sealed class FineTuningTrainerTests
     public void SaveLoad_RoundTrip_GivesIdenticalPredictions(FineTuningMethod method)
     {
         var trainer = new FineTuningTrainer(s_quick with { Method = method, MaxSteps = 2, Pooling = method == FineTuningMethod.Lora ? HeadPooling.Cls : HeadPooling.Mean });
-        using var fitted = trainer.Fit(SharedData.TinyModel, BenchmarkProblemType.Regression, 1, ToyTasks.GcFraction(16));
+        using var fitted = trainer.Fit(SharedData.TinyModel, ProblemType.Regression, 1, ToyTasks.GcFraction(16));
         string folder = Directory.CreateTempSubdirectory("agront-ft-").FullName;
         try
         {
@@ -188,8 +188,8 @@ public sealed class FineTuningTrainerTests
     public void Fit_BenchmarkFilesOfTheChloroplastTask_Runs()
     {
         string task = Path.Combine(SharedData.Data, "tasks", "chloroplast_coding");
-        var train = BenchmarkDataView.Open(Path.Combine(task, "train.fa"), BenchmarkProblemType.BinaryClassification);
-        var validation = BenchmarkDataView.Open(Path.Combine(task, "validation.fa"), BenchmarkProblemType.BinaryClassification);
+        var train = BenchmarkDataView.Open(Path.Combine(task, "train.fa"), ProblemType.BinaryClassification);
+        var validation = BenchmarkDataView.Open(Path.Combine(task, "validation.fa"), ProblemType.BinaryClassification);
         var trainer = new FineTuningTrainer(new FineTuningOptions { BatchSize = 4, MaxSteps = 2, EvaluationInterval = 2, ShuffleBufferSize = 8 });
 
         // Validation streams the whole 206-record file once; training stops after 2 steps of the streamed training file.
@@ -205,7 +205,7 @@ public sealed class FineTuningTrainerTests
         using var cancellation = new CancellationTokenSource();
         var trainer = new FineTuningTrainer(s_quick);
 
-        Assert.Throws<OperationCanceledException>(() => trainer.Fit(SharedData.TinyModel, BenchmarkProblemType.BinaryClassification, 1, ToyTasks.GcRich(32),
+        Assert.Throws<OperationCanceledException>(() => trainer.Fit(SharedData.TinyModel, ProblemType.BinaryClassification, 1, ToyTasks.GcRich(32),
             progress: new SynchronousProgress<FineTuningProgress>(r => { if (r.Step == 2) { cancellation.Cancel(); } }),
             cancellationToken: cancellation.Token));
     }
@@ -224,7 +224,7 @@ public sealed class FineTuningTrainerTests
     {
         var trainer = new FineTuningTrainer(s_quick);
 
-        var exception = Assert.Throws<ArgumentException>(() => trainer.Fit(SharedData.TinyModel, BenchmarkProblemType.MultiLabelClassification, 3, ToyTasks.TwoLabels(8)));
+        var exception = Assert.Throws<ArgumentException>(() => trainer.Fit(SharedData.TinyModel, ProblemType.MultiLabelClassification, 3, ToyTasks.TwoLabels(8)));
 
         Assert.Matches(@"Example 'toy\d+' \(line \d+\) has 2 labels; the task has 3", exception.Message);
     }

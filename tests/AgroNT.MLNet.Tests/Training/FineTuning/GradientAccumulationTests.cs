@@ -91,9 +91,9 @@ public sealed class GradientAccumulationTests
         data = [.. data.Select((e, i) => e with { Sequence = e.Sequence[..(24 + 6 * (i % 6))] })];
         var options = new FineTuningOptions { BatchSize = 8, Epochs = 1, MaxSteps = 2, LearningRate = 1e-2, HeadLearningRate = 1e-2, ActivationCheckpointing = ActivationCheckpointing.Off };
 
-        using var plain = new FineTuningTrainer(options).Fit(SharedData.TinyModel, BenchmarkProblemType.BinaryClassification, 1, data);
+        using var plain = new FineTuningTrainer(options).Fit(SharedData.TinyModel, ProblemType.BinaryClassification, 1, data);
         using var split = new FineTuningTrainer(options with { MicroBatchSize = 3, ActivationCheckpointing = ActivationCheckpointing.On })
-            .Fit(SharedData.TinyModel, BenchmarkProblemType.BinaryClassification, 1, data);
+            .Fit(SharedData.TinyModel, ProblemType.BinaryClassification, 1, data);
 
         var expected = TrainedParameters(plain).ToDictionary(p => p.Name, p => p.Parameter);
         foreach (var (name, parameter) in TrainedParameters(split))
@@ -104,8 +104,8 @@ public sealed class GradientAccumulationTests
         Assert.Equal(plain.History.Points[^1].TrainLoss, split.History.Points[^1].TrainLoss, Tolerance);
     }
 
-    private static List<BenchmarkExample> Batch() =>
-        [.. AdaptedModels.RealDna().Select((sequence, i) => new BenchmarkExample($"s{i}", sequence, [i % 3 == 0 ? 1f : 0f], i + 1))];
+    private static List<TaskExample> Batch() =>
+        [.. AdaptedModels.RealDna().Select((sequence, i) => new TaskExample($"s{i}", sequence, [i % 3 == 0 ? 1f : 0f], i + 1))];
 
     private static FineTunedModel Trainable(FineTuningMethod method)
     {
@@ -131,7 +131,7 @@ public sealed class GradientAccumulationTests
         }
     }
 
-    private static (double Loss, Dictionary<string, Tensor> Gradients) Gradients(FineTunedModel fitted, List<BenchmarkExample> batch, FineTuningOptions options)
+    private static (double Loss, Dictionary<string, Tensor> Gradients) Gradients(FineTunedModel fitted, List<TaskExample> batch, FineTuningOptions options)
     {
         ZeroGradients(fitted);
         fitted.SetTraining(true);

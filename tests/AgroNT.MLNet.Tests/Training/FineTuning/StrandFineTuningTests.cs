@@ -24,17 +24,17 @@ public sealed class StrandFineTuningTests : IDisposable
     };
 
     // Real chloroplast windows with their labels, cut to 60 bp so the tiny model trains quickly.
-    private static List<BenchmarkExample> RealTask(int count) =>
-        [.. BenchmarkDataView.Open(Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", "train.fa"), BenchmarkProblemType.BinaryClassification)
+    private static List<TaskExample> RealTask(int count) =>
+        [.. BenchmarkDataView.Open(Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", "train.fa"), ProblemType.BinaryClassification)
             .ReadExamples().Take(count).Select(e => e with { Sequence = e.Sequence[..60] })];
 
     // Each example made its own reverse complement: x + RC(x).
-    private static List<BenchmarkExample> Palindromes(List<BenchmarkExample> examples) =>
+    private static List<TaskExample> Palindromes(List<TaskExample> examples) =>
         [.. examples.Select(e => e with { Sequence = string.Concat(e.Sequence.AsSpan(0, 30), Dna.ReverseComplement(e.Sequence.AsSpan(0, 30))) })];
 
-    private static (Dictionary<string, float[]> Weights, float[] Predictions) Fit(FineTuningOptions options, List<BenchmarkExample> train)
+    private static (Dictionary<string, float[]> Weights, float[] Predictions) Fit(FineTuningOptions options, List<TaskExample> train)
     {
-        using var fitted = new FineTuningTrainer(options).Fit(SharedData.TinyModel, BenchmarkProblemType.BinaryClassification, 1, train);
+        using var fitted = new FineTuningTrainer(options).Fit(SharedData.TinyModel, ProblemType.BinaryClassification, 1, train);
         var weights = new Dictionary<string, float[]>();
         foreach (var (name, value) in fitted.Head.state_dict())
         {

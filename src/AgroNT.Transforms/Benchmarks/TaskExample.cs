@@ -1,6 +1,6 @@
 namespace AgroNT.Transforms.Benchmarks;
 
-/// <summary>One labelled sequence of a benchmark file.</summary>
+/// <summary>One labelled sequence of a task file (a Plant Genomic Benchmark split or your own, in the same FASTA layout).</summary>
 /// <param name="Name">The header text before the first <c>|</c>.</param>
 /// <param name="Sequence">The DNA as written in the file (lines joined).</param>
 /// <param name="Labels">
@@ -8,7 +8,7 @@ namespace AgroNT.Transforms.Benchmarks;
 /// multi-label (each 0 or 1) and multi-output tasks.
 /// </param>
 /// <param name="LineNumber">The 1-based line of the record's header, for messages.</param>
-public sealed record BenchmarkExample(string Name, string Sequence, float[] Labels, long LineNumber);
+public sealed record TaskExample(string Name, string Sequence, float[] Labels, long LineNumber);
 
 /// <summary>The splits of one task, as <see cref="PlantGenomicBenchmark.LoadSplits"/> returns them.</summary>
 /// <param name="Task">The task.</param>

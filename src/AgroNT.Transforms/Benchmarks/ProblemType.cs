@@ -1,7 +1,7 @@
 namespace AgroNT.Transforms.Benchmarks;
 
-/// <summary>What a benchmark task predicts, which decides its label column, head, loss and metrics.</summary>
-public enum BenchmarkProblemType
+/// <summary>What a task predicts (any labelled-sequence task, the Plant Genomic Benchmark's included), which decides its label column, head, loss and metrics.</summary>
+public enum ProblemType
 {
     /// <summary>One 0/1 label per sequence (<c>name|0</c> or <c>name|1</c>): a Boolean <c>Label</c> column, scored by AUROC.</summary>
     BinaryClassification,
@@ -45,14 +45,14 @@ public static class BenchmarkEnumExtensions
     /// <summary>Whether the task has one label (<c>Label</c> column) rather than a vector of them (<c>Labels</c> column).</summary>
     /// <param name="problemType">The problem type.</param>
     /// <returns><see langword="true"/> for binary classification and regression.</returns>
-    public static bool IsSingleOutput(this BenchmarkProblemType problemType) =>
-        problemType is BenchmarkProblemType.BinaryClassification or BenchmarkProblemType.Regression;
+    public static bool IsSingleOutput(this ProblemType problemType) =>
+        problemType is ProblemType.BinaryClassification or ProblemType.Regression;
 
     /// <summary>Whether the labels are 0/1 classes rather than real values.</summary>
     /// <param name="problemType">The problem type.</param>
     /// <returns><see langword="true"/> for binary and multi-label classification.</returns>
-    public static bool IsClassification(this BenchmarkProblemType problemType) =>
-        problemType is BenchmarkProblemType.BinaryClassification or BenchmarkProblemType.MultiLabelClassification;
+    public static bool IsClassification(this ProblemType problemType) =>
+        problemType is ProblemType.BinaryClassification or ProblemType.MultiLabelClassification;
 
     /// <summary>The name of a split as it appears in Hub file names: <c>train</c>, <c>validation</c>, <c>test</c>.</summary>
     /// <param name="split">The split.</param>
