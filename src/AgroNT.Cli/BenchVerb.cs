@@ -1,8 +1,7 @@
-using System.Diagnostics;
-using AgroNT.Transforms.Embeddings;
 using AgroNT.MLNet;
 using AgroNT.MLNet.Featurization;
 using AgroNT.MLNet.Modeling;
+using AgroNT.MLNet.Performance;
 using AgroNT.Transforms.Sequences;
 using AgroNT.Transforms.Tokenization;
 using static TorchSharp.torch;
@@ -84,7 +83,7 @@ internal sealed class BenchVerb : IVerb
         };
         string? genome = args.Get("genome");
         string dna = genome is null
-            ? RandomDna(1_000_000, seed: 1)
+            ? BenchmarkSequences.RandomDna(1_000_000, seed: 1)
             : string.Concat(SequenceReader.ReadFile(genome).Select(r => r.Sequence.ToUpperInvariant())).Replace("N", "", StringComparison.Ordinal);
 
         var runtime = MLNet.Native.TorchRuntime.Initialize();
@@ -95,12 +94,12 @@ internal sealed class BenchVerb : IVerb
             var defaultConfig = EsmConfig.FromFile(CommonOptions.ModelFolder(new ParsedArguments(Name, Options, [])));
             foreach (var precision in precisions)
             {
-                var dtype = precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
-                double peak = MatmulPeak(config, dtype, repeats, device);
-                stdout.WriteLine($"[{Label(precision)}] matmul peak (every GEMM shape of a 1024-token window: 1024x{config.HiddenSize} @ {config.HiddenSize}x{config.HiddenSize}, @ {config.HiddenSize}x{config.IntermediateSize}, 1024x{config.IntermediateSize} @ {config.IntermediateSize}x{config.HiddenSize}; best of {Math.Max(repeats, MinimumPeakRepeats)} each): {peak / 1e9:F1} GFLOP/s");
+                double peak = PrintPeak(stdout, config, precision, repeats, device);
                 int updates = args.GetInt("updates", 3, 1, 1000);
-                TrainingBenchmark.Measure(stdout, $"[{Label(precision)}] train, {config.NumHiddenLayers} layers x {config.HiddenSize}", config, precision, peak, dna, microBatch: 2, updates, device);
-                TrainingBenchmark.Measure(stdout, $"[{Label(precision)}] train, default model ({defaultConfig.NumHiddenLayers} layers x {defaultConfig.HiddenSize})", defaultConfig, precision, peak, dna, microBatch: 4, updates, device);
+                PrintTraining(stdout, $"[{Label(precision)}] train, {config.NumHiddenLayers} layers x {config.HiddenSize}", peak,
+                    TrainingBenchmark.Measure(config, precision, dna, microBatch: 2, updates, device));
+                PrintTraining(stdout, $"[{Label(precision)}] train, default model ({defaultConfig.NumHiddenLayers} layers x {defaultConfig.HiddenSize})", peak,
+                    TrainingBenchmark.Measure(defaultConfig, precision, dna, microBatch: 4, updates, device));
             }
             return 0;
         }
@@ -108,9 +107,7 @@ internal sealed class BenchVerb : IVerb
         var embeddings = new Dictionary<Precision, IReadOnlyList<float[]>>();
         foreach (var precision in precisions)
         {
-            var dtype = precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
-            double peak = MatmulPeak(config, dtype, repeats, device);
-            stdout.WriteLine($"[{Label(precision)}] matmul peak (every GEMM shape of a 1024-token window: 1024x{config.HiddenSize} @ {config.HiddenSize}x{config.HiddenSize}, @ {config.HiddenSize}x{config.IntermediateSize}, 1024x{config.IntermediateSize} @ {config.IntermediateSize}x{config.HiddenSize}; best of {Math.Max(repeats, MinimumPeakRepeats)} each): {peak / 1e9:F1} GFLOP/s");
+            double peak = PrintPeak(stdout, config, precision, repeats, device);
             using var model = AgroNTModel.CreateRandom(config, vocabulary, seed: 7, new AgroNTModelOptions
             {
                 Device = device,
@@ -119,19 +116,26 @@ internal sealed class BenchVerb : IVerb
             });
 
             var random = new Random(11);
-            var fullWindows = Enumerable.Range(0, 4).Select(i => dna.Substring(random.Next(dna.Length - 6200), 1023 * 6)).ToList();
-            var mixed = Enumerable.Range(0, 24).Select(i => { int length = random.Next(100, 6001); return dna.Substring(random.Next(dna.Length - length), length); }).ToList();
+            var fullWindows = BenchmarkSequences.FullWindows(dna, 4, random);
+            var mixed = BenchmarkSequences.MixedWindows(dna, 24, random);
             if (onnx)
             {
                 // Short inputs (promoter-sized, about 30 tokens) are where batching matters most.
-                var shortSet = Enumerable.Range(0, 64).Select(i => dna.Substring(random.Next(dna.Length - 170), 170)).ToList();
-                OnnxBench.Run(stdout, model, config, peak, repeats, fullWindows, mixed, shortSet);
+                var shortSet = BenchmarkSequences.ShortWindows(dna, 64, random);
+                PrintOnnx(stdout, OnnxBenchmark.Run(model, peak, repeats,
+                [
+                    new("full 1024-token windows", fullWindows, 2),
+                    new("mixed 100-6000 bp windows", mixed, 8),
+                    new("short 170 bp windows", shortSet, 32),
+                ]));
                 continue;
             }
             var torchFull = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 2, MaxBatchTokens = null });
-            var torchMixed = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 8, MaxBatchTokens = null });
-            Measure(stdout, config, peak, "full 1024-token windows", fullWindows, repeats, model.Tokenizer, (Label(precision), (IDnaEmbedder)torchFull));
-            embeddings[precision] = Measure(stdout, config, peak, "mixed 100-6000 bp windows", mixed, repeats, model.Tokenizer, (Label(precision), (IDnaEmbedder)torchMixed))[0].Embeddings;
+            var torchMixed = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 64, MaxBatchTokens = 8192 });
+            Print(stdout, "full 1024-token windows", InferenceBenchmark.Measure(config, peak, fullWindows, repeats, model.Tokenizer, [new(Label(precision), torchFull)]));
+            var mixedResult = InferenceBenchmark.Measure(config, peak, mixed, repeats, model.Tokenizer, [new(Label(precision), torchMixed)]);
+            Print(stdout, "mixed 100-6000 bp windows", mixedResult);
+            embeddings[precision] = mixedResult[0].Embeddings;
         }
         if (embeddings.Count == 2)
         {
@@ -143,92 +147,34 @@ internal sealed class BenchVerb : IVerb
         return 0;
     }
 
-    /// <summary>One embedder as the benchmark drives it: embed a list, and the real and computed token counters.</summary>
-    /// <summary>
-    /// Times the best of <paramref name="repeats"/> passes of each engine over the same inputs and prints tokens/s and the
-    /// share of the matmul peak. Engines take turns within each repeat, so a machine whose load drifts during the run
-    /// favours none of them. Returns each engine's embeddings and tokens/s, in order.
-    /// </summary>
-    internal static List<(IReadOnlyList<float[]> Embeddings, double TokensPerSecond)> Measure(
-        TextWriter stdout, EsmConfig config, double peak, string set, List<string> sequences, int repeats, SequenceTokenizer tokenizer, params (string Label, IDnaEmbedder Engine)[] engines)
+    private static double PrintPeak(TextWriter stdout, EsmConfig config, Precision precision, int repeats, string device)
     {
-        foreach (var (_, engine) in engines)
-        {
-            engine.Embed(sequences.Take(1).ToList()); // warm-up: kernels, allocator
-        }
-        var best = engines.Select(_ => double.MaxValue).ToArray();
-        var results = engines.Select(_ => (IReadOnlyList<float[]>)[]).ToArray();
-        var real = new long[engines.Length];
-        var computed = new long[engines.Length];
-        for (int r = 0; r < repeats; r++)
-        {
-            for (int e = 0; e < engines.Length; e++)
-            {
-                var engine = engines[e].Engine;
-                long realBefore = engine.RealTokens, computedBefore = engine.ComputedTokens;
-                var clock = Stopwatch.StartNew();
-                results[e] = engine.Embed(sequences);
-                best[e] = Math.Min(best[e], clock.Elapsed.TotalSeconds);
-                real[e] = engine.RealTokens - realBefore;
-                computed[e] = engine.ComputedTokens - computedBefore;
-            }
-        }
-        // FLOPs per token = 2 x linear-layer parameters + 4 x layers x hidden x sequence length (scores and weighted sum).
-        double linear = config.NumHiddenLayers * (4.0 * config.HiddenSize * config.HiddenSize + 2.0 * config.HiddenSize * config.IntermediateSize);
-        double attention = sequences.Select(s => tokenizer.CountTokens(s, null)).Select(t => (double)Math.Min(t, 1024)).Sum(t => 4.0 * config.NumHiddenLayers * config.HiddenSize * t * t);
-        var output = new List<(IReadOnlyList<float[]>, double)>();
-        for (int e = 0; e < engines.Length; e++)
-        {
-            double rate = (2 * linear * real[e] + attention) / best[e];
-            stdout.WriteLine($"[{engines[e].Label}] {set}: {real[e]} tokens in {best[e]:F2} s = {real[e] / best[e]:F0} tokens/s, {rate / 1e9:F1} GFLOP/s = {100 * rate / peak:F0}% of matmul peak; padding computed {100.0 * (computed[e] - real[e]) / Math.Max(computed[e], 1):F1}%");
-            output.Add((results[e], real[e] / best[e]));
-        }
-        return output;
+        var peak = MatmulPeak.Measure(config, precision, repeats, device);
+        stdout.WriteLine($"[{Label(precision)}] matmul peak (every GEMM shape of a 1024-token window: 1024x{config.HiddenSize} @ {config.HiddenSize}x{config.HiddenSize}, @ {config.HiddenSize}x{config.IntermediateSize}, 1024x{config.IntermediateSize} @ {config.IntermediateSize}x{config.HiddenSize}; best of {peak.Repeats} each): {peak.FlopsPerSecond / 1e9:F1} GFLOP/s");
+        return peak.FlopsPerSecond;
     }
 
-    // A single sample of a shape the model does not run once read 107% and 121% "of peak": the peak is now the best
-    // of several repetitions of each GEMM shape one 1024-token window runs (projections, FFN up and down).
-    private const int MinimumPeakRepeats = 5;
-
-    internal static double MatmulPeak(EsmConfig config, ScalarType dtype, int repeats, string device = "cpu")
+    private static void Print(TextWriter stdout, string set, IEnumerable<InferenceMeasurement> measurements)
     {
-        double best = 0;
-        var on = MLNet.Native.TorchRuntime.ResolveDevice(device);
-        bool onCuda = on.type == TorchSharp.DeviceType.CUDA;
-        long tokens = 1024, hidden = config.HiddenSize, intermediate = config.IntermediateSize;
-        foreach (var (m, k, n) in new[] { (tokens, hidden, hidden), (tokens, hidden, intermediate), (tokens, intermediate, hidden) })
+        foreach (var m in measurements)
         {
-            using var scope = NewDisposeScope();
-            var a = randn(m, k, device: on).to(dtype);
-            var b = randn(k, n, device: on).to(dtype);
-            mm(a, b).Dispose();
-            for (int r = 0; r < Math.Max(repeats, MinimumPeakRepeats); r++)
-            {
-                var clock = Stopwatch.StartNew();
-                mm(a, b).Dispose();
-                if (onCuda)
-                {
-                    // Kernels are queued asynchronously: wait for them before reading the clock.
-                    cuda.synchronize(on);
-                }
-                best = Math.Max(best, 2.0 * m * k * n / clock.Elapsed.TotalSeconds);
-            }
+            stdout.WriteLine($"[{m.Label}] {set}: {m.RealTokens} tokens in {m.Seconds:F2} s = {m.TokensPerSecond:F0} tokens/s, {m.FlopsPerSecond / 1e9:F1} GFLOP/s = {100 * m.ShareOfPeak:F0}% of matmul peak; padding computed {100 * m.PaddingShare:F1}%");
         }
-        return best;
+    }
+
+    private static void PrintTraining(TextWriter stdout, string label, double peak, TrainingMeasurement m) =>
+        stdout.WriteLine($"{label}: {m.Tokens} tokens in {m.Updates} updates, {m.Seconds:F2} s = {m.TokensPerSecond:F0} tokens/s, {m.FlopsPerSecond / 1e9:F1} GFLOP/s = {100 * m.ShareOf(peak):F0}% of matmul peak");
+
+    private static void PrintOnnx(TextWriter stdout, OnnxBenchmarkResult result)
+    {
+        stdout.WriteLine($"# onnx: exported {result.WeightBytes / 1e6:F0} MB (encoder only, outputs {string.Join(", ", result.Outputs)}) in {result.ExportSeconds:F1} s; ONNX Runtime intra-op threads {result.Threads}; engines take turns within each repeat");
+        foreach (var set in result.Sets)
+        {
+            Print(stdout, set.Name, [set.Torch, set.Session, set.RowAtATime]);
+            stdout.WriteLine($"[ratios] {set.Name}: onnx session / torch {set.Session.TokensPerSecond / set.Torch.TokensPerSecond:F2}x, "
+                + $"OnnxTransformer / onnx session {set.RowAtATime.TokensPerSecond / set.Session.TokensPerSecond:F2}x; max |embedding difference| to torch {set.SessionDifference:E2} (session), {set.RowAtATimeDifference:E2} (OnnxTransformer)");
+        }
     }
 
     private static string Label(Precision precision) => precision == Precision.BFloat16 ? "bf16" : "fp32";
-
-    // The encoder's cost depends on token counts, not on which 6-mers they are, so random bases measure the same speed.
-    private static string RandomDna(int length, int seed)
-    {
-        var random = new Random(seed);
-        return string.Create(length, random, static (span, r) =>
-        {
-            for (int i = 0; i < span.Length; i++)
-            {
-                span[i] = "ACGT"[r.Next(4)];
-            }
-        });
-    }
 }

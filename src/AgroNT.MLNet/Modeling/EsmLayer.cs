@@ -28,7 +28,7 @@ internal sealed class EsmDense : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>Pre-LayerNorm attention block (<c>layer.N.attention</c>): <c>x + dense(Attn(LN(x)))</c>.</summary>
-internal sealed class EsmAttention : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class EsmAttention : nn.Module<Tensor, Tensor?, Tensor>
 {
     [ComponentName(Name = "self")]
     private readonly EsmSelfAttention _self;
@@ -55,15 +55,18 @@ internal sealed class EsmAttention : nn.Module<Tensor, Tensor, Tensor>
     public EsmSelfAttention Self => _self;
 
     /// <inheritdoc/>
-    public override Tensor forward(Tensor hidden, Tensor additiveMask)
+    public override Tensor forward(Tensor hidden, Tensor? additiveMask)
     {
         var attended = _self.forward(_layerNorm.forward(hidden), additiveMask);
-        return hidden.add(nn.functional.dropout(_output.forward(attended), _dropout, training), TorchScalars.One);
+        var projected = nn.functional.dropout(_output.forward(attended), _dropout, training);
+        // Without autograd the projection's fresh output takes the residual in place (no [B, T, H] temporary; addition
+        // commutes bit for bit). With autograd the out-of-place add keeps what adapters' hooks saved intact.
+        return EsmLayer.InPlace ? projected.add_(hidden) : hidden.add(projected, TorchScalars.One);
     }
 }
 
 /// <summary>One transformer layer (<c>esm.encoder.layer.N</c>): attention block, then <c>x + W2(GELU(W1(LN(x))))</c>.</summary>
-internal sealed class EsmLayer : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class EsmLayer : nn.Module<Tensor, Tensor?, Tensor>
 {
     [ComponentName(Name = "attention")]
     private readonly EsmAttention _attention;
@@ -94,11 +97,21 @@ internal sealed class EsmLayer : nn.Module<Tensor, Tensor, Tensor>
     public EsmAttention Attention => _attention;
 
     /// <inheritdoc/>
-    public override Tensor forward(Tensor hidden, Tensor additiveMask)
+    public override Tensor forward(Tensor hidden, Tensor? additiveMask)
     {
         var attended = _attention.forward(hidden, additiveMask);
-        // GELU is the exact erf form in ESM.
-        var activated = nn.functional.gelu(_intermediate.forward(_layerNorm.forward(attended)));
-        return attended.add(nn.functional.dropout(_output.forward(activated), _dropout, training), TorchScalars.One);
+        var up = _intermediate.forward(_layerNorm.forward(attended));
+        // GELU is the exact erf form in ESM. Without autograd it runs in place on the up-projection's fresh output:
+        // the widest tensor of the layer ([B, T, I]) is then allocated once, not twice.
+        bool inPlace = InPlace;
+        var activated = inPlace ? up.gelu_() : nn.functional.gelu(up);
+        var down = nn.functional.dropout(_output.forward(activated), _dropout, training);
+        return inPlace ? down.add_(attended) : attended.add(down, TorchScalars.One);
     }
+
+    /// <summary>
+    /// Whether the forward pass may overwrite the fresh outputs of its own projections (GELU, residual adds): only
+    /// when autograd records nothing, so no saved tensor can be changed under it.
+    /// </summary>
+    internal static bool InPlace => !is_grad_enabled();
 }

@@ -68,9 +68,10 @@ public sealed class EsmModel : nn.Module
         attentionMask ??= ones_like(inputIds);
 
         var hidden = _embeddings.forward(inputIds, attentionMask);
-        var additiveMask = AdditiveMask(attentionMask, hidden.dtype);
         var states = new List<Tensor>();
         bool checkpoint = _encoder.ActivationCheckpointing && training && is_grad_enabled();
+        // Batches without padding (full windows, one sequence) attend without a mask; the checkpointed path keeps one.
+        var additiveMask = checkpoint || HasPadding(attentionMask) ? AdditiveMask(attentionMask, hidden.dtype) : null;
         if (checkpoint && !hidden.requires_grad)
         {
             // The checkpoint node is recorded only when an input needs a gradient; with a frozen embedding table
@@ -89,7 +90,7 @@ public sealed class EsmModel : nn.Module
             // One dispose scope per layer bounds the intermediates of a 40-layer pass to one layer's worth.
             using var scope = NewDisposeScope();
             var next = (checkpoint
-                ? LayerCheckpoint.Run(_encoder.Layers[i], hidden, additiveMask, hasDropout)
+                ? LayerCheckpoint.Run(_encoder.Layers[i], hidden, additiveMask!, hasDropout)
                 : _encoder.Layers[i].forward(hidden, additiveMask)).MoveToOuterDisposeScope();
             scope.Dispose();
             if (!outputHiddenStates)
@@ -111,8 +112,19 @@ public sealed class EsmModel : nn.Module
         {
             states.Add(hidden);
         }
-        additiveMask.Dispose();
+        additiveMask?.Dispose();
         return new EsmEncoderOutput(hidden, states);
+    }
+
+    private static bool HasPadding(Tensor attentionMask)
+    {
+        if (attentionMask.numel() == 0 || attentionMask.device_type == DeviceType.META)
+        {
+            return false;
+        }
+        using var padding = attentionMask.eq(TorchScalars.Integer(0));
+        using var any = padding.any();
+        return any.item<bool>();
     }
 
     /// <summary>Turns a 0/1 mask <c>[B, T]</c> into the additive <c>[B, 1, 1, T]</c> form: 0 for real tokens, the dtype's minimum for padding.</summary>

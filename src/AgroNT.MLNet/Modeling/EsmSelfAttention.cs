@@ -18,7 +18,7 @@ public enum AttentionKernel
 
 /// <summary>Multi-head self-attention projections (<c>attention.self.{query,key,value}</c>), with ESM-2's rotary
 /// embeddings (<c>attention.self.rotary_embeddings</c>) when the configuration asks for them.</summary>
-internal sealed class EsmSelfAttention : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class EsmSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
 {
     [ComponentName(Name = "query")]
     private readonly Linear _query;
@@ -52,8 +52,11 @@ internal sealed class EsmSelfAttention : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>The score kernel; <see cref="AttentionKernel.ScaledDotProduct"/> unless changed for a comparison.</summary>
     public AttentionKernel Kernel { get; set; } = AttentionKernel.ScaledDotProduct;
 
-    /// <summary>Attends over <paramref name="hidden"/> <c>[B, T, H]</c> with an additive mask <c>[B, 1, 1, T]</c>; returns <c>[B, T, H]</c>.</summary>
-    public override Tensor forward(Tensor hidden, Tensor additiveMask)
+    /// <summary>
+    /// Attends over <paramref name="hidden"/> <c>[B, T, H]</c> with an additive mask <c>[B, 1, 1, T]</c>, or none when
+    /// no position is padding (adding zeros changes nothing, and the kernel skips the pass); returns <c>[B, T, H]</c>.
+    /// </summary>
+    public override Tensor forward(Tensor hidden, Tensor? additiveMask)
     {
         long batch = hidden.shape[0], tokens = hidden.shape[1];
         // call (not forward) runs the projection's hooks: LoRA and IA3 adapters attach there.
@@ -88,7 +91,11 @@ internal sealed class EsmSelfAttention : nn.Module<Tensor, Tensor, Tensor>
                 q = EsmRotaryEmbedding.Apply(q, cos, sin!);
                 k = EsmRotaryEmbedding.Apply(k, cos, sin!);
             }
-            var scores = q.matmul(k.transpose(-1, -2)).add(additiveMask, TorchScalars.One);
+            var scores = q.matmul(k.transpose(-1, -2));
+            if (additiveMask is not null)
+            {
+                scores = scores.add(additiveMask, TorchScalars.One);
+            }
             var probabilities = nn.functional.dropout(scores.softmax(-1), dropout, training);
             context = probabilities.matmul(v);
         }
