@@ -221,7 +221,13 @@ internal static class CliParser
             writer.WriteLine("Usage:");
             foreach (string line in verb.Usage.Split('\n'))
             {
-                writer.WriteLine("  " + line.Trim());
+                // A long usage line wraps, its continuation indented under the verb.
+                var wrapped = Wrap(line.Trim(), HelpWidth - 6);
+                writer.WriteLine("  " + wrapped[0]);
+                foreach (string rest in wrapped.Skip(1))
+                {
+                    writer.WriteLine("      " + rest);
+                }
             }
             if (verb.Positional is { } positional)
             {
