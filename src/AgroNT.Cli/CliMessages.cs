@@ -30,6 +30,10 @@ internal static class CliMessages
         (new Regex(@"TokenizerMode\.Hf", RegexOptions.CultureInvariant), "--tokenizer-mode hf"),
         (new Regex(@"TokenizerMode\.Normalize", RegexOptions.CultureInvariant), "--tokenizer-mode normalize (the default)"),
         (new Regex(@"VariantScoringOptions\.Strand", RegexOptions.CultureInvariant), "--strand"),
+        (new Regex(@"VariantScoringOptions\.WindowBases must be between", RegexOptions.CultureInvariant), "--window must be between"),
+        (new Regex(@"set CheckpointLoadOptions\.AllowNonFiniteWeights \(AgroNTModelOptions\.AllowNonFiniteWeights, --allow-non-finite-weights on the command line\)", RegexOptions.CultureInvariant),
+            "pass --allow-non-finite-weights"),
+        (new Regex(@"the step axis, MetricsPlotOptions\.StepColumn", RegexOptions.CultureInvariant), "the step axis"),
         // ArgumentException's own suffixes name a C# parameter; say the value instead.
         (new Regex(@" ?\(Parameter '[^']*'\)(?: Actual value was (?<value>.+?)\.?$)?", RegexOptions.CultureInvariant), " (got ${value})"),
         (new Regex(@" \(got \)", RegexOptions.CultureInvariant), ""),

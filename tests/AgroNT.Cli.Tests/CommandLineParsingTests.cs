@@ -209,6 +209,24 @@ public sealed class CommandLineParsingTests : IDisposable
     }
 
     [Fact]
+    public void VariantWindowLongerThanTheModel_NamesTheWindowFlagNotVariantScoringOptions()
+    {
+        string reference = _cli.PathOf("chloroplast.fa");
+        File.Copy(Path.Combine(SharedData.Data, "arabidopsis_chloroplast_NC_000932.fa"), reference);
+        string vcf = _cli.PathOf("v.vcf");
+        File.WriteAllText(vcf, "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nNC_000932.1\t500\tv1\tA\tC\t.\t.\t.\n");
+
+        var (code, _, stderr) = _cli.Run("score-variants", "--model", SharedData.TinyModel, "--reference", reference, "--vcf", vcf,
+            "-o", _cli.PathOf("s.tsv"), "--window", "1000000");
+
+        Assert.Equal(1, code);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--window must be between 6 and", stderr, StringComparison.Ordinal);
+        Assert.Contains("(got 1000000)", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("VariantScoringOptions", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CompletionScripts_ArePrintedByARealProcess()
     {
         var (code, bash, stderr) = RunAgront("completion", "bash");
