@@ -59,6 +59,10 @@ internal static class CliApp
         }
         if (args[0] == "help")
         {
+            if (args.Length > 1 && !s_verbs.ContainsKey(args[1]))
+            {
+                return UnknownVerb(args[1], stderr);
+            }
             args = args.Length > 1 ? [args[1], "--help"] : ["--help"];
         }
         // A response file (@FILE) that is missing: say which, before System.CommandLine's generic parse error.
@@ -80,9 +84,7 @@ internal static class CliApp
         }
         if (result.CommandResult.Command is not CliParser.VerbCommand { Verb: { } verb } command)
         {
-            string word = result.UnmatchedTokens.FirstOrDefault() ?? result.Errors.FirstOrDefault()?.Message ?? args[0];
-            stderr.WriteLine($"agront: error: unknown verb '{word}'; verbs: {string.Join(", ", s_verbs.Keys)} (agront --help).");
-            return 2;
+            return UnknownVerb(result.UnmatchedTokens.FirstOrDefault() ?? args[0], stderr);
         }
         try
         {
@@ -104,6 +106,14 @@ internal static class CliApp
             stderr.WriteLine($"agront {verb.Name}: error: {CliMessages.ForCli(OneLine(e.Message))}");
             return 1;
         }
+    }
+
+    private static int UnknownVerb(string word, TextWriter stderr)
+    {
+        stderr.WriteLine(word.StartsWith('-')
+            ? $"agront: error: unknown option '{word}'; give a verb first: agront VERB {word} (agront --help lists the verbs)."
+            : $"agront: error: unknown verb '{word}'; verbs: {string.Join(", ", s_verbs.Keys)} (agront --help).");
+        return 2;
     }
 
     private static bool IsInputError(Exception e) => e is FileNotFoundException or DirectoryNotFoundException or FormatException

@@ -137,6 +137,8 @@ public sealed class CommandLineParsingTests : IDisposable
     [InlineData(new[] { "embed", "-i", "a.fa" }, "'embed' needs --output.")]
     [InlineData(new[] { "finetune", "--task", "t.fa" }, "--task must be binary, multilabel, regression or multiregression, got 't.fa'.")]
     [InlineData(new[] { "bogus" }, "unknown verb 'bogus'; verbs: tokenize,")]
+    [InlineData(new[] { "help", "bogus" }, "unknown verb 'bogus'; verbs: tokenize,")]
+    [InlineData(new[] { "--bogus" }, "unknown option '--bogus'; give a verb first: agront VERB --bogus")]
     [InlineData(new[] { "completion", "fish" }, "unknown shell 'fish'; use bash or zsh.")]
     public void UsageError_IsOneLineNamingTheOptionAndTheFix_Exit2(string[] args, string expected)
     {
