@@ -1,6 +1,8 @@
 using AgroNT.MLNet.Checkpoints;
 using AgroNT.Transforms.Sequences;
 using AgroNT.Transforms.Tokenization;
+using System.CommandLine;
+using System.CommandLine.Completions;
 
 namespace AgroNT.Cli;
 
@@ -23,38 +25,70 @@ internal static class CliApp
         new PretrainVerb(),
         new ClusterVerb(),
         new PlotVerb(),
+        new CompletionVerb(),
     }.ToDictionary(v => v.Name, StringComparer.Ordinal);
 
     /// <summary>The verbs' names, in the order <c>agront --help</c> lists them.</summary>
     internal static IEnumerable<string> VerbNames => s_verbs.Keys;
 
+    /// <summary>The <c>agront</c> command tree (System.CommandLine) of every verb.</summary>
+    internal static RootCommand BuildRootCommand()
+    {
+        var root = CliParser.BuildRoot(s_verbs.Values);
+        if (!root.Directives.OfType<SuggestDirective>().Any())
+        {
+            root.Add(new SuggestDirective());
+        }
+        return root;
+    }
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         // The one place messages are printed from: names and messages from input files cannot reach the terminal raw.
         stderr = new TerminalSafeWriter(stderr);
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        var root = BuildRootCommand();
+        if (args.Length == 0)
         {
-            PrintUsage(stdout);
-            return args.Length == 0 ? 2 : 0;
+            CliParser.WriteHelp(root, stdout);
+            return 2;
         }
-        if (args[0] == "--version")
+        if (args is ["--version"])
         {
             stdout.WriteLine(typeof(CliApp).Assembly.GetName().Version);
             return 0;
         }
-        if (!s_verbs.TryGetValue(args[0], out var verb))
+        if (args[0] == "help")
         {
-            stderr.WriteLine($"agront: error: unknown verb '{args[0]}'; verbs: {string.Join(", ", s_verbs.Keys)} (agront --help).");
+            if (args.Length > 1 && !s_verbs.ContainsKey(args[1]))
+            {
+                return UnknownVerb(args[1], stderr);
+            }
+            args = args.Length > 1 ? [args[1], "--help"] : ["--help"];
+        }
+        // A response file (@FILE) that is missing: say which, before System.CommandLine's generic parse error.
+        if (args.FirstOrDefault(a => a.Length > 1 && a[0] == '@' && !File.Exists(a[1..])) is { } missing)
+        {
+            stderr.WriteLine($"agront: error: response file '{missing[1..]}' not found ({missing} reads the arguments from that file, one or more a line).");
             return 2;
         }
-        if (args.Skip(1).Any(a => a is "-h" or "--help"))
+        var result = CliParser.Parse(root, args);
+        if (result.GetResult(root.Directives.OfType<SuggestDirective>().First()) is not null)
         {
-            PrintVerbHelp(verb, stdout);
+            // [suggest:POSITION] "agront VERB --par": the completions of the word at the cursor, one a line (shell completion).
+            return result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+        }
+        if (result.Action is System.CommandLine.Help.HelpAction)
+        {
+            CliParser.WriteHelp(result.CommandResult.Command, stdout);
             return 0;
+        }
+        if (result.CommandResult.Command is not CliParser.VerbCommand { Verb: { } verb } command)
+        {
+            return UnknownVerb(result.UnmatchedTokens.FirstOrDefault() ?? args[0], stderr);
         }
         try
         {
-            var parsed = new ParsedArguments(verb.Name, verb.Options, args[1..]);
+            var parsed = CliParser.ToArguments(result, command, args);
             return verb.Run(parsed, stdout, stderr, cancellationToken);
         }
         catch (UsageException e)
@@ -67,16 +101,19 @@ internal static class CliApp
             stderr.WriteLine($"agront {verb.Name}: cancelled; no partial output was kept.");
             return 130;
         }
-        catch (DnaTokenizationException e) when (e.Error == DnaTokenizationError.TooManyTokens)
-        {
-            stderr.WriteLine($"agront {verb.Name}: error: {OneLine(e.Message)} On the command line: --length-policy truncate or --length-policy windows.");
-            return 1;
-        }
         catch (Exception e) when (IsInputError(e))
         {
-            stderr.WriteLine($"agront {verb.Name}: error: {OneLine(e.Message)}");
+            stderr.WriteLine($"agront {verb.Name}: error: {CliMessages.ForCli(OneLine(e.Message))}");
             return 1;
         }
+    }
+
+    private static int UnknownVerb(string word, TextWriter stderr)
+    {
+        stderr.WriteLine(word.StartsWith('-')
+            ? $"agront: error: unknown option '{word}'; give a verb first: agront VERB {word} (agront --help lists the verbs)."
+            : $"agront: error: unknown verb '{word}'; verbs: {string.Join(", ", s_verbs.Keys)} (agront --help).");
+        return 2;
     }
 
     private static bool IsInputError(Exception e) => e is FileNotFoundException or DirectoryNotFoundException or FormatException
@@ -85,28 +122,6 @@ internal static class CliApp
         or InvalidDataException or InsufficientMemoryException;
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
-
-    private static void PrintUsage(TextWriter writer)
-    {
-        writer.WriteLine("agront: AgroNT plant DNA language model tools");
-        writer.WriteLine();
-        writer.WriteLine("usage: agront VERB [options]   (agront VERB --help for its options)");
-        foreach (var verb in s_verbs.Values)
-        {
-            writer.WriteLine($"  {verb.Name,-14}{verb.Summary}");
-        }
-    }
-
-    private static void PrintVerbHelp(IVerb verb, TextWriter writer)
-    {
-        writer.WriteLine($"agront {verb.Name}: {verb.Summary}");
-        writer.WriteLine($"usage: {verb.Usage}");
-        foreach (var option in verb.Options)
-        {
-            string names = (option.Alias is null ? "" : $"-{option.Alias}, ") + $"--{option.Name}" + (option.TakesValue ? " VALUE" : "");
-            writer.WriteLine($"  {names,-28}{option.Help}");
-        }
-    }
 }
 
 /// <summary>One agront verb.</summary>

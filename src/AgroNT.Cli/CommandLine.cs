@@ -14,86 +14,27 @@ internal sealed record OptionSpec(string Name, string? Alias, bool TakesValue, s
 /// <summary>Parsed arguments of one verb: options by long name and positional arguments in order.</summary>
 internal sealed class ParsedArguments
 {
-    private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
-
-    public ParsedArguments(string verb, IReadOnlyList<OptionSpec> specs, IReadOnlyList<string> args)
-    {
-        Verb = verb;
-        var byName = specs.ToDictionary(s => s.Name, StringComparer.Ordinal);
-        var byAlias = specs.Where(s => s.Alias != null).ToDictionary(s => s.Alias!, StringComparer.Ordinal);
-        var positional = new List<string>();
-        for (int i = 0; i < args.Count; i++)
-        {
-            string arg = args[i];
-            if (arg == "--")
-            {
-                positional.AddRange(args.Skip(i + 1));
-                break;
-            }
-            OptionSpec? spec = null;
-            string? inlineValue = null;
-            if (arg.StartsWith("--", StringComparison.Ordinal) && arg.Length > 2)
-            {
-                string name = arg[2..];
-                int eq = name.IndexOf('=', StringComparison.Ordinal);
-                if (eq >= 0)
-                {
-                    inlineValue = name[(eq + 1)..];
-                    name = name[..eq];
-                }
-                spec = byName.GetValueOrDefault(name) ?? throw new UsageException($"unknown option '--{name}' for '{verb}' (see 'agront {verb} --help').");
-            }
-            else if (arg.Length == 2 && arg[0] == '-' && char.IsLetter(arg[1]))
-            {
-                spec = byAlias.GetValueOrDefault(arg[1..]) ?? throw new UsageException($"unknown option '{arg}' for '{verb}' (see 'agront {verb} --help').");
-            }
-            if (spec is null)
-            {
-                positional.Add(arg);
-                continue;
-            }
-            if (!_values.TryGetValue(spec.Name, out var list))
-            {
-                _values[spec.Name] = list = [];
-            }
-            else if (!spec.Repeatable)
-            {
-                throw new UsageException($"option '--{spec.Name}' is given more than once.");
-            }
-            if (!spec.TakesValue)
-            {
-                if (inlineValue != null)
-                {
-                    throw new UsageException($"option '--{spec.Name}' is a flag and takes no value.");
-                }
-                list.Add("true");
-                continue;
-            }
-            if (inlineValue != null)
-            {
-                list.Add(inlineValue);
-                continue;
-            }
-            if (i + 1 >= args.Count || IsOptionName(args[i + 1]))
-            {
-                throw new UsageException($"option '--{spec.Name}' needs a value{(i + 1 < args.Count ? $", but '{args[i + 1]}' follows it" : "")}.");
-            }
-            list.Add(args[++i]);
-            // A repeatable option takes every following value up to the next option (--genome a.fa b.fa).
-            while (spec.Repeatable && i + 1 < args.Count && !args[i + 1].StartsWith('-'))
-            {
-                list.Add(args[++i]);
-            }
-        }
-        Positional = positional;
-    }
+    private readonly IReadOnlyDictionary<string, List<string>> _values;
 
     /// <summary>
-    /// Whether an argument is an option rather than a value: <c>--name</c> or a one-letter <c>-x</c>. Anything else that
-    /// starts with '-' (<c>-1</c>, <c>-1,abc</c>, <c>-</c>) is a value, so the option it follows reports what is wrong with it.
+    /// Parses <paramref name="args"/> (the words after the verb) against <paramref name="specs"/> with the tool's parser
+    /// (<see cref="CliParser"/>); a usage error throws <see cref="UsageException"/>.
     /// </summary>
-    private static bool IsOptionName(string arg) =>
-        (arg.StartsWith("--", StringComparison.Ordinal) && arg.Length > 2) || (arg.Length == 2 && arg[0] == '-' && char.IsLetter(arg[1]));
+    public ParsedArguments(string verb, IReadOnlyList<OptionSpec> specs, IReadOnlyList<string> args)
+    {
+        var parsed = CliParser.ParseVerb(verb, specs, args);
+        Verb = verb;
+        _values = parsed._values;
+        Positional = parsed.Positional;
+    }
+
+    /// <summary>Arguments already parsed: option values by long name, positional arguments in order.</summary>
+    internal ParsedArguments(string verb, IReadOnlyDictionary<string, List<string>> values, IReadOnlyList<string> positional)
+    {
+        Verb = verb;
+        _values = values;
+        Positional = positional;
+    }
 
     /// <summary>The verb these arguments belong to.</summary>
     public string Verb { get; }
