@@ -94,9 +94,14 @@ internal static class ShardedEmbed
             Devices = [.. Enumerable.Range(0, workers).Select(i => devices[i % devices.Length])],
             OnnxThreads = args.Has("threads") ? args.GetInt("threads", 0, 1, 1024) : null,
         };
-        var progress = new SynchronousProgress<ShardedRunProgress>(p => stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"agront embed: shard {p.Finished.Index} done; {p.ShardsDone}/{p.ShardsTotal} shards, {p.RecordsDone:N0}/{p.RecordsTotal:N0} records, {p.RecordsPerSecond:N1} records/s, ETA {Eta(p.Eta)}")));
-        var result = ShardedEmbeddingRun.Run(input, spec, shards, folder, options, progress, cancellationToken);
+        ShardedRunResult result;
+        using (var display = CliProgress.Create(args, stderr, "embed", ProgressUnit.Of("records")))
+        {
+            var progress = new SynchronousProgress<ShardedRunProgress>(p => display.Report(p.RecordsDone, p.RecordsTotal,
+                string.Create(CultureInfo.InvariantCulture, $"shard {p.Finished.Index} done; {p.ShardsDone}/{p.ShardsTotal} shards")));
+            result = ShardedEmbeddingRun.Run(input, spec, shards, folder, options, progress, cancellationToken);
+            display.Complete();
+        }
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"agront embed: {result.Manifest.Shards.Count} shards in {folder}: {result.ShardsComputed} computed, {result.ShardsSkipped} already done; {result.Manifest.TotalRecords:N0} records; {result.Elapsed.TotalSeconds:N1} s"));
     }
@@ -142,10 +147,4 @@ internal static class ShardedEmbed
     internal static void SyncOverAsync(Func<Task> run) => Task.Run(run).GetAwaiter().GetResult();
 
     internal static string Eta(TimeSpan? eta) => eta is { } t ? t.ToString(t.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture) : "unknown";
-
-    /// <summary>Calls the handler on the reporting thread (the CLI prints from it), unlike <see cref="Progress{T}"/>.</summary>
-    private sealed class SynchronousProgress<T>(Action<T> handler) : IProgress<T>
-    {
-        public void Report(T value) => handler(value);
-    }
 }
