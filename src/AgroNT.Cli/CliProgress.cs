@@ -32,8 +32,14 @@ internal sealed record ProgressUnit(string Name, bool IsBytes = false)
 /// </summary>
 internal abstract class CliProgress : IDisposable
 {
-    /// <summary>The least time between two plain progress lines.</summary>
-    public static readonly TimeSpan DefaultPlainInterval = TimeSpan.FromSeconds(2);
+    /// <summary>The environment variable that sets the least seconds between two plain progress lines (default 2; 0 for every report).</summary>
+    public const string IntervalVariable = "AGRONT_PROGRESS_INTERVAL";
+
+    /// <summary>The least time between two plain progress lines: <see cref="IntervalVariable"/>, else two seconds.</summary>
+    public static TimeSpan PlainInterval =>
+        double.TryParse(Environment.GetEnvironmentVariable(IntervalVariable), NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds >= 0
+            ? TimeSpan.FromSeconds(Math.Min(seconds, 86_400))
+            : TimeSpan.FromSeconds(2);
 
     private static readonly AsyncLocal<ProgressEnvironment?> s_environment = new();
 
@@ -92,7 +98,7 @@ internal abstract class CliProgress : IDisposable
                 return bar;
             }
         }
-        return new PlainLines(stderr, verb, unit, DefaultPlainInterval);
+        return new PlainLines(stderr, verb, unit, PlainInterval);
     }
 
     /// <summary>Shows how far the work has got.</summary>
@@ -100,6 +106,20 @@ internal abstract class CliProgress : IDisposable
     /// <param name="total">The whole amount, or null when it is not known (no percentage or ETA then).</param>
     /// <param name="detail">A short note shown beside it (<c>12 records, 34,560 bp</c>); null keeps the last one.</param>
     public abstract void Report(double done, double? total, string? detail = null);
+
+    /// <summary>
+    /// Like <see cref="Report(double, double?, string?)"/> for work that writes its own log line at its own pace (a
+    /// training step every --log-interval updates): a bar shows the amounts, plain output prints <paramref name="line"/>.
+    /// </summary>
+    public virtual void ReportLogged(double done, double? total, string? detail, string line) => Report(done, total, detail);
+
+    /// <summary>
+    /// Starts the next item of a series measured one at a time (the next file of a download): a bar keeps the finished
+    /// row and opens a new one, plain lines restart their rate and ETA.
+    /// </summary>
+    public virtual void Restart()
+    {
+    }
 
     /// <summary>Prints a message line (a warning, a per-file event) without tearing the bar.</summary>
     public abstract void WriteLine(string message);
@@ -164,6 +184,26 @@ internal abstract class CliProgress : IDisposable
             }
         }
 
+        public override void Restart()
+        {
+            lock (_gate)
+            {
+                _clock.Restart();
+                _last = TimeSpan.Zero;
+                _printed = false;
+                (_done, _total, _detail) = (0, null, null);
+            }
+        }
+
+        public override void ReportLogged(double done, double? total, string? detail, string line)
+        {
+            lock (_gate)
+            {
+                (_done, _total, _detail) = (done, total, detail ?? _detail);
+                stderr.WriteLine(line);
+            }
+        }
+
         public override void Complete()
         {
             lock (_gate)
@@ -208,6 +248,7 @@ internal abstract class CliProgress : IDisposable
         private readonly string _verb;
         private readonly ManualResetEventSlim _finished = new();
         private readonly Thread _thread;
+        private ProgressContext? _context;
         private ProgressTask? _task;
         private bool _disposed;
 
@@ -226,6 +267,7 @@ internal abstract class CliProgress : IDisposable
                 {
                     progress.Start(context =>
                     {
+                        _context = context;
                         var task = context.AddTask(Describe(null), autoStart: true, maxValue: 1);
                         task.IsIndeterminate = true;
                         _task = task;
@@ -286,6 +328,17 @@ internal abstract class CliProgress : IDisposable
         public override void WriteLine(string message) =>
             _console.WriteLine(TerminalSafeWriter.Sanitize(message) ?? "");
 
+        public override void Restart()
+        {
+            if (_context is { } context && _task is { } previous)
+            {
+                previous.StopTask();
+                var task = context.AddTask(Describe(null), autoStart: true, maxValue: 1);
+                task.IsIndeterminate = true;
+                _task = task;
+            }
+        }
+
         public override void Complete()
         {
             if (_task is { IsIndeterminate: false } task)
@@ -318,6 +371,8 @@ internal abstract class CliProgress : IDisposable
     /// <summary>The amount done and its rate, in the display's unit.</summary>
     private sealed class RateColumn(ProgressUnit unit) : ProgressColumn
     {
+        protected override bool NoWrap => true;
+
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
         {
             string amount = task.IsIndeterminate ? unit.Amount(task.Value) : $"{unit.Amount(task.Value)}/{unit.Amount(task.MaxValue)}";
@@ -328,6 +383,8 @@ internal abstract class CliProgress : IDisposable
     /// <summary>The time left at the current rate.</summary>
     private sealed class EtaColumn : ProgressColumn
     {
+        protected override bool NoWrap => true;
+
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
             new Text(task.IsIndeterminate ? "" : "ETA " + Eta(task.Value >= task.MaxValue ? TimeSpan.Zero : task.RemainingTime));
     }

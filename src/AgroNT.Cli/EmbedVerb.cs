@@ -54,13 +54,13 @@ internal sealed class EmbedVerb : IVerb
         // The bar counts bytes of the input: those of the records embedded, and inside a chunk (one long record is one
         // chunk) the share of its tokens embedded so far, so it moves within a long record too.
         long count = 0, bases = 0, bytesBefore = 0, chunkBytes = 0, chunkBases = 0;
+        var chunk = new List<SequenceRecord>(RecordsPerChunk);
         void Show(double share) => progress.Report(
             bytesBefore + (chunkBytes - bytesBefore) * share, inputLength,
-            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{count:N0} records, {bases + (long)(chunkBases * share):N0} bp"));
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{count + (long)(chunk.Count * share):N0} records, {bases + (long)(chunkBases * share):N0} bp"));
         using var embedder = OpenEmbedder(args, new SynchronousProgress<DnaEmbeddingProgress>(p => Show(p.TokenCount > 0 ? (double)p.TokensDone / p.TokenCount : 1)));
 
         using var writer = EmbeddingFileWriter.Create(output, format);
-        var chunk = new List<SequenceRecord>(RecordsPerChunk);
         void Flush()
         {
             chunkBytes = bytesRead;

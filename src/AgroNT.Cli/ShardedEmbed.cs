@@ -114,15 +114,15 @@ internal static class ShardedEmbed
         }
         var connection = new ClusterConnection { Redis = redis, ClusterId = args.Get("cluster-id") ?? "agront" };
         var options = new ClusterJobOptions { LeaseTimeout = TimeSpan.FromSeconds(args.GetInt("lease-timeout", 60, 1, 86_400)) };
-        var last = DateTime.MinValue;
+        using var display = CliProgress.Create(args, stderr, "embed", ProgressUnit.Of("records"));
         var progress = new SynchronousProgress<EmbeddingJobProgress>(p =>
         {
-            if (DateTime.UtcNow - last < TimeSpan.FromSeconds(2) && p.State == EmbeddingJobState.Running)
+            display.Report(p.RecordsDone, p.RecordsTotal > 0 ? p.RecordsTotal : null,
+                string.Create(CultureInfo.InvariantCulture, $"{p.State.ToString().ToLowerInvariant()}, {p.ShardsDone}/{p.ShardsTotal} shards, {p.Running.Length} running"));
+            if (p.State != EmbeddingJobState.Running)
             {
-                return;
+                display.WriteLine(ClusterVerb.Describe(p));
             }
-            last = DateTime.UtcNow;
-            stderr.WriteLine(ClusterVerb.Describe(p));
         });
         var final = SyncOverAsync(async () =>
         {
@@ -138,6 +138,8 @@ internal static class ShardedEmbed
                 await host.StopAsync(CancellationToken.None);
             }
         });
+        display.Complete();
+        display.Dispose();
         stdout.WriteLine(ClusterVerb.Closing(final));
     }
 
