@@ -113,7 +113,7 @@ internal sealed class ClusterVerb : IVerb
     internal static string Describe(EmbeddingJobProgress p)
     {
         var line = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
-            $"agront cluster: {p.JobId}: {p.State.ToString().ToLowerInvariant()}, {p.ShardsDone}/{p.ShardsTotal} shards, {p.RecordsDone:N0}/{p.RecordsTotal:N0} records, {p.Running.Length} running, ETA {ShardedEmbed.Eta(p.Eta)}"));
+            $"agront cluster: {p.JobId}: {p.State.ToString().ToLowerInvariant()}, {p.ShardsDone}/{p.ShardsTotal} shards, {p.RecordsDone:N0}/{p.RecordsTotal:N0} records{(p.RecordsTotal > 0 ? $" ({100.0 * p.RecordsDone / p.RecordsTotal:0}%)" : "")}, {p.Running.Length} running, ETA {ShardedEmbed.Eta(p.Eta)}"));
         foreach (var w in p.Workers)
         {
             line.Append(CultureInfo.InvariantCulture, $"; {w.Worker}: {w.RecordsPerSecond:N1} records/s");

@@ -19,6 +19,7 @@ internal static class CommonOptions
     public static readonly OptionSpec AllowNonFiniteWeights = new("allow-non-finite-weights", null, false, "load weights holding NaN or infinite values instead of refusing them (to inspect a damaged model)");
     public static readonly OptionSpec Device = new("device", null, true, "cpu (default), or cuda[:N] with a CUDA libtorch (the TorchSharp-cuda-linux package)");
     public static readonly OptionSpec Strand = new("strand", null, true, "forward (default: the sequence as given), reverse (its reverse complement) or both (the mean of the two strands)");
+    public static readonly OptionSpec Quiet = new("quiet", "q", false, "no progress on standard error (a bar on a terminal, a line every few seconds otherwise)");
     public static readonly OptionSpec Stride = new("stride", null, true, "window stride in tokens for --length-policy windows (default: the window size minus <cls>)");
 
     /// <summary>The model folder: --model, else the embedded default beside the executable.</summary>
@@ -99,11 +100,18 @@ internal static class CommonOptions
         }
     }
 
-    public static IEnumerable<SequenceRecord> ReadInput(ParsedArguments args)
+    public static IEnumerable<SequenceRecord> ReadInput(ParsedArguments args) => ReadInput(args, null, out _);
+
+    /// <summary>
+    /// The records of --input, telling <paramref name="bytesRead"/> the bytes of the file read so far (compressed bytes
+    /// for gzip); <paramref name="length"/> is the file's length, the total those bytes reach.
+    /// </summary>
+    public static IEnumerable<SequenceRecord> ReadInput(ParsedArguments args, IProgress<long>? bytesRead, out long length)
     {
         string path = args.Require("input");
         RequireInputFile(path, "--input");
-        return SequenceReader.ReadFile(path);
+        length = new FileInfo(path).Length;
+        return SequenceReader.ReadFile(path, null, bytesRead);
     }
 
     /// <summary>Refuses a missing input, and a folder given where a file belongs, naming the option.</summary>
@@ -117,24 +125,6 @@ internal static class CommonOptions
         if (!File.Exists(full))
         {
             throw new FileNotFoundException($"Input file not found: {full}.", path);
-        }
-    }
-
-    /// <summary>Prints progress at most every two seconds, only when the input is large enough to need it.</summary>
-    public sealed class ProgressLine(TextWriter stderr, string verb)
-    {
-        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
-        private TimeSpan _last = TimeSpan.Zero;
-
-        public void Report(long records, long bases)
-        {
-            if (_clock.Elapsed - _last < TimeSpan.FromSeconds(2))
-            {
-                return;
-            }
-            _last = _clock.Elapsed;
-            double seconds = Math.Max(_clock.Elapsed.TotalSeconds, 1e-9);
-            stderr.WriteLine($"agront {verb}: {records:N0} records, {bases:N0} bp ({records / seconds:N1} records/s, {bases / seconds / 1000:N1} kb/s)");
         }
     }
 

@@ -22,7 +22,7 @@ internal sealed class DownloadVerb : IVerb
         new("revision", "r", true, "branch, tag or commit (default main; ORG/NAME@REV works too)"),
         new("include", null, true, "only files matching these globs, e.g. --include config.json vocab.txt '*.safetensors'", Repeatable: true),
         new("cache-dir", null, true, "Hugging Face cache folder (default $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub)"),
-        new("quiet", "q", false, "no progress on standard error"),
+        CommonOptions.Quiet,
         new("dataset", null, true, "download this dataset repository instead of a model (cached as datasets--ORG--NAME), e.g. --dataset InstaDeepAI/plant-genomic-benchmark --include 'poly_a/*'"),
     ];
 
@@ -58,8 +58,9 @@ internal sealed class DownloadVerb : IVerb
             Revision = revision ?? "main",
             RepositoryType = dataset ? Transforms.ModelFolders.HubRepositoryType.Dataset : Transforms.ModelFolders.HubRepositoryType.Model,
             Include = args.GetAll("include"),
-            Progress = args.Has("quiet") ? null : new ProgressPrinter(stderr, Name),
         };
+        using var progress = CliProgress.Create(args, stderr, Name, ProgressUnit.Bytes);
+        options = options with { Progress = args.Has("quiet") ? null : new ProgressPrinter(progress, Name) };
         using var hub = new HubDownloader(settings);
         HubSnapshot snapshot;
         try
@@ -72,9 +73,11 @@ internal sealed class DownloadVerb : IVerb
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            progress.Dispose();
             stderr.WriteLine($"agront {Name}: cancelled; what arrived stays in the cache as .incomplete and the same command resumes it.");
             return 130;
         }
+        progress.Dispose();
         if (!args.Has("quiet"))
         {
             int fetched = snapshot.Files.Count(f => f.Downloaded);
@@ -89,42 +92,38 @@ internal sealed class DownloadVerb : IVerb
         return 0;
     }
 
-    /// <summary>One line per file event, and byte progress at most every two seconds; synchronous, so lines stay in order.</summary>
-    private sealed class ProgressPrinter(TextWriter stderr, string verb) : IProgress<HubDownloadProgress>
+    /// <summary>One line per file event, and the current file's bytes as progress; synchronous, so lines stay in order.</summary>
+    private sealed class ProgressPrinter(CliProgress progress, string verb) : IProgress<HubDownloadProgress>
     {
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private TimeSpan _lastLine = TimeSpan.Zero;
         private string? _file;
-        private long _fileStartBytes;
-        private TimeSpan _fileStart;
 
         public void Report(HubDownloadProgress value)
         {
-            string prefix = $"agront {verb}: [{value.FileIndex}/{value.FileCount}] {value.FileName}";
+            string name = $"[{value.FileIndex}/{value.FileCount}] {value.FileName}";
+            string prefix = $"agront {verb}: {name}";
             if (value.FileName != _file)
             {
+                if (_file != null)
+                {
+                    progress.Restart();
+                }
                 _file = value.FileName;
-                _fileStartBytes = value.BytesDone;
-                _fileStart = _clock.Elapsed;
             }
             switch (value.Stage)
             {
                 case HubDownloadStage.Cached:
-                    stderr.WriteLine($"{prefix}: already in the cache ({ByteSize.Format(value.BytesDone)})");
+                    progress.WriteLine($"{prefix}: already in the cache ({ByteSize.Format(value.BytesDone)})");
                     break;
                 case HubDownloadStage.Retrying:
-                    stderr.WriteLine($"{prefix}: connection lost; resuming at {ByteSize.Format(value.BytesDone)}");
+                    progress.WriteLine($"{prefix}: connection lost; resuming at {ByteSize.Format(value.BytesDone)}");
                     break;
                 case HubDownloadStage.Completed:
-                    stderr.WriteLine($"{prefix}: done ({ByteSize.Format(value.BytesDone)})");
+                    progress.Report(value.BytesDone, value.BytesTotal ?? value.BytesDone, name);
+                    progress.Complete();
+                    progress.WriteLine($"{prefix}: done ({ByteSize.Format(value.BytesDone)})");
                     break;
-                case HubDownloadStage.Downloading when _clock.Elapsed - _lastLine >= TimeSpan.FromSeconds(2):
-                    _lastLine = _clock.Elapsed;
-                    double seconds = Math.Max((_clock.Elapsed - _fileStart).TotalSeconds, 1e-3);
-                    string total = value.BytesTotal is { } size and > 0
-                        ? string.Create(CultureInfo.InvariantCulture, $" of {ByteSize.Format(size)} ({100.0 * value.BytesDone / size:0.0}%)")
-                        : "";
-                    stderr.WriteLine($"{prefix}: {ByteSize.Format(value.BytesDone)}{total}, {ByteSize.Format((long)((value.BytesDone - _fileStartBytes) / seconds))}/s");
+                case HubDownloadStage.Downloading:
+                    progress.Report(value.BytesDone, value.BytesTotal is > 0 ? value.BytesTotal : null, name);
                     break;
             }
         }

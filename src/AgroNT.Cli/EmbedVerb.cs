@@ -30,7 +30,7 @@ internal sealed class EmbedVerb : IVerb
         new("precision", null, true, "fp32 (default) or bf16"),
         new("device", null, true, "cpu (default), or cuda[:N] with a CUDA libtorch"),
         new("threads", null, true, "intra-op threads of libtorch or ONNX Runtime (default: all cores)"),
-        CommonOptions.AllowNonFiniteWeights,
+        CommonOptions.AllowNonFiniteWeights, CommonOptions.Quiet,
         new("engine", null, true, "torch or onnx; by default the folder decides: an agront export-onnx folder runs on ONNX Runtime, any other on TorchSharp"),
         .. ShardedEmbed.Options,
     ];
@@ -48,30 +48,40 @@ internal sealed class EmbedVerb : IVerb
         string output = args.Require("output");
         CommonOptions.CheckOutputs(CommonOptions.Paths(args, "input", "model"), CommonOptions.Paths(args, "output"), ("--output", [".parquet", ".csv", ".jsonl", ".npy"]));
         var format = EmbeddingFileFormats.FromPath(output);
-        var records = CommonOptions.ReadInput(args);
-        using var embedder = OpenEmbedder(args);
-
-        var progress = new CommonOptions.ProgressLine(stderr, Name);
-        long count = 0, bases = 0;
-        using var writer = EmbeddingFileWriter.Create(output, format);
+        long bytesRead = 0;
+        var records = CommonOptions.ReadInput(args, new SynchronousProgress<long>(b => bytesRead = b), out long inputLength);
+        using var progress = CliProgress.Create(args, stderr, Name, ProgressUnit.Bytes);
+        // The bar counts bytes of the input: those of the records embedded, and inside a chunk (one long record is one
+        // chunk) the share of its tokens embedded so far, so it moves within a long record too.
+        long count = 0, bases = 0, bytesBefore = 0, chunkBytes = 0, chunkBases = 0;
         var chunk = new List<SequenceRecord>(RecordsPerChunk);
+        void Show(double share) => progress.Report(
+            bytesBefore + (chunkBytes - bytesBefore) * share, inputLength,
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{count + (long)(chunk.Count * share):N0} records, {bases + (long)(chunkBases * share):N0} bp"));
+        using var embedder = OpenEmbedder(args, new SynchronousProgress<DnaEmbeddingProgress>(p => Show(p.TokenCount > 0 ? (double)p.TokensDone / p.TokenCount : 1)));
+
+        using var writer = EmbeddingFileWriter.Create(output, format);
         void Flush()
         {
+            chunkBytes = bytesRead;
+            chunkBases = chunk.Sum(r => (long)r.Sequence.Length);
             var vectors = embedder.Embed(chunk.Select(r => r.Sequence).ToList(), chunk.Select(r => r.Name).ToList(), cancellationToken);
             for (int i = 0; i < chunk.Count; i++)
             {
                 writer.Write(chunk[i].Name, vectors[i]);
             }
             count += chunk.Count;
-            bases += chunk.Sum(r => (long)r.Sequence.Length);
-            progress.Report(count, bases);
+            bases += chunkBases;
+            bytesBefore = chunkBytes;
+            chunkBases = 0;
+            Show(0);
             chunk.Clear();
         }
         foreach (var record in records)
         {
             if (record.Sequence.Length == 0)
             {
-                stderr.WriteLine($"agront embed: warning: record '{record.Name}' is empty; its embedding holds no sequence information (all zeros with --pooling mean).");
+                progress.WriteLine($"agront embed: warning: record '{record.Name}' is empty; its embedding holds no sequence information (all zeros with --pooling mean).");
             }
             chunk.Add(record);
             if (chunk.Count == RecordsPerChunk)
@@ -84,10 +94,11 @@ internal sealed class EmbedVerb : IVerb
             Flush();
         }
         writer.Complete();
+        progress.Complete();
         return 0;
     }
 
-    private static IDnaEmbedder OpenEmbedder(ParsedArguments args)
+    private static IDnaEmbedder OpenEmbedder(ParsedArguments args, IProgress<DnaEmbeddingProgress>? progress)
     {
         var precision = args.Get("precision") switch
         {
@@ -140,6 +151,7 @@ internal sealed class EmbedVerb : IVerb
             Tokenizer = CommonOptions.TokenizerOptions(args),
             IntraOpThreads = folder.Kind == ModelFolderKind.Onnx ? threads : null,
             AllowNonFiniteWeights = args.Has("allow-non-finite-weights"),
+            Progress = progress,
         });
         }
         catch (ArgumentOutOfRangeException e) when (args.Has("layer") && e.Message.StartsWith("Layer", StringComparison.Ordinal))

@@ -18,7 +18,7 @@ internal sealed class ExportOnnxVerb : IVerb
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
-        CommonOptions.Model,
+        CommonOptions.Model, CommonOptions.Quiet,
         new("output", "o", true, "the ONNX model folder to write"),
         new("layers", null, true, "hidden states to expose as outputs hidden_state_L (comma-separated; 0 = embeddings, N = last layer)"),
         new("only-layers", null, false, "export only the --layers hidden states: the graph stops at the highest one (for featurizing an intermediate layer)"),
@@ -41,7 +41,13 @@ internal sealed class ExportOnnxVerb : IVerb
             Attention = args.GetEnum("attention", OnnxAttention.OnnxRuntime),
             ExternalData = args.GetEnum("external-data", OnnxExternalData.Auto),
         };
-        var result = OnnxExporter.Export(CommonOptions.ModelFolder(args), output, options);
+        OnnxExportResult result;
+        using (var progress = CliProgress.Create(args, stderr, Name, ProgressUnit.Bytes))
+        {
+            result = OnnxExporter.Export(CommonOptions.ModelFolder(args), output,
+                options with { Progress = new SynchronousProgress<OnnxExportProgress>(p => progress.Report(p.BytesWritten, Math.Max(p.BytesWritten, p.BytesEstimated), "weights written")) });
+            progress.Complete();
+        }
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"wrote {result.ModelPath}{(result.ExternalDataPath is null ? "" : $" + {Path.GetFileName(result.ExternalDataPath)}")}: {result.WeightBytes / 1e6:F1} MB of float32 weights, outputs {string.Join(", ", result.Outputs)}."));
         return 0;

@@ -32,6 +32,7 @@ internal sealed class FinetuneVerb : IVerb
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
+        CommonOptions.Quiet,
         new("train", null, true, "training FASTA with name|label headers"),
         new("validation", null, true, "validation FASTA for early stopping (optional)"),
         new("test", null, true, "test FASTA: metrics.json and predictions.csv are computed on it"),
@@ -181,14 +182,18 @@ internal sealed class FinetuneVerb : IVerb
             {
                 TrainingMemory.Check(Name, CommonOptions.ModelFolder(args), options, train, stderr);
                 var trainer = new FineTuningTrainer(options);
-                var progress = new ProgressWriter(stderr, Name);
                 FineTunedModel fittedModel;
+                using var display = CliProgress.Create(args, stderr, Name, ProgressUnit.Of("steps"));
+                var progress = new ProgressWriter(display, Name);
                 try
                 {
                     fittedModel = trainer.Fit(CommonOptions.ModelFolder(args), train, validation, progress, cancellationToken);
+                    display.Complete();
+                    display.Dispose();
                 }
                 catch (OperationCanceledException) when (progress.LastCheckpoint is { } checkpoint)
                 {
+                    display.Dispose();
                     stderr.WriteLine($"agront finetune: cancelled; checkpoint {checkpoint}. Run the same command with --resume to continue.");
                     return 130;
                 }
@@ -319,11 +324,9 @@ internal sealed class FinetuneVerb : IVerb
         file.Commit();
     }
 
-    /// <summary>One stderr line per validation (and at most one training-loss line every few seconds).</summary>
-    private sealed class ProgressWriter(TextWriter stderr, string verb) : IProgress<FineTuningProgress>
+    /// <summary>One line per validation, checkpoint and message; training steps move the progress display.</summary>
+    private sealed class ProgressWriter(CliProgress display, string verb) : IProgress<FineTuningProgress>
     {
-        private TimeSpan _last = TimeSpan.Zero;
-
         /// <summary>The folder of the newest checkpoint written, if any.</summary>
         public string? LastCheckpoint { get; private set; }
 
@@ -331,23 +334,21 @@ internal sealed class FinetuneVerb : IVerb
         {
             if (value.Message is { } message)
             {
-                stderr.WriteLine($"agront {verb}: {message}");
+                display.WriteLine($"agront {verb}: {message}");
             }
             else if (value.Checkpoint is { } checkpoint)
             {
                 LastCheckpoint = checkpoint;
-                stderr.WriteLine($"agront {verb}: step {value.Step}: checkpoint {checkpoint}");
+                display.WriteLine($"agront {verb}: step {value.Step}: checkpoint {checkpoint}");
             }
             else if (value.ValidationLoss is { } loss)
             {
-                stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                display.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"agront {verb}: epoch {value.Epoch} step {value.Step}: train loss {value.TrainLoss:0.####}, validation loss {loss:0.####}, {value.MetricName} {value.ValidationMetric:0.####}{(value.IsBest ? " (best)" : "")}"));
             }
-            else if (value.Elapsed - _last >= TimeSpan.FromSeconds(5))
+            else
             {
-                _last = value.Elapsed;
-                string total = value.TotalSteps is { } t ? $"/{t}" : "";
-                stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agront {verb}: epoch {value.Epoch} step {value.Step}{total}: train loss {value.TrainLoss:0.####} ({value.Elapsed.TotalSeconds:0.#} s training)"));
+                display.Report(value.Step, value.TotalSteps, string.Create(CultureInfo.InvariantCulture, $"epoch {value.Epoch}, train loss {value.TrainLoss:0.####}"));
             }
         }
     }

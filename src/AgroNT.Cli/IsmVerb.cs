@@ -17,7 +17,7 @@ internal sealed class IsmVerb : IVerb
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
-        CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize, CommonOptions.Device, CommonOptions.Strand,
+        CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize, CommonOptions.Device, CommonOptions.Strand, CommonOptions.Quiet,
         new("region", null, true, "region chrom:start-end, 1-based inclusive"),
         new("heatmap", null, true, "heatmap PNG: rows A,C,G,T x genome positions, diverging colour bar (red score > 0, blue < 0), reference base dark"),
         new("output-index", null, true, "with a fine-tuned model (agront finetune's folder): the head output to score (default 0)"),
@@ -59,7 +59,8 @@ internal sealed class IsmVerb : IVerb
         {
             using var model = AgroNTModel.Load(folder.Path, new AgroNTModelOptions { Device = device });
             var ism = new SaturationMutagenesis(model, VariantOptions.GetWindow(args), args.GetInt("batch-size", 8, 1, 4096), strand);
-            result = ism.Run(reference, region, new VariantOptions.PassProgress(stderr, Name), cancellationToken);
+            using var progress = CliProgress.Create(args, stderr, Name, ProgressUnit.Of("masked windows"));
+            result = ism.Run(reference, region, VariantOptions.Passes(progress), cancellationToken);
             passes = $"{ism.Scorer.MaskedPasses:N0} masked windows";
         }
         VariantTableWriter.Write(result.ToDataFrame(), output);

@@ -20,6 +20,7 @@ internal sealed class PretrainVerb : IVerb
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
+        CommonOptions.Quiet,
         new("genome", "g", true, "training genome(s): FASTA (.fa .fasta .fna, optionally .gz), read as a stream", Repeatable: true),
         new("out", "o", true, "output model folder (Hugging Face layout + metrics.csv + loss.png; checkpoints in DIR/checkpoints)"),
         new("config", null, true, "train from scratch with this Hugging Face ESM config.json (sizes)"),
@@ -124,8 +125,15 @@ internal sealed class PretrainVerb : IVerb
         }
 
         options = TrainingMemory.CheckPretraining(options, stderr, args.Get("memory-budget") is { } budgetText ? TrainingMemory.ParseBytes(budgetText, "--memory-budget") : null);
-        var progress = new StderrProgress(stderr);
-        var result = new AgroNTPretrainer(options).Train(corpus, progress, cancellationToken);
+        PretrainingResult result;
+        using (var display = CliProgress.Create(args, stderr, Name, ProgressUnit.Of("updates")))
+        {
+            result = new AgroNTPretrainer(options).Train(corpus, new ProgressLines(display), cancellationToken);
+            if (result.Status != PretrainingStatus.Cancelled)
+            {
+                display.Complete();
+            }
+        }
         if (result.Status == PretrainingStatus.Cancelled)
         {
             stderr.WriteLine($"agront pretrain: stopped at update {result.Steps}; checkpoint {result.LastCheckpoint}. Run the same command with --resume to continue.");
@@ -223,14 +231,24 @@ internal sealed class PretrainVerb : IVerb
             : throw new UsageException($"--{name} must be an integer of at least {min}, got '{text}'.");
     }
 
-    /// <summary>Writes each report as one stderr line, on the training thread.</summary>
-    private sealed class StderrProgress(TextWriter stderr) : IProgress<PretrainingProgress>
+    /// <summary>
+    /// Step reports move the progress display (a bar, or the library's own log line every --log-interval updates);
+    /// the others (start, validation, checkpoint, warning) are printed as lines. On the training thread.
+    /// </summary>
+    private sealed class ProgressLines(CliProgress display) : IProgress<PretrainingProgress>
     {
         public void Report(PretrainingProgress value)
         {
             string prefix = value.Event == PretrainingEvent.Warning ? "agront pretrain: warning: " : "agront pretrain: ";
-            stderr.WriteLine(prefix + value.Message);
-            stderr.Flush();
+            if (value.Event == PretrainingEvent.Step)
+            {
+                display.ReportLogged(value.Step, value.MaxSteps > 0 ? value.MaxSteps : null,
+                    string.Create(CultureInfo.InvariantCulture, $"loss {value.TrainingLoss:0.####}, {value.TokensPerSecond:N0} tokens/s"), prefix + value.Message);
+            }
+            else
+            {
+                display.WriteLine(prefix + value.Message);
+            }
         }
     }
 }

@@ -16,7 +16,7 @@ internal sealed class ScoreVariantsVerb : IVerb
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
-        CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize, CommonOptions.Device, CommonOptions.Strand,
+        CommonOptions.Model, CommonOptions.Output, VariantOptions.Reference, VariantOptions.Window, VariantOptions.BatchSize, CommonOptions.Device, CommonOptions.Strand, CommonOptions.Quiet,
         new("vcf", null, true, "variants, VCF plain, gzip or BGZF (multi-allelic records are split)"),
         new("layers", null, true, "comma-separated hidden-state layers for emb_cosine_L/emb_dot_L (default: 11/21/31/40 scaled to the model's depth; 'none' for llr only)"),
     ];
@@ -40,7 +40,11 @@ internal sealed class ScoreVariantsVerb : IVerb
             Strand = CommonOptions.GetStrand(args),
         });
         var clock = Stopwatch.StartNew();
-        var scores = scorer.Score(reference, alleles, new VariantOptions.PassProgress(stderr, Name), cancellationToken);
+        IReadOnlyList<VariantScore> scores;
+        using (var progress = CliProgress.Create(args, stderr, Name, ProgressUnit.Of("masked windows")))
+        {
+            scores = scorer.Score(reference, alleles, VariantOptions.Passes(progress), cancellationToken);
+        }
         VariantTableWriter.Write(VariantScorer.ToDataFrame(scores, scorer.Layers), output);
         int ok = scores.Count(s => s.Status == VariantStatus.Ok);
         double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
@@ -103,20 +107,6 @@ internal static class VariantOptions
         return reference;
     }
 
-    /// <summary>Reports masked windows done to stderr, at most every two seconds.</summary>
-    public sealed class PassProgress(TextWriter stderr, string verb) : IProgress<int>
-    {
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private TimeSpan _last = TimeSpan.Zero;
-
-        public void Report(int value)
-        {
-            if (_clock.Elapsed - _last < TimeSpan.FromSeconds(2))
-            {
-                return;
-            }
-            _last = _clock.Elapsed;
-            stderr.WriteLine($"agront {verb}: {value:N0} masked windows ({value / Math.Max(_clock.Elapsed.TotalSeconds, 1e-9):N1}/s)");
-        }
-    }
+    /// <summary>Masked windows done, as progress (the total is not known ahead).</summary>
+    public static IProgress<int> Passes(CliProgress progress) => new SynchronousProgress<int>(done => progress.Report(done, null));
 }

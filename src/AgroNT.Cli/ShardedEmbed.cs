@@ -94,9 +94,14 @@ internal static class ShardedEmbed
             Devices = [.. Enumerable.Range(0, workers).Select(i => devices[i % devices.Length])],
             OnnxThreads = args.Has("threads") ? args.GetInt("threads", 0, 1, 1024) : null,
         };
-        var progress = new SynchronousProgress<ShardedRunProgress>(p => stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"agront embed: shard {p.Finished.Index} done; {p.ShardsDone}/{p.ShardsTotal} shards, {p.RecordsDone:N0}/{p.RecordsTotal:N0} records, {p.RecordsPerSecond:N1} records/s, ETA {Eta(p.Eta)}")));
-        var result = ShardedEmbeddingRun.Run(input, spec, shards, folder, options, progress, cancellationToken);
+        ShardedRunResult result;
+        using (var display = CliProgress.Create(args, stderr, "embed", ProgressUnit.Of("records")))
+        {
+            var progress = new SynchronousProgress<ShardedRunProgress>(p => display.Report(p.RecordsDone, p.RecordsTotal,
+                string.Create(CultureInfo.InvariantCulture, $"shard {p.Finished.Index} done; {p.ShardsDone}/{p.ShardsTotal} shards")));
+            result = ShardedEmbeddingRun.Run(input, spec, shards, folder, options, progress, cancellationToken);
+            display.Complete();
+        }
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"agront embed: {result.Manifest.Shards.Count} shards in {folder}: {result.ShardsComputed} computed, {result.ShardsSkipped} already done; {result.Manifest.TotalRecords:N0} records; {result.Elapsed.TotalSeconds:N1} s"));
     }
@@ -109,15 +114,15 @@ internal static class ShardedEmbed
         }
         var connection = new ClusterConnection { Redis = redis, ClusterId = args.Get("cluster-id") ?? "agront" };
         var options = new ClusterJobOptions { LeaseTimeout = TimeSpan.FromSeconds(args.GetInt("lease-timeout", 60, 1, 86_400)) };
-        var last = DateTime.MinValue;
+        using var display = CliProgress.Create(args, stderr, "embed", ProgressUnit.Of("records"));
         var progress = new SynchronousProgress<EmbeddingJobProgress>(p =>
         {
-            if (DateTime.UtcNow - last < TimeSpan.FromSeconds(2) && p.State == EmbeddingJobState.Running)
+            display.Report(p.RecordsDone, p.RecordsTotal > 0 ? p.RecordsTotal : null,
+                string.Create(CultureInfo.InvariantCulture, $"{p.State.ToString().ToLowerInvariant()}, {p.ShardsDone}/{p.ShardsTotal} shards, {p.Running.Length} running"));
+            if (p.State != EmbeddingJobState.Running)
             {
-                return;
+                display.WriteLine(ClusterVerb.Describe(p));
             }
-            last = DateTime.UtcNow;
-            stderr.WriteLine(ClusterVerb.Describe(p));
         });
         var final = SyncOverAsync(async () =>
         {
@@ -133,6 +138,8 @@ internal static class ShardedEmbed
                 await host.StopAsync(CancellationToken.None);
             }
         });
+        display.Complete();
+        display.Dispose();
         stdout.WriteLine(ClusterVerb.Closing(final));
     }
 
@@ -142,10 +149,4 @@ internal static class ShardedEmbed
     internal static void SyncOverAsync(Func<Task> run) => Task.Run(run).GetAwaiter().GetResult();
 
     internal static string Eta(TimeSpan? eta) => eta is { } t ? t.ToString(t.TotalHours >= 1 ? @"h\:mm\:ss" : @"m\:ss", CultureInfo.InvariantCulture) : "unknown";
-
-    /// <summary>Calls the handler on the reporting thread (the CLI prints from it), unlike <see cref="Progress{T}"/>.</summary>
-    private sealed class SynchronousProgress<T>(Action<T> handler) : IProgress<T>
-    {
-        public void Report(T value) => handler(value);
-    }
 }

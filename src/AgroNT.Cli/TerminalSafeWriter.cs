@@ -11,6 +11,9 @@ internal sealed class TerminalSafeWriter(TextWriter inner) : TextWriter(inner.Fo
 {
     public override Encoding Encoding => inner.Encoding;
 
+    /// <summary>The writer this one escapes for: where a progress bar, which must write its own escape codes, draws.</summary>
+    internal TextWriter Inner => inner;
+
     public override void Write(char value)
     {
         if (IsUnsafe(value))

@@ -23,7 +23,7 @@ internal sealed class TokenizeVerb : IVerb
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
         CommonOptions.Model, CommonOptions.Input, CommonOptions.Output, CommonOptions.TokenizerMode, CommonOptions.LengthPolicy, CommonOptions.Stride,
-        CommonOptions.Strand,
+        CommonOptions.Strand, CommonOptions.Quiet,
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -31,11 +31,12 @@ internal sealed class TokenizeVerb : IVerb
         string output = args.Require("output");
         CommonOptions.CheckOutputs(CommonOptions.Paths(args, "input", "model"), CommonOptions.Paths(args, "output"), ("--output", [".jsonl"]));
         var tokenizer = SequenceTokenizer.FromModelFolder(HuggingFaceModelLocator.Resolve(CommonOptions.ModelFolder(args)), CommonOptions.TokenizerOptions(args));
-        var records = CommonOptions.ReadInput(args);
+        long bytesRead = 0;
+        var records = CommonOptions.ReadInput(args, new SynchronousProgress<long>(b => bytesRead = b), out long inputLength);
         bool windows = tokenizer.Options.LengthPolicy == LengthPolicy.Windows;
         var strand = CommonOptions.GetStrand(args);
         string? forwardLabel = strand == Strand.Forward ? null : "forward";
-        var progress = new CommonOptions.ProgressLine(stderr, Name);
+        using var progress = CliProgress.Create(args, stderr, Name, ProgressUnit.Bytes);
         long count = 0, bases = 0;
 
         using var file = StagedFile.Create(output);
@@ -52,10 +53,13 @@ internal sealed class TokenizeVerb : IVerb
                 {
                     Write(json, StrandText.ReverseComplement(record.Sequence, tokenizer.Options, record.Name), record.Name, "reverse");
                 }
-                progress.Report(++count, bases += record.Sequence.Length);
+                count++;
+                bases += record.Sequence.Length;
+                progress.Report(bytesRead, inputLength, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{count:N0} records, {bases:N0} bp"));
             }
         }
         file.Commit();
+        progress.Complete();
         return 0;
 
         void Write(Utf8JsonWriter json, string sequence, string name, string? strandLabel)

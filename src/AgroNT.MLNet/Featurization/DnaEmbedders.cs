@@ -82,6 +82,7 @@ public static class DnaEmbedders
                 MaxBatchTokens = options.MaxBatchTokens,
                 MaxPaddingFraction = options.MaxPaddingFraction,
                 WindowAggregation = options.WindowAggregation,
+                Progress = options.Progress,
                 Tokenizer = options.Tokenizer,
                 ExecutionProvider = device.IsCuda ? OnnxExecutionProvider.Cuda : OnnxExecutionProvider.Cpu,
                 CudaDeviceId = device.Index,
@@ -106,6 +107,7 @@ public static class DnaEmbedders
                 MaxBatchTokens = options.MaxBatchTokens,
                 MaxPaddingFraction = options.MaxPaddingFraction,
                 WindowAggregation = options.WindowAggregation,
+                Progress = options.Progress,
             }, ownsModel: true);
         }
         catch

@@ -65,7 +65,21 @@ public sealed record OnnxExportOptions
 
     /// <summary>Which weight file to read when exporting a model folder that has several.</summary>
     public CheckpointFormat CheckpointFormat { get; init; } = CheckpointFormat.Auto;
+
+    /// <summary>
+    /// Told after each weight tensor is written to the graph how many weight bytes are written so far and about how many
+    /// there will be (<see cref="OnnxExportProgress"/>), on the exporting thread; null (the default) for no reports.
+    /// </summary>
+    public IProgress<OnnxExportProgress>? Progress { get; init; }
 }
+
+/// <summary>How far an <see cref="OnnxExporter"/> export has got.</summary>
+/// <param name="BytesWritten">Float32 weight bytes written so far (inline or to the external data file).</param>
+/// <param name="BytesEstimated">
+/// The weight bytes the export is expected to write, from the model's configuration; a fine-tuned model's task head
+/// and adapters can add a little beyond it, so clamp the share at 1.
+/// </param>
+public readonly record struct OnnxExportProgress(long BytesWritten, long BytesEstimated);
 
 /// <summary>What <see cref="OnnxExporter"/> wrote.</summary>
 /// <param name="ModelPath">The graph, <c>OUTDIR/model.onnx</c>.</param>

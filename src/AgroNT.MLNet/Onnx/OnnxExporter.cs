@@ -176,7 +176,8 @@ public static class OnnxExporter
             List<string> outputs;
             long written;
             ModelProto model;
-            using (var writer = new OnnxWeightWriter(external ? tempData : null, ExternalDataFileName))
+            Action<long>? report = options.Progress is { } progress ? bytes => progress.Report(new OnnxExportProgress(bytes, weightBytes)) : null;
+            using (var writer = new OnnxWeightWriter(external ? tempData : null, ExternalDataFileName, report))
             {
                 var builder = new OnnxGraphBuilder("agront_esm", writer);
                 outputs = BuildGraph(builder, config, weights, layers, top, logits, head, options.Attention);

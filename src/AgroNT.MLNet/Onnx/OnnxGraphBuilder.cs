@@ -131,10 +131,13 @@ internal sealed class OnnxWeightWriter : IDisposable
     private const int Alignment = 4096;
     private readonly FileStream? _external;
     private readonly string? _location;
+    private readonly Action<long>? _written;
 
-    /// <summary>Writes inline (<paramref name="externalPath"/> null) or to <paramref name="externalPath"/>, referenced as <paramref name="location"/>.</summary>
-    public OnnxWeightWriter(string? externalPath, string? location)
+    /// <summary>Writes inline (<paramref name="externalPath"/> null) or to <paramref name="externalPath"/>, referenced as <paramref name="location"/>;
+    /// <paramref name="written"/> is told <see cref="Bytes"/> after each tensor.</summary>
+    public OnnxWeightWriter(string? externalPath, string? location, Action<long>? written = null)
     {
+        _written = written;
         if (!BitConverter.IsLittleEndian)
         {
             throw new PlatformNotSupportedException("ONNX raw tensor data is little-endian; this exporter writes the machine's floats as they are.");
@@ -158,6 +161,7 @@ internal sealed class OnnxWeightWriter : IDisposable
         if (_external is null)
         {
             tensor.RawData = ByteString.CopyFrom(bytes);
+            _written?.Invoke(Bytes);
             return tensor;
         }
 
@@ -171,6 +175,7 @@ internal sealed class OnnxWeightWriter : IDisposable
         tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = _location });
         tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString(CultureInfo.InvariantCulture) });
         tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = bytes.Length.ToString(CultureInfo.InvariantCulture) });
+        _written?.Invoke(Bytes);
         return tensor;
     }
 

@@ -49,6 +49,12 @@ public abstract record DnaEmbeddingOptions
     /// </summary>
     public Strand Strand { get; init; } = Strand.Forward;
 
+    /// <summary>
+    /// Told after each forward pass how far the current call has got (<see cref="DnaEmbeddingProgress"/>), on the
+    /// calling thread; null (the default) for no reports. It does not change what is computed.
+    /// </summary>
+    public IProgress<DnaEmbeddingProgress>? Progress { get; init; }
+
     /// <summary>Checks the settings that do not depend on a model (the layer is checked against the model's depth when an embedder is built).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it and its allowed range.</exception>
     public virtual void Validate()

@@ -191,10 +191,12 @@ public sealed class AgroNTOnnxEmbedder : IDnaEmbedder
         }
         var results = new float[inputs.Count][];
         var lengths = inputs.Select(ids => ids.Length).ToArray();
+        var progress = new EmbeddingProgressCounter(Options.Progress, lengths);
         foreach (int[] batch in LengthBuckets.Plan(lengths, Options.BatchSize, Options.MaxBatchTokens, Options.MaxPaddingFraction))
         {
             cancellationToken.ThrowIfCancellationRequested();
             RunBatch(inputs, batch, results);
+            progress.Done(batch);
         }
         return results;
     }

@@ -27,12 +27,20 @@ internal static class CompressedInput
     /// fix (see <see cref="Decompress"/>); false for a caller that names the source itself.
     /// </param>
     /// <returns>The file's bytes, or its decompressed bytes.</returns>
-    public static Stream OpenRead(string path, bool nameSourceInErrors = true)
+    /// <param name="bytesRead">
+    /// Told the bytes of the file read so far (compressed bytes for gzip) after every read from disk; null for none.
+    /// </param>
+    public static Stream OpenRead(string path, bool nameSourceInErrors = true, IProgress<long>? bytesRead = null)
     {
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileBufferLength, FileOptions.SequentialScan);
         try
         {
-            return IsGzip(file, out Stream rewound) ? Decompress(rewound, nameSourceInErrors ? path : null) : rewound;
+            bool gzip = IsGzip(file, out Stream rewound);
+            if (bytesRead != null)
+            {
+                rewound = new CountingStream(rewound, bytesRead);
+            }
+            return gzip ? Decompress(rewound, nameSourceInErrors ? path : null) : rewound;
         }
         catch
         {
@@ -170,6 +178,23 @@ internal static class CompressedInput
                 Inner.Dispose();
             }
             base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>Reads another stream and reports the bytes read through it so far after each read.</summary>
+    private sealed class CountingStream(Stream inner, IProgress<long> bytesRead) : WrappingStream(inner)
+    {
+        private long _total;
+
+        public override int Read(Span<byte> buffer)
+        {
+            int read = Inner.Read(buffer);
+            if (read > 0)
+            {
+                _total += read;
+                bytesRead.Report(_total);
+            }
+            return read;
         }
     }
 

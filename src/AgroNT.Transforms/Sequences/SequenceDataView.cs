@@ -9,7 +9,7 @@ namespace AgroNT.Transforms.Sequences;
 /// with two text columns: <c>Name</c> (the record id, the header up to the first whitespace) and <c>Sequence</c>.
 /// </summary>
 /// <remarks>
-/// Nothing is held in memory: each cursor reads the file afresh through <see cref="SequenceReader.ReadFile"/>, one
+/// Nothing is held in memory: each cursor reads the file afresh through <see cref="SequenceReader.ReadFile(string, SequenceFileFormat?)"/>, one
 /// record at a time, so a genome streams like a small task file. The view cannot shuffle and does not know its row
 /// count without reading the file. Malformed content throws <see cref="SequenceFormatException"/> (naming the file and
 /// line) while the cursor moves.

@@ -15,7 +15,9 @@ internal static class SequenceFile
     private const int ReaderBufferLength = 1 << 16;
 
     /// <summary>Opens <paramref name="path"/> as text.</summary>
-    public static StreamReader OpenText(string path) =>
+    /// <param name="path">The file.</param>
+    /// <param name="bytesRead">Told the file's bytes read so far (compressed bytes for gzip); null for none.</param>
+    public static StreamReader OpenText(string path, IProgress<long>? bytesRead = null) =>
         // SequenceReader names the file and line of a decoding error itself, so the bare messages are kept here.
-        new(CompressedInput.OpenRead(path, nameSourceInErrors: false), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, ReaderBufferLength, leaveOpen: false);
+        new(CompressedInput.OpenRead(path, nameSourceInErrors: false, bytesRead), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, ReaderBufferLength, leaveOpen: false);
 }

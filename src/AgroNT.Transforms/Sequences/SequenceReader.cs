@@ -70,6 +70,27 @@ public static class SequenceReader
         return ReadFileIterator(path, resolved);
     }
 
+    /// <summary>
+    /// Reads the records of a sequence file, lazily, one at a time, telling <paramref name="bytesRead"/> how far into
+    /// the file reading has got: for a progress bar whose total is the file's length (<see cref="FileInfo.Length"/>).
+    /// </summary>
+    /// <param name="path">The file; gzip is recognised by its content (the 1F 8B magic bytes), whatever the name.</param>
+    /// <param name="format">The format, or <see langword="null"/> to tell it from the extension (<see cref="DetectFormat"/>).</param>
+    /// <param name="bytesRead">
+    /// Told the bytes of the file read so far after every read from disk (about every 64 KiB, so several times inside a
+    /// long record), on the enumerating thread. For gzip these are compressed bytes, so the last value is the file's
+    /// length whatever the compression. A record is yielded after the bytes holding it are reported.
+    /// </param>
+    /// <returns>The records in file order; each enumeration reads the file again, counting from 0.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist; the message holds its full path.</exception>
+    /// <exception cref="ArgumentException"><paramref name="format"/> is <see langword="null"/> and the extension is not recognised.</exception>
+    /// <exception cref="SequenceFormatException">During enumeration: the content is malformed (or the gzip data is corrupt).</exception>
+    public static IEnumerable<SequenceRecord> ReadFile(string path, SequenceFileFormat? format, IProgress<long>? bytesRead)
+    {
+        SequenceFileFormat resolved = ResolveFile(path, format);
+        return ReadFileIterator(path, resolved, bytesRead);
+    }
+
     /// <summary>Reads records from text that is already open, lazily, one at a time.</summary>
     /// <param name="reader">The text; it is read once, from where it stands, and is not disposed.</param>
     /// <param name="format">The layout of the text.</param>
@@ -167,9 +188,9 @@ public static class SequenceReader
         }
     }
 
-    private static IEnumerable<SequenceRecord> ReadFileIterator(string path, SequenceFileFormat format)
+    private static IEnumerable<SequenceRecord> ReadFileIterator(string path, SequenceFileFormat format, IProgress<long>? bytesRead = null)
     {
-        using StreamReader reader = SequenceFile.OpenText(path);
+        using StreamReader reader = SequenceFile.OpenText(path, bytesRead);
         var scanner = SequenceScanner.Create(reader, format, path);
         foreach (SequenceRecord record in ReportCorruptCompression(ReadRecords(scanner), scanner))
         {
