@@ -108,7 +108,16 @@ internal static class ShardedEmbed
             throw new UsageException("--workers applies to --shards on this machine; on a cluster each silo runs one worker on its own --device.");
         }
         var connection = new ClusterConnection { Redis = redis, ClusterId = args.Get("cluster-id") ?? "agront" };
-        var options = new ClusterJobOptions { LeaseTimeout = TimeSpan.FromSeconds(args.GetInt("lease-timeout", 60, 1, 86_400)) };
+        var options = new ClusterJobOptions
+        {
+            LeaseTimeout = TimeSpan.FromSeconds(args.GetInt("lease-timeout", 60, 1, 86_400)),
+            // One line per fault event (a silo lost, a retry, a resubmission, an expired lease).
+            Events = line =>
+            {
+                stderr.WriteLine(line);
+                stderr.Flush();
+            },
+        };
         var last = DateTime.MinValue;
         var progress = new SynchronousProgress<EmbeddingJobProgress>(p =>
         {

@@ -214,6 +214,10 @@ public sealed record EmbeddingJobProgress
     /// <summary>Why the job failed, when it did.</summary>
     [Id(11)]
     public string? Error { get; init; }
+
+    /// <summary>The silo the job grain runs on (its address, as workers are named); a client names it when that silo is lost.</summary>
+    [Id(12)]
+    public string? Host { get; init; }
 }
 
 /// <summary>The job grain: owns a job's manifest, hands out shards on lease, records finished ones, reports progress.</summary>
