@@ -108,16 +108,16 @@ internal static class ShardedEmbed
             throw new UsageException("--workers applies to --shards on this machine; on a cluster each silo runs one worker on its own --device.");
         }
         var connection = new ClusterConnection { Redis = redis, ClusterId = args.Get("cluster-id") ?? "agront" };
-        var options = new ClusterJobOptions
+        // One line per fault event (a silo lost, a retry, a resubmission, an expired lease, Redis lost and back).
+        Action<string> events = line =>
         {
-            LeaseTimeout = TimeSpan.FromSeconds(args.GetInt("lease-timeout", 60, 1, 86_400)),
-            // One line per fault event (a silo lost, a retry, a resubmission, an expired lease).
-            Events = line =>
+            lock (stderr)
             {
                 stderr.WriteLine(line);
                 stderr.Flush();
-            },
+            }
         };
+        var options = new ClusterJobOptions { LeaseTimeout = TimeSpan.FromSeconds(args.GetInt("lease-timeout", 60, 1, 86_400)), Events = events };
         var last = DateTime.MinValue;
         var progress = new SynchronousProgress<EmbeddingJobProgress>(p =>
         {
@@ -132,6 +132,7 @@ internal static class ShardedEmbed
         {
             using var host = EmbeddingClusterHosting.BuildClient(connection);
             await host.StartAsync(cancellationToken);
+            using var redisWatch = await EmbeddingClusterHosting.WatchRedisAsync(connection, events, "agront embed");
             try
             {
                 var client = host.Services.GetRequiredService<IClusterClient>();

@@ -147,6 +147,43 @@ public static class EmbeddingClusterHosting
         return builder.Build();
     }
 
+    /// <summary>
+    /// Watches this host's own connection to the cluster's Redis and reports one line when it is lost and one when it is
+    /// back. A running job does not need Redis (silos and clients talk directly), but while it is down no silo or client
+    /// can join and no dead silo can be declared dead; its membership table must survive the restart (run Redis with
+    /// <c>--appendonly yes</c> or its default snapshots, and stop it with SIGTERM or <c>redis-cli shutdown</c>).
+    /// </summary>
+    /// <param name="connection">The cluster's Redis.</param>
+    /// <param name="report">Called with each line, from a Redis client thread.</param>
+    /// <param name="prefix">Starts every line, e.g. <c>agront embed</c>.</param>
+    /// <returns>Disposing it stops the watch.</returns>
+    public static async Task<IDisposable> WatchRedisAsync(ClusterConnection connection, Action<string> report, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(report);
+        var options = connection.RedisOptions();
+        options.ClientName = prefix.Replace(' ', '-') + "-watch";
+        var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        int down = redis.IsConnected ? 0 : 1;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        redis.ConnectionFailed += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Interactive && Interlocked.Exchange(ref down, 1) == 0)
+            {
+                clock.Restart();
+                report($"{prefix}: Redis {connection.Redis} connection lost ({e.FailureType}); the running job goes on, silos and clients cannot join until it is back");
+            }
+        };
+        redis.ConnectionRestored += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Interactive && Interlocked.Exchange(ref down, 0) == 1)
+            {
+                report(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{prefix}: Redis {connection.Redis} back after {clock.Elapsed.TotalSeconds:F1} s"));
+            }
+        };
+        return redis;
+    }
+
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)

@@ -69,6 +69,7 @@ public static class EmbeddingClusterJob
         var job = grains.GetGrain<IEmbeddingJobGrain>(jobId);
         var registry = grains.GetGrain<IEmbeddingJobRegistryGrain>(0);
         EmbeddingJobProgress? state = null;
+        string? lastHost = null;
         var watch = new FaultWatch(options.Events);
         bool submit = true;
         var delay = options.PollInterval;
@@ -112,13 +113,17 @@ public static class EmbeddingClusterJob
                             $"The cluster did not answer for {failingFor.Elapsed.TotalSeconds:F0} s (last error: {Short(e)}); finished shards are kept in '{jobId}', rerun the same command once the silos and Redis are up to continue."), e);
                     }
                     options.Events?.Invoke(string.Create(CultureInfo.InvariantCulture,
-                        $"agront embed: {(state?.Host is { } host ? $"silo {host} (job grain)" : "the cluster")} not answering ({Short(e)}); retrying job grain in {delay.TotalSeconds:0.#} s"));
+                        $"agront embed: {(lastHost is { } host ? $"silo {host} (job grain)" : "the cluster")} not answering ({Short(e)}); retrying job grain in {delay.TotalSeconds:0.#} s"));
                     submit = true;
                     await Task.Delay(delay, cancellationToken);
                     delay = TimeSpan.FromTicks(Math.Min(2 * delay.Ticks, options.MaxRetryDelay.Ticks));
                     continue;
                 }
                 watch.Observe(state);
+                if (state.State != EmbeddingJobState.NotSubmitted)
+                {
+                    lastHost = state.Host;
+                }
                 progress?.Report(state);
                 switch (state.State)
                 {
@@ -130,7 +135,7 @@ public static class EmbeddingClusterJob
                         throw new OperationCanceledException($"The cluster job for '{jobId}' was cancelled by a client; rerun the same command to continue it.");
                     case EmbeddingJobState.NotSubmitted:
                         // The job grain's silo died and a fresh activation answered: resubmit at once.
-                        options.Events?.Invoke("agront embed: the job grain lost its job (its silo died); resubmitting from the manifest");
+                        options.Events?.Invoke($"agront embed: silo {lastHost ?? "(unknown)"} holding the job grain was lost; a fresh job grain on {state.Host} takes the job, resubmitting from the manifest");
                         continue;
                 }
                 await Task.Delay(options.PollInterval, cancellationToken);
