@@ -22,11 +22,8 @@ namespace AgroNT.Cluster.Tests.Distributed;
 public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposable
 {
     private const int Shards = 5;
-    private static readonly Lazy<byte[]> PlainEmbed = new(() =>
-    {
-        using var temp = new TempFolder();
-        return File.ReadAllBytes(ClusterTestData.SingleProcessEmbed(Input, temp.Path));
-    });
+    // Plain `agront embed` of the same input in its own process, started with the first cluster and shared by the tests.
+    private static readonly Lazy<Task<byte[]>> PlainEmbed = new(() => Task.Run(PlainEmbedBytes));
 
     private readonly TempFolder _temp = new();
     private readonly List<Process> _processes = [];
@@ -80,7 +77,7 @@ public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposabl
         Assert.True(stderr.Contains($"silo {host} (job grain) not answering", StringComparison.Ordinal)
             || stderr.Contains($"silo {host} holding the job grain was lost", StringComparison.Ordinal), stderr);
         Assert.Contains("job resubmitted to the job grain on ", stderr);
-        AssertMergedEqualsPlainEmbed(survivor: cluster.Silos.Single(s => s.Address != host).Address);
+        await AssertMergedEqualsPlainEmbedAsync(survivor: cluster.Silos.Single(s => s.Address != host).Address);
     }
 
     [Fact]
@@ -103,7 +100,7 @@ public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposabl
 
         string stderr = FinishClient(client);
         Assert.Contains("shard lease(s) expired (a worker died or stalled)", stderr);
-        AssertMergedEqualsPlainEmbed(survivor: host);
+        await AssertMergedEqualsPlainEmbedAsync(survivor: host);
         var manifest = ShardManifest.TryLoad(_temp.Sub("job"))!;
         Assert.StartsWith(host, manifest.Shards[int.Parse(shard, CultureInfo.InvariantCulture)].Worker, StringComparison.Ordinal);
     }
@@ -133,7 +130,7 @@ public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposabl
 
         string stderr = FinishClient(client);
         Assert.Contains($"agront embed: Redis 127.0.0.1:{cluster.RedisPort} connection lost", stderr);
-        AssertMergedEqualsPlainEmbed(survivor: null);
+        await AssertMergedEqualsPlainEmbedAsync(survivor: null);
         Assert.All(cluster.Silos, s => Assert.False(s.Process.HasExited, $"{s.Name} died with Redis"));
     }
 
@@ -150,16 +147,17 @@ public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposabl
             output.WriteLine("SKIPPED: redis-server is not installed (apt-get install -y redis-server); this test runs under .ci/run.");
             return null;
         }
+        _ = PlainEmbed.Value;
         int port = FreePort();
         var redis = StartRedis(port, persistentRedis);
-        var silos = new List<Silo>();
-        for (int i = 0; i < 2; i++)
+        // Both silos start at once (each takes seconds to join).
+        var starting = Enumerable.Range(0, 2).Select(i =>
         {
             string name = $"silo{i}";
             var joined = WaitFor((n, line) => n == name && line.Contains("agront cluster silo: joined cluster", StringComparison.Ordinal), $"{name} joining");
-            var process = StartAgront(name, "cluster", "silo", "--redis", $"127.0.0.1:{port}", "--threads", "1", "--verbose");
-            silos.Add(new Silo(name, SiloAddress().Match(joined.Result).Value, process));
-        }
+            return (Name: name, Joined: joined, Process: StartAgront(name, "cluster", "silo", "--redis", $"127.0.0.1:{port}", "--threads", "1", "--verbose"));
+        }).ToList();
+        var silos = starting.Select(s => new Silo(s.Name, SiloAddress().Match(s.Joined.Result).Value, s.Process)).ToList();
         return new Cluster(port, redis, silos);
     }
 
@@ -194,7 +192,7 @@ public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposabl
         return stderr;
     }
 
-    private void AssertMergedEqualsPlainEmbed(string? survivor)
+    private async Task AssertMergedEqualsPlainEmbedAsync(string? survivor)
     {
         string merged = _temp.Sub("merged.parquet");
         var names = ClusterTestData.InputNames(Input);
@@ -202,7 +200,7 @@ public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposabl
         Assert.Equal(names.Count, ids.Count);
         Assert.Equal(names.Count, ids.Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(names, ids);
-        Assert.True(PlainEmbed.Value.AsSpan().SequenceEqual(File.ReadAllBytes(merged)), "the merged file differs from plain `agront embed` output");
+        Assert.True((await PlainEmbed.Value).AsSpan().SequenceEqual(File.ReadAllBytes(merged)), "the merged file differs from plain `agront embed` output");
         var manifest = ShardManifest.TryLoad(_temp.Sub("job"))!;
         Assert.All(manifest.Shards, s => Assert.Equal(ShardStatus.Done, s.Status));
         Assert.Equal(names.Count, manifest.Shards.Sum(s => s.Rows));
@@ -211,6 +209,27 @@ public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposabl
             Assert.Contains(manifest.Shards, s => s.Worker!.StartsWith(survivor, StringComparison.Ordinal));
         }
     }
+
+    private static async Task<byte[]> PlainEmbedBytes()
+    {
+        using var temp = new TempFolder();
+        string merged = temp.Sub("plain.parquet");
+        var info = new ProcessStartInfo("dotnet", [Agront, "embed", "--model", ClusterTestData.TinyModel, "-i", Input, "-o", merged, "--threads", "1"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = SharedData.RepositoryRoot,
+        };
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"plain agront embed failed: {await stderr}{await stdout}");
+        return await File.ReadAllBytesAsync(merged);
+    }
+
+    private static string Agront => Path.Combine(AppContext.BaseDirectory, "agront.dll");
 
     private bool ManifestComplete() => ShardManifest.TryLoad(_temp.Sub("job")) is { IsComplete: true };
 
@@ -240,9 +259,8 @@ public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposabl
 
     private Process StartAgront(string name, params string[] arguments)
     {
-        string agront = Path.Combine(AppContext.BaseDirectory, "agront.dll");
-        Assert.True(File.Exists(agront), $"{agront} is missing; build the solution first.");
-        return Start(name, "dotnet", [agront, .. arguments]);
+        Assert.True(File.Exists(Agront), $"{Agront} is missing; build the solution first.");
+        return Start(name, "dotnet", [Agront, .. arguments]);
     }
 
     private Process Start(string name, string file, string[] arguments)
