@@ -135,7 +135,9 @@ public static class EmbeddingClusterJob
                         throw new OperationCanceledException($"The cluster job for '{jobId}' was cancelled by a client; rerun the same command to continue it.");
                     case EmbeddingJobState.NotSubmitted:
                         // The job grain's silo died and a fresh activation answered: resubmit at once.
-                        options.Events?.Invoke($"agront embed: silo {lastHost ?? "(unknown)"} holding the job grain was lost; a fresh job grain on {state.Host} takes the job, resubmitting from the manifest");
+                        options.Events?.Invoke(lastHost == state.Host
+                            ? $"agront embed: the job grain on {state.Host} was reactivated (a lost silo held its directory entry) and lost its job state; resubmitting from the manifest"
+                            : $"agront embed: silo {lastHost ?? "(unknown)"} holding the job grain was lost; a fresh job grain on {state.Host} takes the job, resubmitting from the manifest");
                         continue;
                 }
                 await Task.Delay(options.PollInterval, cancellationToken);
@@ -186,13 +188,24 @@ public static class EmbeddingClusterJob
 
         public void Observe(EmbeddingJobProgress now)
         {
+            if (events is not null && _last is not null && !_last.Silos.IsEmpty && !now.Silos.IsEmpty)
+            {
+                foreach (string lost in _last.Silos.Except(now.Silos, StringComparer.Ordinal))
+                {
+                    events($"agront embed: silo {lost} left the cluster (declared dead); its shards go to the other workers");
+                }
+                foreach (string joined in now.Silos.Except(_last.Silos, StringComparer.Ordinal))
+                {
+                    events($"agront embed: silo {joined} joined the cluster");
+                }
+            }
             if (events is not null && _last is not null && now.State == EmbeddingJobState.Running && now.ExpiredLeases > _last.ExpiredLeases
                 && _last.Host == now.Host)
             {
                 events(string.Create(CultureInfo.InvariantCulture,
                     $"agront embed: {now.ExpiredLeases - _last.ExpiredLeases} shard lease(s) expired (a worker died or stalled); the shard goes back to the queue, {now.Running.Length} running now"));
             }
-            _last = now;
+            _last = now.Silos.IsEmpty && _last is not null ? now with { Silos = _last.Silos } : now;
         }
     }
 }

@@ -12,7 +12,7 @@ namespace AgroNT.Cluster.Distributed;
 /// and saves the manifest after every change. Its state is the manifest on disk plus in-memory leases, so if this
 /// grain's silo dies the client's next poll resubmits and a fresh activation continues from the manifest.
 /// </summary>
-internal sealed class EmbeddingJobGrain(ILocalSiloDetails silo, ILogger<EmbeddingJobGrain> logger) : Grain, IEmbeddingJobGrain
+internal sealed class EmbeddingJobGrain(ILocalSiloDetails silo, IClusterMembershipService membership, ILogger<EmbeddingJobGrain> logger) : Grain, IEmbeddingJobGrain
 {
     private readonly Dictionary<string, Lease> _leases = new(StringComparer.Ordinal);
     private readonly Dictionary<int, int> _failures = [];
@@ -200,7 +200,7 @@ internal sealed class EmbeddingJobGrain(ILocalSiloDetails silo, ILogger<Embeddin
     {
         if (_manifest is null)
         {
-            return new EmbeddingJobProgress { JobId = JobId, State = _state, Host = silo.SiloAddress.ToString() };
+            return new EmbeddingJobProgress { JobId = JobId, State = _state, Host = silo.SiloAddress.ToString(), Silos = ActiveSilos() };
         }
         long done = _manifest.Shards.Where(s => s.Status == ShardStatus.Done).Sum(s => s.RecordCount);
         double seconds = _clock.Elapsed.TotalSeconds;
@@ -222,8 +222,12 @@ internal sealed class EmbeddingJobGrain(ILocalSiloDetails silo, ILogger<Embeddin
             ExpiredLeases = _expired,
             Error = _error,
             Host = silo.SiloAddress.ToString(),
+            Silos = ActiveSilos(),
         };
     }
+
+    private ImmutableArray<string> ActiveSilos() =>
+        [.. membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress.ToString()).Order(StringComparer.Ordinal)];
 
     private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
