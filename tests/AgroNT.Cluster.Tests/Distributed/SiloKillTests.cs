@@ -19,6 +19,7 @@ namespace AgroNT.Cluster.Tests.Distributed;
 /// <c>AGRONT_CLUSTER_PROBE_TIMEOUT=1</c> and <c>--lease-timeout 4</c> so that each test takes seconds.
 /// Needs redis-server (under CI=true its absence fails the tests; elsewhere they return early and say so).
 /// </summary>
+[Collection(RealClusterProcesses.Name)]
 public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposable
 {
     private const int Shards = 5;
@@ -82,7 +83,7 @@ public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
-    public async Task SigkillOfAWorkerSilo_MidShard_ItsLeaseExpiresAndAnotherWorkerComputesTheShard()
+    public async Task SigkillOfAWorkerSilo_MidShard_ClientSaysItLeftAndTheOtherWorkerComputesTheShard()
     {
         if (StartCluster(persistentRedis: false) is not { } cluster)
         {
@@ -134,7 +135,7 @@ public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposabl
         await AssertMergedEqualsPlainEmbedAsync(survivor: null);
         // The membership table survived the restart: a new client finds the silos through Redis and reads the job.
         var status = StartAgront("status", "cluster", "status", "--redis", $"127.0.0.1:{cluster.RedisPort}", "-o", _temp.Sub("job"));
-        Assert.True(status.WaitForExit(60_000) && status.ExitCode == 0, "agront cluster status failed after the Redis restart");
+        Assert.True(status.WaitForExit(180_000) && status.ExitCode == 0, "agront cluster status failed after the Redis restart");
         status.WaitForExit();
         Assert.Contains(Lines("status", "out"), l => l.Contains("completed, 5/5 shards", StringComparison.Ordinal));
         Assert.All(cluster.Silos, s => Assert.False(s.Process.HasExited, $"{s.Name} died with Redis"));
@@ -182,11 +183,12 @@ public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposabl
         "--cluster", $"127.0.0.1:{redisPort}", "--shards", Shards.ToString(CultureInfo.InvariantCulture), "--merge", _temp.Sub("merged.parquet"),
         "--lease-timeout", "4", "--threads", "1");
 
-    // Waits for the client to exit 0 within a minute; returns its stderr.
+    // Waits for the client to exit 0; returns its stderr.
     private string FinishClient(Process client)
     {
         var clock = Stopwatch.StartNew();
-        Assert.True(client.WaitForExit(60_000), "the client did not finish within 60 s after the fault");
+        // Seconds on an idle machine; the slack is for a CI machine running other test assemblies at the same time.
+        Assert.True(client.WaitForExit(180_000), "the client did not finish within 180 s after the fault");
         client.WaitForExit();
         output.WriteLine($"client exited {client.ExitCode} {clock.Elapsed.TotalSeconds:F1} s after the fault");
         string stderr = string.Join('\n', Lines("client", "err"));
@@ -263,8 +265,8 @@ public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposabl
             }
             _waits.Add((match, seen));
         }
-        return seen.Task.WaitAsync(TimeSpan.FromSeconds(90)).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result
-            : throw new TimeoutException($"no line showing {what} within 90 s; log:\n{Tail()}"), TaskScheduler.Default);
+        return seen.Task.WaitAsync(TimeSpan.FromSeconds(180)).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result
+            : throw new TimeoutException($"no line showing {what} within 180 s; log:\n{Tail()}"), TaskScheduler.Default);
     }
 
     private Process StartAgront(string name, params string[] arguments)
@@ -333,4 +335,12 @@ public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposabl
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
             .Select(dir => Path.Combine(dir, name))
             .FirstOrDefault(File.Exists);
+}
+
+/// <summary>Tests that start redis-server and silo processes run one at a time: each already runs three or four processes.</summary>
+[CollectionDefinition(Name)]
+public sealed class RealClusterProcesses
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "real cluster processes";
 }
