@@ -54,13 +54,13 @@ internal sealed class ClusterVerb : IVerb
         }
         return action switch
         {
-            "silo" => RunSilo(args, connection, stdout, cancellationToken),
+            "silo" => RunSilo(args, connection, stdout, stderr, cancellationToken),
             "status" or "cancel" => ShardedEmbed.SyncOverAsync(() => WithJobAsync(args, connection, action, stdout, cancellationToken)),
             _ => throw new UsageException($"unknown action '{action}'; use silo, status or cancel."),
         };
     }
 
-    private static int RunSilo(ParsedArguments args, ClusterConnection connection, TextWriter stdout, CancellationToken cancellationToken)
+    private static int RunSilo(ParsedArguments args, ClusterConnection connection, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         string device = args.Get("device") ?? "cpu";
         int? threads = args.Has("threads") ? args.GetInt("threads", 0, 1, 1024) : null;
@@ -74,6 +74,14 @@ internal sealed class ClusterVerb : IVerb
         var silo = host.Services.GetRequiredService<ILocalSiloDetails>();
         stdout.WriteLine($"agront cluster silo: joined cluster '{connection.ClusterId}' via Redis {connection.Redis} as {silo.SiloAddress} (gateway {silo.GatewayAddress}), device {device}; Ctrl+C to stop");
         stdout.Flush();
+        using var redisWatch = ShardedEmbed.SyncOverAsync(() => EmbeddingClusterHosting.WatchRedisAsync(connection, line =>
+        {
+            lock (stderr)
+            {
+                stderr.WriteLine(line);
+                stderr.Flush();
+            }
+        }, "agront cluster silo"));
         // Ctrl+C reaches the verb's token; SIGTERM (kill, systemd, a container runtime) reaches the host's lifetime.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
         try

@@ -113,8 +113,17 @@ internal static class ShardedEmbed
             throw new UsageException("--workers applies to --shards on this machine; on a cluster each silo runs one worker on its own --device.");
         }
         var connection = new ClusterConnection { Redis = redis, ClusterId = args.Get("cluster-id") ?? "agront" };
-        var options = new ClusterJobOptions { LeaseTimeout = TimeSpan.FromSeconds(args.GetInt("lease-timeout", 60, 1, 86_400)) };
         using var display = CliProgress.Create(args, stderr, "embed", ProgressUnit.Of("records"));
+        // One line per fault event (a silo lost, a retry, a resubmission, an expired lease, Redis lost and back),
+        // printed above the bar.
+        Action<string> events = line =>
+        {
+            lock (display)
+            {
+                display.WriteLine(line);
+            }
+        };
+        var options = new ClusterJobOptions { LeaseTimeout = TimeSpan.FromSeconds(args.GetInt("lease-timeout", 60, 1, 86_400)), Events = events };
         var progress = new SynchronousProgress<EmbeddingJobProgress>(p =>
         {
             display.Report(p.RecordsDone, p.RecordsTotal > 0 ? p.RecordsTotal : null,
@@ -128,6 +137,7 @@ internal static class ShardedEmbed
         {
             using var host = EmbeddingClusterHosting.BuildClient(connection);
             await host.StartAsync(cancellationToken);
+            using var redisWatch = await EmbeddingClusterHosting.WatchRedisAsync(connection, events, "agront embed");
             try
             {
                 var client = host.Services.GetRequiredService<IClusterClient>();

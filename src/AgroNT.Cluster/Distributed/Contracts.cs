@@ -214,6 +214,14 @@ public sealed record EmbeddingJobProgress
     /// <summary>Why the job failed, when it did.</summary>
     [Id(11)]
     public string? Error { get; init; }
+
+    /// <summary>The silo the job grain runs on (its address, as workers are named); a client names it when that silo is lost.</summary>
+    [Id(12)]
+    public string? Host { get; init; }
+
+    /// <summary>The silos the job grain's silo sees as active members of the cluster; a client compares snapshots to say which silo was lost.</summary>
+    [Id(13)]
+    public ImmutableArray<string> Silos { get; init; } = [];
 }
 
 /// <summary>The job grain: owns a job's manifest, hands out shards on lease, records finished ones, reports progress.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using AgroNT.Cluster.Sharding;
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
 
 namespace AgroNT.Cluster.Distributed;
 
@@ -11,7 +12,7 @@ namespace AgroNT.Cluster.Distributed;
 /// and saves the manifest after every change. Its state is the manifest on disk plus in-memory leases, so if this
 /// grain's silo dies the client's next poll resubmits and a fresh activation continues from the manifest.
 /// </summary>
-internal sealed class EmbeddingJobGrain(ILogger<EmbeddingJobGrain> logger) : Grain, IEmbeddingJobGrain
+internal sealed class EmbeddingJobGrain(ILocalSiloDetails silo, IClusterMembershipService membership, ILogger<EmbeddingJobGrain> logger) : Grain, IEmbeddingJobGrain
 {
     private readonly Dictionary<string, Lease> _leases = new(StringComparer.Ordinal);
     private readonly Dictionary<int, int> _failures = [];
@@ -51,7 +52,7 @@ internal sealed class EmbeddingJobGrain(ILogger<EmbeddingJobGrain> logger) : Gra
         _state = manifest.IsComplete ? EmbeddingJobState.Completed : EmbeddingJobState.Running;
         var registry = GrainFactory.GetGrain<IEmbeddingJobRegistryGrain>(0);
         await (_state == EmbeddingJobState.Running ? registry.RegisterAsync(JobId) : registry.UnregisterAsync(JobId));
-        logger.LogInformation("Job {Job}: {Done}/{Total} shards already done, state {State}", JobId, manifest.Shards.Count(s => s.Status == ShardStatus.Done), manifest.Shards.Count, _state);
+        logger.LogInformation("Job {Job}: taken by the job grain on {Silo}; {Done}/{Total} shards already done, state {State}", JobId, silo.SiloAddress, manifest.Shards.Count(s => s.Status == ShardStatus.Done), manifest.Shards.Count, _state);
         return Snapshot();
     }
 
@@ -199,7 +200,7 @@ internal sealed class EmbeddingJobGrain(ILogger<EmbeddingJobGrain> logger) : Gra
     {
         if (_manifest is null)
         {
-            return new EmbeddingJobProgress { JobId = JobId, State = _state };
+            return new EmbeddingJobProgress { JobId = JobId, State = _state, Host = silo.SiloAddress.ToString(), Silos = ActiveSilos() };
         }
         long done = _manifest.Shards.Where(s => s.Status == ShardStatus.Done).Sum(s => s.RecordCount);
         double seconds = _clock.Elapsed.TotalSeconds;
@@ -220,8 +221,13 @@ internal sealed class EmbeddingJobGrain(ILogger<EmbeddingJobGrain> logger) : Gra
             Workers = [.. _workers.Values.OrderBy(w => w.Worker, StringComparer.Ordinal)],
             ExpiredLeases = _expired,
             Error = _error,
+            Host = silo.SiloAddress.ToString(),
+            Silos = ActiveSilos(),
         };
     }
+
+    private ImmutableArray<string> ActiveSilos() =>
+        [.. membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress.ToString()).Order(StringComparer.Ordinal)];
 
     private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 

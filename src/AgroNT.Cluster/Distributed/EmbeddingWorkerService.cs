@@ -33,11 +33,15 @@ internal sealed class EmbeddingWorkerService(IGrainFactory grains, ILocalSiloDet
     private IDnaEmbedder? _engine;
     private EmbeddingJobSpec? _engineSpec;
 
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(4);
+
     private string WorkerName => $"{silo.SiloAddress}/{_options.Device}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var registry = grains.GetGrain<IEmbeddingJobRegistryGrain>(0);
+        var delay = _options.PollInterval;
+        Stopwatch? failingFor = null;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -51,6 +55,11 @@ internal sealed class EmbeddingWorkerService(IGrainFactory grains, ILocalSiloDet
                         var coordination = Stopwatch.StartNew();
                         var lease = await job.LeaseShardAsync(WorkerName);
                         coordination.Stop();
+                        if (failingFor is not null)
+                        {
+                            logger.LogWarning("Embedding worker {Worker}: cluster answering again after {Seconds:F1} s", WorkerName, failingFor.Elapsed.TotalSeconds);
+                            failingFor = null;
+                        }
                         if (lease is not null)
                         {
                             await RunLeaseAsync(job, lease, coordination.Elapsed, stoppingToken);
@@ -58,6 +67,15 @@ internal sealed class EmbeddingWorkerService(IGrainFactory grains, ILocalSiloDet
                             break;
                         }
                     }
+                    delay = _options.PollInterval;
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested && EmbeddingClusterJob.IsTransient(e))
+                {
+                    // A silo died (the registry's or a job grain's) and membership has not declared it dead yet, or Redis
+                    // restarts: back off instead of hammering, one line per retry.
+                    failingFor ??= Stopwatch.StartNew();
+                    delay = TimeSpan.FromTicks(Math.Min(2 * delay.Ticks, MaxRetryDelay.Ticks));
+                    logger.LogWarning("Embedding worker {Worker}: cluster not answering ({Error}); retrying in {Delay:0.#} s", WorkerName, EmbeddingClusterJob.Short(e), delay.TotalSeconds);
                 }
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -65,7 +83,7 @@ internal sealed class EmbeddingWorkerService(IGrainFactory grains, ILocalSiloDet
                 }
                 if (!worked)
                 {
-                    await Task.Delay(_options.PollInterval, stoppingToken);
+                    await Task.Delay(failingFor is null ? _options.PollInterval : delay, stoppingToken);
                 }
             }
         }
@@ -83,6 +101,7 @@ internal sealed class EmbeddingWorkerService(IGrainFactory grains, ILocalSiloDet
     {
         using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var coordination = new CoordinationClock(leaseCall);
+        logger.LogInformation("Embedding worker {Worker}: computing shard {Shard} of {Job}", WorkerName, lease.ShardIndex, lease.JobId);
         var renewal = RenewAsync(job, lease, coordination, leaseLost);
         try
         {
@@ -111,7 +130,10 @@ internal sealed class EmbeddingWorkerService(IGrainFactory grains, ILocalSiloDet
                 // The report call itself is measured below and cannot be included in the report it carries.
                 CoordinationSeconds = coordination.Seconds,
             };
-            await job.CompleteShardAsync(report);
+            if (!await ReportAsync(job, lease, report, stoppingToken))
+            {
+                return;
+            }
             logger.LogInformation("Embedding worker {Worker}: shard {Shard} of {Job} done ({Rows} rows, {Seconds:F2} s compute, {Coordination:F3} s coordination + {Report:F3} s report)",
                 WorkerName, lease.ShardIndex, lease.JobId, outcome.Rows, outcome.Seconds, coordination.Seconds, clock.Elapsed.TotalSeconds);
         }
@@ -134,6 +156,33 @@ internal sealed class EmbeddingWorkerService(IGrainFactory grains, ILocalSiloDet
         {
             await leaseLost.CancelAsync();
             await renewal;
+        }
+    }
+
+    // Reports a finished shard, retrying while the job grain's silo is being declared dead; false when the report was
+    // refused (another worker finished it first, or a fresh job grain does not hold the job yet: the shard is then
+    // computed again, to the same bytes) or could not be delivered.
+    private async Task<bool> ReportAsync(IEmbeddingJobGrain job, ShardLease lease, ShardReport report, CancellationToken stoppingToken)
+    {
+        var delay = _options.PollInterval;
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                if (await job.CompleteShardAsync(report))
+                {
+                    return true;
+                }
+                logger.LogInformation("Embedding worker {Worker}: the job grain did not take shard {Shard} of {Job} (done by another worker, or the job is being resubmitted)", WorkerName, lease.ShardIndex, lease.JobId);
+                return false;
+            }
+            catch (Exception e) when (EmbeddingClusterJob.IsTransient(e) && !stoppingToken.IsCancellationRequested && clock.Elapsed < 2 * lease.Timeout)
+            {
+                delay = TimeSpan.FromTicks(Math.Min(2 * delay.Ticks, MaxRetryDelay.Ticks));
+                logger.LogWarning("Embedding worker {Worker}: reporting shard {Shard} failed ({Error}); retrying in {Delay:0.#} s", WorkerName, lease.ShardIndex, EmbeddingClusterJob.Short(e), delay.TotalSeconds);
+                await Task.Delay(delay, stoppingToken);
+            }
         }
     }
 
@@ -166,7 +215,7 @@ internal sealed class EmbeddingWorkerService(IGrainFactory grains, ILocalSiloDet
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // The job grain may be moving after its silo died; keep computing and try again next interval.
-                    logger.LogWarning("Embedding worker {Worker}: renewing shard {Shard} failed ({Message})", WorkerName, lease.ShardIndex, e.Message);
+                    logger.LogWarning("Embedding worker {Worker}: renewing shard {Shard} failed ({Error}); still computing, next try in {Delay:0.#} s", WorkerName, lease.ShardIndex, EmbeddingClusterJob.Short(e), interval.TotalSeconds);
                     continue;
                 }
                 coordination.Add(clock.Elapsed);

@@ -13,6 +13,7 @@ namespace AgroNT.Cluster.Tests.Distributed;
 /// an <c>agront embed --cluster</c> client. Needs redis-server (<c>apt-get install redis-server</c>; <c>.ci/run</c>
 /// installs it): under CI=true its absence fails the test, elsewhere the test returns early and says so.
 /// </summary>
+[Collection(RealClusterProcesses.Name)]
 public sealed class RealProcessClusterTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempFolder _temp = new();
