@@ -140,18 +140,14 @@ internal static class TrainingMemory
             // Auto is decided here, against the same budget the estimate was checked against.
             return options with { ActivationCheckpointing = checkpointing ? ActivationCheckpointing.On : ActivationCheckpointing.Off };
         }
-        bool[] modes = options.ActivationCheckpointing switch
-        {
-            ActivationCheckpointing.Off => [false],
-            ActivationCheckpointing.On => [true],
-            _ => [false, true],
-        };
+        // Off is the user's choice for this run, but checkpointing is still suggested when only it fits.
+        bool[] modes = options.ActivationCheckpointing == ActivationCheckpointing.On ? [true] : [false, true];
         var fits = modes.SelectMany(mode => Enumerable.Range(1, options.MicroBatchSize).Reverse().Select(micro => (Micro: micro, Checkpointing: mode)))
             .Where(c => c.Micro < options.MicroBatchSize || c.Checkpointing != checkpointing)
             .FirstOrDefault(c => MemoryEstimate.ForPretraining(config, c.Micro, tokens, options.Precision, c.Checkpointing).TotalBytes <= budget);
         string advice = fits.Micro > 0
             ? $"use --micro-batch {fits.Micro}{(fits.Checkpointing && options.ActivationCheckpointing == ActivationCheckpointing.Off ? " --activation-checkpointing on" : "")} (--batch-tokens stays the update's size)"
-            : "not even --micro-batch 1" + (options.ActivationCheckpointing == ActivationCheckpointing.Off ? "" : " with activation checkpointing")
+            : "not even --micro-batch 1 with activation checkpointing"
                 + " fits: use a smaller model (--hidden, --layers), shorter windows (--max-tokens), or a machine with more memory";
         throw new InsufficientMemoryException(
             $"pretraining would need about {MemoryEstimate.FormatBytes(estimate.TotalBytes)} but {MemoryEstimate.FormatBytes(budget)} is {source}; {advice}.");
