@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AgroNT.MLNet;
 using AgroNT.MLNet.Featurization;
 using AgroNT.MLNet.Modeling;
@@ -20,7 +21,8 @@ internal sealed class BenchVerb : IVerb
     public string Summary => "measure encoder throughput against this machine's matmul peak, or run Plant Genomic Benchmark configs (--pgb-root)";
 
     public string Usage => "agront bench [--layers 4] [--hidden 1500] [--heads 20] [--intermediate 5120] [--precision fp32|bf16|both] [--genome FILE] [--onnx] [--train]\n"
-        + "       agront bench --pgb-root DIR --task CONFIG [CONFIG ...] [--method frozen-lightgbm|ia3|lora|full|kmer-lightgbm] [--model DIR] [--max-train N] [--max-test N]";
+        + "       agront bench --pgb-root DIR --task CONFIG [CONFIG ...] [--method frozen-lightgbm|ia3|lora|full|kmer-lightgbm] [--model DIR] [--max-train N] [--max-test N]\n"
+        + "       agront bench --load MODEL_DIR [--precision fp32|bf16|both] [--repeats 3]";
 
     public IReadOnlyList<OptionSpec> Options { get; } =
     [
@@ -45,6 +47,8 @@ internal sealed class BenchVerb : IVerb
         new("batch-size", null, true, "with --pgb-root and a fine-tuning method: sequences per step (default 8)"),
         new("seed", null, true, "with --pgb-root: random seed (default 42)"),
         new("device", null, true, "cpu (default), or cuda[:N] with a CUDA libtorch (TorchSharp-cuda-linux): where the encoder (and the matmul peak) runs"),
+        new("load", null, true, "time loading this model folder instead: process start to ready and peak RSS of a fresh process per sample (--precision, --repeats)"),
+        new("load-child", null, false, "with --load: be the child process (load once, print the ready line)"),
     ];
 
     public int Run(ParsedArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -52,6 +56,10 @@ internal sealed class BenchVerb : IVerb
         if (args.Has("pgb-root"))
         {
             return PgbBench.Run(args, stdout, stderr, cancellationToken);
+        }
+        if (args.Get("load") is { } loadFolder)
+        {
+            return RunLoad(args, loadFolder, stdout);
         }
         string device = CommonOptions.DeviceName(args);
         string[] pgbOnly = ["task", "method", "model", "max-train", "max-test", "epochs", "max-steps", "batch-size", "seed"];
@@ -174,6 +182,39 @@ internal sealed class BenchVerb : IVerb
             stdout.WriteLine($"[ratios] {set.Name}: onnx session / torch {set.Session.TokensPerSecond / set.Torch.TokensPerSecond:F2}x, "
                 + $"OnnxTransformer / onnx session {set.RowAtATime.TokensPerSecond / set.Session.TokensPerSecond:F2}x; max |embedding difference| to torch {set.SessionDifference:E2} (session), {set.RowAtATimeDifference:E2} (OnnxTransformer)");
         }
+    }
+
+    /// <summary><c>--load DIR</c>: process start to ready (<see cref="MLNet.Performance.LoadBenchmark"/>), each sample a child <c>agront bench --load DIR --load-child</c>.</summary>
+    private static int RunLoad(ParsedArguments args, string folder, TextWriter stdout)
+    {
+        var precisions = (args.Get("precision") ?? "both") switch
+        {
+            "fp32" => new[] { Precision.Float32 },
+            "bf16" => [Precision.BFloat16],
+            "both" => [Precision.Float32, Precision.BFloat16],
+            var other => throw new UsageException($"--precision must be fp32, bf16 or both, got '{other}'."),
+        };
+        if (args.Has("load-child"))
+        {
+            MLNet.Performance.LoadBenchmark.RunChild(folder, precisions[0], stdout);
+            return 0;
+        }
+        MLNet.Performance.LoadBenchmark.Run(folder, precisions, args.GetInt("repeats", 3, 1, 100), (dir, precision) =>
+        {
+            // The same program again: the apphost, or `dotnet agront.dll`.
+            string host = Environment.ProcessPath ?? throw new InvalidOperationException("This process's executable is unknown, so no child can be started.");
+            var start = new ProcessStartInfo(host);
+            if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+            {
+                start.ArgumentList.Add(typeof(BenchVerb).Assembly.Location);
+            }
+            foreach (string argument in new[] { "bench", "--load", dir, "--load-child", "--precision", precision == Precision.BFloat16 ? "bf16" : "fp32" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+            return start;
+        }, stdout);
+        return 0;
     }
 
     private static string Label(Precision precision) => precision == Precision.BFloat16 ? "bf16" : "fp32";

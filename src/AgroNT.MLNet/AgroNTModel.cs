@@ -40,6 +40,16 @@ public sealed record AgroNTModelOptions
     /// <summary>Whether weights holding NaN or infinite values may load (see
     /// <see cref="CheckpointLoadOptions.AllowNonFiniteWeights"/>). Default <see langword="false"/>: the load fails naming them.</summary>
     public bool AllowNonFiniteWeights { get; init; }
+
+    /// <summary>
+    /// Whether a float32 model reads its weights straight from a copy-on-write memory map of <c>model.safetensors</c>
+    /// instead of copying them (see <see cref="CheckpointLoadOptions.MapWeights"/>): loading then costs a scan of
+    /// the file, not a copy, and the weights share the page cache. Default <see langword="true"/>. Training writes
+    /// to private copies of the pages it changes; the file is never written. Replacing the file (a rename, as every
+    /// writer in this library does) is safe while the model lives; truncating or rewriting it in place is not. Set
+    /// it to <see langword="false"/> to copy the weights into memory of their own.
+    /// </summary>
+    public bool MapWeights { get; init; } = true;
 }
 
 /// <summary>
@@ -125,10 +135,22 @@ public sealed class AgroNTModel : IDisposable
         }
         var device = TorchRuntime.ResolveDevice(options.Device);
         var dtype = options.Precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        var network = new EsmForMaskedLM(config, device, dtype);
+        EsmForMaskedLM network;
+        // Every weight is about to be overwritten (the loader refuses a checkpoint that lacks one), so the Linear layers
+        // skip their random initialisation: for 1B parameters it costs seconds and touches every page.
+        using (ParameterInitialisation.SkipRandomInit())
+        {
+            network = new EsmForMaskedLM(config, device, dtype);
+        }
         try
         {
-            CheckpointLoader.LoadInto(network, folder, new CheckpointLoadOptions { Format = options.CheckpointFormat, Progress = progress, AllowNonFiniteWeights = options.AllowNonFiniteWeights });
+            CheckpointLoader.LoadInto(network, folder, new CheckpointLoadOptions
+            {
+                Format = options.CheckpointFormat,
+                Progress = progress,
+                AllowNonFiniteWeights = options.AllowNonFiniteWeights,
+                MapWeights = options.MapWeights,
+            });
         }
         catch
         {

@@ -50,6 +50,18 @@ public sealed record CheckpointLoadOptions
     /// </summary>
     public bool AllowNonFiniteWeights { get; init; }
 
+    /// <summary>
+    /// Whether CPU targets may be pointed at the weight file's pages instead of filled with a copy. Default
+    /// <see langword="false"/>. When set, on Linux, each target whose element type equals a safetensors tensor's, and
+    /// whose data in the file is aligned to its element size, is re-pointed (<c>set_</c>) at a private, copy-on-write
+    /// memory map of the file (<c>torch.from_file</c> with <c>shared: false</c>); other targets are copied as usual.
+    /// Writes to such a tensor (training) go to private copies of the pages written; the file is never modified. The
+    /// map lives as long as the tensors do. Set it only for targets owned by the caller alone, such as a freshly
+    /// built module's parameters: a target that was a view of a larger tensor stops sharing that tensor's memory.
+    /// The file must not be truncated or rewritten in place while the tensors live (replacing it by a rename is safe).
+    /// </summary>
+    public bool MapWeights { get; init; }
+
     /// <summary>Receives a report after each tensor; <see langword="null"/> for none.</summary>
     public IProgress<CheckpointLoadProgress>? Progress { get; init; }
 }

@@ -15,4 +15,8 @@ public sealed record CheckpointLoadResult(
     long LoadedBytes,
     IReadOnlyList<string> SkippedCheckpointKeys,
     IReadOnlyList<string> UnloadedModelKeys,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>How many of the loaded tensors point at the file's mapped pages (<see cref="CheckpointLoadOptions.MapWeights"/>) instead of holding a copy.</summary>
+    public int MappedTensorCount { get; init; }
+}

@@ -124,17 +124,36 @@ public static class CheckpointLoader
 
         long total = plan.Sum(p => p.Info.ByteCount);
         long done = 0;
-        var nonFinite = new List<string>();
-        for (int i = 0; i < plan.Count; i++)
+        int mapped = 0;
+        using (var mapper = options.MapWeights ? new WeightMapper() : null)
         {
-            (CheckpointTensorInfo info, Tensor target) = plan[i];
-            reader.CopyTo(info.Name, target, options.ChunkBytes, cancellationToken);
-            if (!options.AllowNonFiniteWeights && CountNonFinite(target) is > 0 and long bad)
+            for (int i = 0; i < plan.Count; i++)
             {
-                nonFinite.Add($"{info.Name} ({bad:N0} of {target.numel():N0} values)");
+                (CheckpointTensorInfo info, Tensor target) = plan[i];
+                cancellationToken.ThrowIfCancellationRequested();
+                if (mapper is not null && mapper.TryPoint(reader.GetSource(info.Name), target))
+                {
+                    mapped++;
+                }
+                else
+                {
+                    reader.CopyTo(info.Name, target, options.ChunkBytes, cancellationToken);
+                }
+                done += info.ByteCount;
+                options.Progress?.Report(new CheckpointLoadProgress(i + 1, plan.Count, done, total, info.Name));
             }
-            done += info.ByteCount;
-            options.Progress?.Report(new CheckpointLoadProgress(i + 1, plan.Count, done, total, info.Name));
+        }
+        var nonFinite = new List<string>();
+        if (!options.AllowNonFiniteWeights)
+        {
+            long[] counts = CountNonFinite(plan.Select(p => p.Target).ToList());
+            for (int i = 0; i < plan.Count; i++)
+            {
+                if (counts[i] > 0)
+                {
+                    nonFinite.Add($"{plan[i].Info.Name} ({counts[i]:N0} of {plan[i].Target.numel():N0} values)");
+                }
+            }
         }
         if (nonFinite.Count > 0)
         {
@@ -144,19 +163,47 @@ public static class CheckpointLoader
                 "re-save it, or set CheckpointLoadOptions.AllowNonFiniteWeights (AgroNTModelOptions.AllowNonFiniteWeights, " +
                 "--allow-non-finite-weights on the command line) to load it anyway.");
         }
-        return new CheckpointLoadResult(reader.Location, reader.Format, plan.Count, total, skipped, unloaded, stopwatch.Elapsed);
+        return new CheckpointLoadResult(reader.Location, reader.Format, plan.Count, total, skipped, unloaded, stopwatch.Elapsed)
+        {
+            MappedTensorCount = mapped,
+        };
     }
 
-    /// <summary>How many NaN or infinite values a floating tensor holds (0 for integer tensors).</summary>
-    private static long CountNonFinite(Tensor tensor)
+    /// <summary>
+    /// How many NaN or infinite values each tensor holds (0 for integer tensors). Contiguous CPU tensors are scanned
+    /// in place, vectorised and in parallel (for mapped weights this scan is what reads the file); others through libtorch.
+    /// </summary>
+    private static long[] CountNonFinite(IReadOnlyList<Tensor> tensors)
     {
-        if (!tensor.is_floating_point() || tensor.numel() == 0)
+        var counts = new long[tensors.Count];
+        var regions = new List<(nint Pointer, long Bytes, ScalarType DType)>();
+        var regionOwners = new List<int>();
+        for (int i = 0; i < tensors.Count; i++)
         {
-            return 0;
+            Tensor tensor = tensors[i];
+            if (!tensor.is_floating_point() || tensor.numel() == 0)
+            {
+                continue;
+            }
+            long bytes = tensor.numel() * tensor.ElementSize;
+            if (tensor.device_type == DeviceType.CPU && tensor.is_contiguous() && WeightKernels.CanScan(tensor.dtype) && bytes <= int.MaxValue)
+            {
+                regions.Add((WeightKernels.DataPointer(tensor), bytes, tensor.dtype));
+                regionOwners.Add(i);
+            }
+            else
+            {
+                using var scope = torch.NewDisposeScope();
+                using var noGrad = torch.no_grad();
+                counts[i] = tensor.isfinite().logical_not().sum().item<long>();
+            }
         }
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        return tensor.isfinite().logical_not().sum().item<long>();
+        long[] scanned = WeightKernels.CountNonFinite(regions);
+        for (int r = 0; r < scanned.Length; r++)
+        {
+            counts[regionOwners[r]] = scanned[r];
+        }
+        return counts;
     }
 
     /// <summary>Pairs checkpoint tensors with targets, in file order; throws one exception for every disagreement.</summary>

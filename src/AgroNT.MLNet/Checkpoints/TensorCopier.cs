@@ -28,7 +28,7 @@ internal sealed record TensorSource(MappedFile File, long Offset, ScalarType DTy
 /// destination, a GPU destination) passes through one reusable staging buffer of at most a window, and libtorch's
 /// <c>copy_</c> converts it, with its own rounding rules (round-to-nearest-even to bf16).
 /// </summary>
-internal static class TensorCopier
+internal static unsafe class TensorCopier
 {
     /// <summary>The default window: 16 MiB keeps the mapped (and staged) extra memory negligible beside 4 GB of weights.</summary>
     public const long DefaultChunkBytes = 16L << 20;
@@ -116,9 +116,12 @@ internal static class TensorCopier
         long count = CheckpointTensorInfo.ElementCountOf(source.Shape);
         long chunkElements = Math.Max(1, Math.Clamp(chunkBytes, elementSize, MaxChunkBytes) / elementSize);
         bool direct = destination.dtype == source.DType && destination.device_type == DeviceType.CPU;
+        // float32 into a bfloat16 CPU tensor (a bf16 load of an fp32 checkpoint): converted straight from the mapped
+        // window into the destination, in parallel blocks, with libtorch's rounding; no staging copy.
+        bool toBFloat16 = source.DType == ScalarType.Float32 && destination.dtype == ScalarType.BFloat16 && destination.device_type == DeviceType.CPU;
 
         using Tensor flat = destination.view(-1);
-        using Tensor? staging = direct ? null : torch.empty(Math.Min(chunkElements, count), source.DType);
+        using Tensor? staging = direct || toBFloat16 ? null : torch.empty(Math.Min(chunkElements, count), source.DType);
         for (long start = 0; start < count; start += chunkElements)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -129,6 +132,10 @@ internal static class TensorCopier
             if (direct)
             {
                 window.Span.CopyTo(slice.bytes);
+            }
+            else if (toBFloat16)
+            {
+                WeightKernels.Float32ToBFloat16(window.Pointer, (byte*)WeightKernels.DataPointer(slice), n);
             }
             else
             {

@@ -37,10 +37,10 @@ internal sealed class EsmLMHead : nn.Module<Tensor, Tensor>
     /// <summary>Creates the head; <paramref name="tiedDecoderWeight"/> (reads the word embeddings <c>[V, H]</c>) replaces the decoder's own weight.</summary>
     public EsmLMHead(EsmConfig config, Func<Tensor>? tiedDecoderWeight, Device? device = null, ScalarType? dtype = null) : base("lm_head")
     {
-        _dense = nn.Linear(config.HiddenSize, config.HiddenSize, device: device, dtype: dtype);
+        _dense = ParameterInitialisation.Linear(config.HiddenSize, config.HiddenSize, device: device, dtype: dtype);
         _layerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps, device: device, dtype: dtype);
         _tiedDecoderWeight = tiedDecoderWeight;
-        _decoder = tiedDecoderWeight is null ? nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false, device: device, dtype: dtype) : null;
+        _decoder = tiedDecoderWeight is null ? ParameterInitialisation.Linear(config.HiddenSize, config.VocabSize, hasBias: false, device: device, dtype: dtype) : null;
         _bias = new Parameter(zeros(config.VocabSize, dtype: dtype ?? ScalarType.Float32, device: device));
         RegisterComponents();
     }

@@ -15,7 +15,7 @@ internal sealed class EsmDense : nn.Module<Tensor, Tensor>
     /// <summary>Creates a <c>dense</c> Linear layer from <paramref name="inputs"/> to <paramref name="outputs"/> features.</summary>
     public EsmDense(string name, long inputs, long outputs, Device? device = null, ScalarType? dtype = null) : base(name)
     {
-        _dense = nn.Linear(inputs, outputs, device: device, dtype: dtype);
+        _dense = ParameterInitialisation.Linear(inputs, outputs, device: device, dtype: dtype);
         RegisterComponents();
     }
 

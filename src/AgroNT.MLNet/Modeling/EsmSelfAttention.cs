@@ -42,9 +42,9 @@ internal sealed class EsmSelfAttention : nn.Module<Tensor, Tensor?, Tensor>
         _heads = config.NumAttentionHeads;
         _headSize = config.HeadSize;
         _dropout = config.AttentionProbsDropoutProb;
-        _query = nn.Linear(config.HiddenSize, config.HiddenSize, device: device, dtype: dtype);
-        _key = nn.Linear(config.HiddenSize, config.HiddenSize, device: device, dtype: dtype);
-        _value = nn.Linear(config.HiddenSize, config.HiddenSize, device: device, dtype: dtype);
+        _query = ParameterInitialisation.Linear(config.HiddenSize, config.HiddenSize, device: device, dtype: dtype);
+        _key = ParameterInitialisation.Linear(config.HiddenSize, config.HiddenSize, device: device, dtype: dtype);
+        _value = ParameterInitialisation.Linear(config.HiddenSize, config.HiddenSize, device: device, dtype: dtype);
         _rotaryEmbeddings = config.IsRotary ? new EsmRotaryEmbedding(_headSize, device) : null;
         RegisterComponents();
     }
