@@ -283,7 +283,7 @@ internal sealed class PretrainingRun : IDisposable
             {
                 nn.utils.clip_grad_norm_(_parameters, _options.MaxGradientNorm);
             }
-            _optimizer.step();
+            _optimizer.StepParameterByParameter();
             _optimizer.zero_grad();
         }
         SyncComputeWeights();

@@ -475,7 +475,7 @@ public sealed class FineTuningTrainer
             }
             foreach (var optimizer in _optimizers)
             {
-                optimizer.step();
+                optimizer.StepParameterByParameter();
             }
             _step++;
             _dirty = true;
