@@ -158,7 +158,7 @@ internal sealed class BenchVerb : IVerb
     private static double PrintPeak(TextWriter stdout, EsmConfig config, Precision precision, int repeats, string device)
     {
         var peak = MatmulPeak.Measure(config, precision, repeats, device);
-        stdout.WriteLine($"[{Label(precision)}] matmul peak (every GEMM shape of a 1024-token window: 1024x{config.HiddenSize} @ {config.HiddenSize}x{config.HiddenSize}, @ {config.HiddenSize}x{config.IntermediateSize}, 1024x{config.IntermediateSize} @ {config.IntermediateSize}x{config.HiddenSize}; best of {peak.Repeats} each): {peak.FlopsPerSecond / 1e9:F1} GFLOP/s");
+        stdout.WriteLine($"[{Label(precision)}] matmul peak (every GEMM shape of a batch of {string.Join("/", MatmulPeak.BatchTokens)} tokens: Tx{config.HiddenSize} @ {config.HiddenSize}x{config.HiddenSize}, @ {config.HiddenSize}x{config.IntermediateSize}, Tx{config.IntermediateSize} @ {config.IntermediateSize}x{config.HiddenSize}; best of {peak.Repeats} each): {peak.FlopsPerSecond / 1e9:F1} GFLOP/s");
         return peak.FlopsPerSecond;
     }
 

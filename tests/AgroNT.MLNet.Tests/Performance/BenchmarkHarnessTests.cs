@@ -17,7 +17,8 @@ public sealed class BenchmarkHarnessTests
         var config = EsmConfig.FromFile(SharedData.TinyModel);
         var peak = MatmulPeak.Measure(config, Precision.Float32, repeats: 1);
         Assert.Equal(MatmulPeak.MinimumRepeats, peak.Repeats);
-        Assert.Equal(EncoderFlops.WeightGemmShapes(config), peak.Shapes);
+        Assert.Equal(MatmulPeak.BatchTokens.SelectMany(tokens => EncoderFlops.WeightGemmShapes(config, tokens)), peak.Shapes);
+        Assert.Equal([1024L, 2048, 4096, 8192], peak.Shapes.Select(s => s.M).Distinct());
         Assert.True(peak.FlopsPerSecond is > 1e6 and < 1e15, $"{peak.FlopsPerSecond} FLOP/s");
     }
 
