@@ -49,15 +49,59 @@ internal sealed class VcfTarget(Workspace workspace) : FuzzTarget
         {
             return new VcfCase(plain, gzip, true, log);
         }
+        byte[] intact = gzip;
         gzip = Mutations.DamageGzip(random, gzip, members, log, out int? prefix);
         if (gzip is not [0x1F, 0x8B, ..])
         {
             // No longer gzip at all: read as plain text.
             return new VcfCase(gzip, null, false, log);
         }
-        return prefix is { } p
-            ? new VcfCase(plain[..p], gzip, true, log) // cut between members: a valid, shorter file
-            : new VcfCase(plain, gzip, false, log);
+        if (prefix is { } p)
+        {
+            return new VcfCase(plain[..p], gzip, true, log); // cut between members: a valid, shorter file
+        }
+        if (WholeMembers(gzip, intact, plain, members) is { } other)
+        {
+            // The damage left whole members of the original and nothing else (a deletion that starts inside one
+            // member's header and ends at the same place of a later, identical header): a valid gzip file of other
+            // content, which no reader can tell from an undamaged one. Its content is those members' text.
+            log.Add("still whole members of the original");
+            return new VcfCase(other, gzip, true, log);
+        }
+        return new VcfCase(plain, gzip, false, log);
+    }
+
+    /// <summary>
+    /// When <paramref name="damaged"/> is, byte for byte, some of the original members in their order (whole members,
+    /// CRCs intact), the plain text those members hold; else null.
+    /// </summary>
+    private static byte[]? WholeMembers(byte[] damaged, byte[] original, byte[] plain, List<(int Compressed, int Plain)> memberEnds)
+    {
+        int n = memberEnds.Count;
+        if (n == 0 || n > 12)
+        {
+            return null;
+        }
+        for (int mask = 1; mask < 1 << n; mask++)
+        {
+            var bytes = new List<byte>();
+            var text = new List<byte>();
+            for (int m = 0; m < n; m++)
+            {
+                if ((mask & (1 << m)) == 0)
+                {
+                    continue;
+                }
+                var (startCompressed, startPlain) = m == 0 ? (0, 0) : memberEnds[m - 1];
+                bytes.AddRange(original[startCompressed..memberEnds[m].Compressed]);
+                text.AddRange(plain[startPlain..memberEnds[m].Plain]);
+            }
+            if (bytes.Count == damaged.Length && bytes.SequenceEqual(damaged))
+            {
+                return [.. text];
+            }
+        }
+        return null;
     }
 
     public override string Run(FuzzCase input)
