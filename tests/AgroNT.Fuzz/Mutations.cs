@@ -131,6 +131,45 @@ internal static class Mutations
     }
 
     /// <summary>
+    /// When <paramref name="damaged"/> is, byte for byte, a sequence of whole members of <paramref name="original"/>
+    /// (dropped, repeated or reordered by the damage, each CRC intact), the plain text those members hold in that order;
+    /// else null. Such a file is valid gzip of other content, which no reader can tell from an undamaged one.
+    /// </summary>
+    public static byte[]? WholeMembers(byte[] damaged, byte[] original, byte[] plain, List<(int Compressed, int Plain)> memberEnds)
+    {
+        var members = new List<(byte[] Bytes, byte[] Text)>();
+        for (int m = 0; m < memberEnds.Count; m++)
+        {
+            var (startCompressed, startPlain) = m == 0 ? (0, 0) : memberEnds[m - 1];
+            members.Add((original[startCompressed..memberEnds[m].Compressed], plain[startPlain..memberEnds[m].Plain]));
+        }
+        // Positions from which the rest of the file parses as whole members (false: tried and failed).
+        var failed = new bool[damaged.Length + 1];
+        List<byte>? Parse(int position)
+        {
+            if (position == damaged.Length)
+            {
+                return position == 0 ? null : [];
+            }
+            if (failed[position])
+            {
+                return null;
+            }
+            foreach (var (bytes, text) in members)
+            {
+                if (bytes.Length > 0 && damaged.AsSpan(position).StartsWith(bytes) && Parse(position + bytes.Length) is { } rest)
+                {
+                    rest.InsertRange(0, text);
+                    return rest;
+                }
+            }
+            failed[position] = true;
+            return null;
+        }
+        return Parse(0) is { } content ? [.. content] : null;
+    }
+
+    /// <summary>
     /// Damages gzip bytes: a cut (anywhere, or in the last 16 bytes where the trailer is) or byte mutations. Damage
     /// that leaves exactly the first members (a cut between members) is a valid, shorter gzip file:
     /// <paramref name="plainPrefix"/> then says how much of the content it holds, so the caller expects exactly that.

@@ -45,15 +45,24 @@ internal sealed class ReaderTarget(Workspace workspace) : FuzzTarget
         {
             return new ReaderCase(format, plain, gzip, true, null, log);
         }
+        byte[] intact = gzip;
         gzip = Mutations.DamageGzip(random, gzip, members, log, out int? prefix);
         if (gzip is not [0x1F, 0x8B, ..])
         {
             // No longer gzip at all: the reader rightly takes it as plain text.
             return new ReaderCase(format, gzip, null, false, null, log);
         }
-        return prefix is { } p
-            ? new ReaderCase(format, plain[..p], gzip, true, null, log) // cut between members: a valid, shorter file
-            : new ReaderCase(format, plain, gzip, false, null, log);
+        if (prefix is { } p)
+        {
+            return new ReaderCase(format, plain[..p], gzip, true, null, log); // cut between members: a valid, shorter file
+        }
+        if (Mutations.WholeMembers(gzip, intact, plain, members) is { } other)
+        {
+            // Whole members of the original, dropped, repeated or reordered: valid gzip of other content.
+            log.Add("still whole members of the original");
+            return new ReaderCase(format, other, gzip, true, null, log);
+        }
+        return new ReaderCase(format, plain, gzip, false, null, log);
     }
 
     public override string Run(FuzzCase input)

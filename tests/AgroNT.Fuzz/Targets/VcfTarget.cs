@@ -60,7 +60,7 @@ internal sealed class VcfTarget(Workspace workspace) : FuzzTarget
         {
             return new VcfCase(plain[..p], gzip, true, log); // cut between members: a valid, shorter file
         }
-        if (WholeMembers(gzip, intact, plain, members) is { } other)
+        if (Mutations.WholeMembers(gzip, intact, plain, members) is { } other)
         {
             // The damage left whole members of the original and nothing else (a deletion that starts inside one
             // member's header and ends at the same place of a later, identical header): a valid gzip file of other
@@ -69,39 +69,6 @@ internal sealed class VcfTarget(Workspace workspace) : FuzzTarget
             return new VcfCase(other, gzip, true, log);
         }
         return new VcfCase(plain, gzip, false, log);
-    }
-
-    /// <summary>
-    /// When <paramref name="damaged"/> is, byte for byte, some of the original members in their order (whole members,
-    /// CRCs intact), the plain text those members hold; else null.
-    /// </summary>
-    private static byte[]? WholeMembers(byte[] damaged, byte[] original, byte[] plain, List<(int Compressed, int Plain)> memberEnds)
-    {
-        int n = memberEnds.Count;
-        if (n == 0 || n > 12)
-        {
-            return null;
-        }
-        for (int mask = 1; mask < 1 << n; mask++)
-        {
-            var bytes = new List<byte>();
-            var text = new List<byte>();
-            for (int m = 0; m < n; m++)
-            {
-                if ((mask & (1 << m)) == 0)
-                {
-                    continue;
-                }
-                var (startCompressed, startPlain) = m == 0 ? (0, 0) : memberEnds[m - 1];
-                bytes.AddRange(original[startCompressed..memberEnds[m].Compressed]);
-                text.AddRange(plain[startPlain..memberEnds[m].Plain]);
-            }
-            if (bytes.Count == damaged.Length && bytes.SequenceEqual(damaged))
-            {
-                return [.. text];
-            }
-        }
-        return null;
     }
 
     public override string Run(FuzzCase input)
