@@ -12,6 +12,26 @@ internal static class ClusterTestData
 {
     public static string TinyModel => SharedData.TinyModel;
 
+    /// <summary>Kills every child process still running (with its children) and disposes them all.</summary>
+    public static void KillAll(IEnumerable<System.Diagnostics.Process> processes)
+    {
+        foreach (var process in processes)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    process.WaitForExit(10_000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            process.Dispose();
+        }
+    }
+
     public static string Chloroplast(string split) => Path.Combine(SharedData.Data, "tasks", "chloroplast_coding", split + ".fa");
 
     /// <summary>Real chloroplast records cut to lengths from 6 to 402 bp, so batches really mix lengths (and padding).</summary>

@@ -21,21 +21,7 @@ public sealed class RealProcessClusterTests(ITestOutputHelper output) : IDisposa
 
     public void Dispose()
     {
-        foreach (var process in _processes)
-        {
-            try
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                    process.WaitForExit(10_000);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-            }
-            process.Dispose();
-        }
+        ClusterTestData.KillAll(_processes);
         _temp.Dispose();
     }
 

@@ -37,21 +37,7 @@ public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposabl
 
     public void Dispose()
     {
-        foreach (var process in _processes)
-        {
-            try
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                    process.WaitForExit(10_000);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-            }
-            process.Dispose();
-        }
+        ClusterTestData.KillAll(_processes);
         _temp.Dispose();
     }
 
