@@ -138,7 +138,7 @@ internal sealed class BenchVerb : IVerb
                 ]));
                 continue;
             }
-            var torchFull = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 2, MaxBatchTokens = null });
+            var torchFull = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions());
             var torchMixed = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 64, MaxBatchTokens = 8192 });
             Print(stdout, "full 1024-token windows", InferenceBenchmark.Measure(config, peak, fullWindows, repeats, model.Tokenizer, [new(Label(precision), torchFull)]));
             var mixedResult = InferenceBenchmark.Measure(config, peak, mixed, repeats, model.Tokenizer, [new(Label(precision), torchMixed)]);

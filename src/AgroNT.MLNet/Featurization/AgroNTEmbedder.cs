@@ -100,7 +100,10 @@ public sealed class AgroNTEmbedder : IDnaEmbedder
 
     /// <summary>
     /// Embeds already tokenized model inputs (each starting with <c>&lt;cls&gt;</c> when the tokenizer adds it, at most the
-    /// model's window). Inputs are sorted by length into batches, so padding is rarely computed; results come back in input order.
+    /// model's window). Inputs are sorted by length and packed end to end into batches of at most
+    /// <see cref="DnaEmbeddingOptions.BatchSize"/> inputs and <see cref="DnaEmbeddingOptions.MaxBatchTokens"/> tokens
+    /// (<see cref="EsmModel.ForwardPacked"/>): no padding is computed, so <see cref="DnaEmbeddingOptions.MaxPaddingFraction"/>
+    /// does not apply here. Results come back in input order.
     /// </summary>
     public IReadOnlyList<float[]> EmbedTokenIds(IReadOnlyList<int[]> inputs, CancellationToken cancellationToken = default)
     {
@@ -108,7 +111,7 @@ public sealed class AgroNTEmbedder : IDnaEmbedder
         var results = new float[inputs.Count][];
         var lengths = inputs.Select(ids => ids.Length).ToArray();
         var progress = new EmbeddingProgressCounter(Options.Progress, lengths);
-        foreach (int[] batch in LengthBuckets.Plan(lengths, Options.BatchSize, Options.MaxBatchTokens, Options.MaxPaddingFraction))
+        foreach (int[] batch in LengthBuckets.PlanPacked(lengths, Options.BatchSize, Options.MaxBatchTokens))
         {
             cancellationToken.ThrowIfCancellationRequested();
             RunBatch(inputs, batch, results);
@@ -117,23 +120,27 @@ public sealed class AgroNTEmbedder : IDnaEmbedder
         return results;
     }
 
-    private void RunBatch(IReadOnlyList<int[]> inputs, ReadOnlySpan<int> batch, float[][] results)
+    private void RunBatch(IReadOnlyList<int[]> inputs, int[] batch, float[][] results)
     {
-        var padded = TokenBatch.Pad(inputs, batch, _model.Config.PadTokenId);
-        Interlocked.Add(ref _computedTokens, padded.ComputedTokens);
-        Interlocked.Add(ref _realTokens, padded.RealTokens);
+        var rows = batch.Select(i => inputs[i]).ToArray();
+        long tokens = rows.Sum(row => (long)row.Length);
+        Interlocked.Add(ref _computedTokens, tokens);
+        Interlocked.Add(ref _realTokens, tokens);
 
-        float[] hidden;
-        int hiddenSize = _model.Config.HiddenSize;
-        lock (_gate)
+        // An empty input (no <cls>, no bases) contributes no rows to the pack and pools to what no tokens pool to.
+        var nonEmpty = rows.Where(row => row.Length > 0).ToArray();
+        float[] hidden = [];
+        if (nonEmpty.Length > 0)
         {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            var (idsTensor, maskTensor) = padded.ToTensors(_model.Device);
-            var output = _model.Network.Esm.Forward(idsTensor, maskTensor, upToLayer: _layer);
-            hidden = output.LastHiddenState.to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
+            lock (_gate)
+            {
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                var output = _model.Network.Esm.ForwardPacked(nonEmpty, _layer);
+                hidden = output.to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
+            }
         }
 
-        EmbeddingPooler.PoolRows(padded, batch, hidden, hiddenSize, Options.Pooling, _hasCls, _basesPerId, results, _eosId);
+        EmbeddingPooler.PoolPackedRows(inputs, batch, hidden, _model.Config.HiddenSize, Options.Pooling, _hasCls, _basesPerId, results, _eosId);
     }
 }

@@ -41,23 +41,48 @@ internal sealed class EsmEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>Embeds <paramref name="inputIds"/> <c>[batch, tokens]</c>; <paramref name="attentionMask"/> (same shape, 1 = real) zeroes padded rows.</summary>
     public override Tensor forward(Tensor inputIds, Tensor attentionMask)
     {
-        var embeddings = _wordEmbeddings.forward(inputIds);
+        Tensor? denominator = null;
         if (_config.TokenDropout)
         {
-            embeddings = ScaleForTokenDropout(embeddings, inputIds, attentionMask);
+            // The masked fraction counts <mask> ids over each row's attended positions.
+            var observed = inputIds.eq(_config.MaskTokenId).sum(-1).to(ScalarType.Float32).div(attentionMask.sum(-1));
+            denominator = observed.neg().add(TorchScalars.Real(1.0), TorchScalars.One).view(-1, 1, 1);
         }
+        Tensor? positions = null;
         if (!_config.IsRotary)
         {
             // ESM position ids start at pad_token_id + 1 and pads keep pad_token_id (HF create_position_ids_from_input_ids).
             var notPad = inputIds.ne(_config.PadTokenId).to(ScalarType.Int64);
-            var positions = notPad.cumsum(1).mul(notPad).add(TorchScalars.Integer(_config.PadTokenId), TorchScalars.One);
+            positions = notPad.cumsum(1).mul(notPad).add(TorchScalars.Integer(_config.PadTokenId), TorchScalars.One);
+        }
+        var embeddings = Embed(inputIds, positions, denominator);
+        return embeddings.mul(attentionMask.unsqueeze(-1).to(embeddings.dtype));
+    }
+
+    /// <summary>
+    /// Embeds sequences packed end to end (<see cref="AttentionLayout.Packed"/>): <paramref name="inputIds"/> <c>[N]</c>,
+    /// with the position ids and the token-dropout denominators <c>[N, 1]</c> the padded <see cref="forward"/> would
+    /// compute for each token's own sequence (<see cref="EsmModel.ForwardPacked"/> builds them). Returns <c>[N, H]</c>.
+    /// </summary>
+    public Tensor ForwardPacked(Tensor inputIds, Tensor? positions, Tensor? tokenDropoutDenominator) =>
+        Embed(inputIds, _config.IsRotary ? null : positions, _config.TokenDropout ? tokenDropoutDenominator : null);
+
+    /// <summary>Word embeddings, token dropout's scaling, absolute positions and the optional LayerNorm, in Hugging Face's order.</summary>
+    private Tensor Embed(Tensor inputIds, Tensor? positions, Tensor? tokenDropoutDenominator)
+    {
+        var embeddings = _wordEmbeddings.forward(inputIds);
+        if (tokenDropoutDenominator is not null)
+        {
+            embeddings = ScaleForTokenDropout(embeddings, inputIds, tokenDropoutDenominator);
+        }
+        if (positions is not null)
+        {
             embeddings = embeddings.add(_positionEmbeddings.forward(positions), TorchScalars.One);
         }
         if (_layerNorm is not null)
         {
             embeddings = _layerNorm.forward(embeddings);
         }
-        embeddings = embeddings.mul(attentionMask.unsqueeze(-1).to(embeddings.dtype));
         return embeddings;
     }
 
@@ -65,16 +90,14 @@ internal sealed class EsmEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     /// ESM's token dropout as Hugging Face applies it in training and inference alike: <c>&lt;mask&gt;</c> rows are
     /// zeroed, then every row is scaled by <c>(1 - 0.15 * 0.8) / (1 - masked fraction)</c>, the masked fraction
     /// counting <c>&lt;mask&gt;</c> ids over the row's attended positions (<c>&lt;cls&gt;</c> and <c>&lt;eos&gt;</c>
-    /// included, padding not). The float order is HF's: <c>(E * 0.88f) / (1f - n_mask / n_attended)</c>.
+    /// included, padding not), given as <paramref name="denominator"/> <c>1 - n_mask / n_attended</c> broadcast over the rows.
+    /// The float order is HF's: <c>(E * 0.88f) / (1f - n_mask / n_attended)</c>.
     /// </summary>
-    private Tensor ScaleForTokenDropout(Tensor embeddings, Tensor inputIds, Tensor attentionMask)
+    private Tensor ScaleForTokenDropout(Tensor embeddings, Tensor inputIds, Tensor denominator)
     {
         // Pretraining masked 15% of tokens and replaced 80% of those by <mask>.
         const double maskRatioTrain = 0.15 * 0.8;
-        var isMask = inputIds.eq(_config.MaskTokenId);
-        var zeroed = embeddings.masked_fill(isMask.unsqueeze(-1), TorchScalars.Real(0.0));
-        var observed = isMask.sum(-1).to(ScalarType.Float32).div(attentionMask.sum(-1));
-        var denominator = observed.neg().add(TorchScalars.Real(1.0), TorchScalars.One).view(-1, 1, 1);
+        var zeroed = embeddings.masked_fill(inputIds.eq(_config.MaskTokenId).unsqueeze(-1), TorchScalars.Real(0.0));
         return zeroed.mul(TorchScalars.Real(1 - maskRatioTrain)).div(denominator).to(embeddings.dtype);
     }
 }

@@ -28,7 +28,7 @@ internal sealed class EsmDense : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>Pre-LayerNorm attention block (<c>layer.N.attention</c>): <c>x + dense(Attn(LN(x)))</c>.</summary>
-internal sealed class EsmAttention : nn.Module<Tensor, Tensor?, Tensor>
+internal sealed class EsmAttention : nn.Module<Tensor, AttentionLayout, Tensor>
 {
     [ComponentName(Name = "self")]
     private readonly EsmSelfAttention _self;
@@ -55,9 +55,9 @@ internal sealed class EsmAttention : nn.Module<Tensor, Tensor?, Tensor>
     public EsmSelfAttention Self => _self;
 
     /// <inheritdoc/>
-    public override Tensor forward(Tensor hidden, Tensor? additiveMask)
+    public override Tensor forward(Tensor hidden, AttentionLayout layout)
     {
-        var attended = _self.forward(_layerNorm.forward(hidden), additiveMask);
+        var attended = _self.forward(_layerNorm.forward(hidden), layout);
         var projected = nn.functional.dropout(_output.forward(attended), _dropout, training);
         // Without autograd the projection's fresh output takes the residual in place (no [B, T, H] temporary; addition
         // commutes bit for bit). With autograd the out-of-place add keeps what adapters' hooks saved intact.
@@ -66,7 +66,7 @@ internal sealed class EsmAttention : nn.Module<Tensor, Tensor?, Tensor>
 }
 
 /// <summary>One transformer layer (<c>esm.encoder.layer.N</c>): attention block, then <c>x + W2(GELU(W1(LN(x))))</c>.</summary>
-internal sealed class EsmLayer : nn.Module<Tensor, Tensor?, Tensor>
+internal sealed class EsmLayer : nn.Module<Tensor, AttentionLayout, Tensor>
 {
     [ComponentName(Name = "attention")]
     private readonly EsmAttention _attention;
@@ -97,9 +97,9 @@ internal sealed class EsmLayer : nn.Module<Tensor, Tensor?, Tensor>
     public EsmAttention Attention => _attention;
 
     /// <inheritdoc/>
-    public override Tensor forward(Tensor hidden, Tensor? additiveMask)
+    public override Tensor forward(Tensor hidden, AttentionLayout layout)
     {
-        var attended = _attention.forward(hidden, additiveMask);
+        var attended = _attention.forward(hidden, layout);
         var up = _intermediate.forward(_layerNorm.forward(attended));
         // GELU is the exact erf form in ESM. Without autograd it runs in place on the up-projection's fresh output:
         // the widest tensor of the layer ([B, T, I]) is then allocated once, not twice.

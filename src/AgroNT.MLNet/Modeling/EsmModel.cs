@@ -81,24 +81,9 @@ public sealed class EsmModel : nn.Module
             hidden = leaf;
         }
         bool hasDropout = Config.HiddenDropoutProb > 0 || Config.AttentionProbsDropoutProb > 0;
-        for (int i = 0; i < last; i++)
-        {
-            if (outputHiddenStates)
-            {
-                states.Add(hidden);
-            }
-            // One dispose scope per layer bounds the intermediates of a 40-layer pass to one layer's worth.
-            using var scope = NewDisposeScope();
-            var next = (checkpoint
-                ? LayerCheckpoint.Run(_encoder.Layers[i], hidden, additiveMask!, hasDropout)
-                : _encoder.Layers[i].forward(hidden, additiveMask)).MoveToOuterDisposeScope();
-            scope.Dispose();
-            if (!outputHiddenStates)
-            {
-                hidden.Dispose();
-            }
-            hidden = next;
-        }
+        var layout = AttentionLayout.Padded(additiveMask);
+        hidden = RunLayers(hidden, layout, last, outputHiddenStates ? states : null,
+            (layer, input) => checkpoint ? LayerCheckpoint.Run(layer, input, additiveMask!, hasDropout) : layer.forward(input, layout));
         if (last == depth)
         {
             var normed = _encoder.FinalLayerNorm.forward(hidden);
@@ -114,6 +99,81 @@ public sealed class EsmModel : nn.Module
         }
         additiveMask?.Dispose();
         return new EsmEncoderOutput(hidden, states);
+    }
+
+    /// <summary>
+    /// Runs the encoder on sequences packed end to end, without padding (<see cref="AttentionLayout.Packed"/>): every
+    /// projection is one product over all the rows however different the lengths, and each sequence attends only to
+    /// itself, so nothing is computed for padding. Each sequence's rows equal those of a padded
+    /// <see cref="Forward"/> (to float rounding: products of a different row count may sum in another order).
+    /// Inference only: call it under <c>no_grad</c>.
+    /// </summary>
+    /// <param name="rows">The model inputs (<c>&lt;cls&gt;</c> included where the tokenizer adds it), each at least one token.</param>
+    /// <param name="upToLayer">As in <see cref="Forward"/>: the layer whose output is returned; the last (after the final LayerNorm) when null.</param>
+    /// <returns>The hidden states <c>[N, H]</c>, row after row in input order (<c>N</c> = total tokens).</returns>
+    /// <exception cref="InvalidOperationException">Gradients are enabled.</exception>
+    /// <exception cref="ArgumentException">A row is empty, longer than the window, or holds an id outside the vocabulary.</exception>
+    internal Tensor ForwardPacked(IReadOnlyList<int[]> rows, int? upToLayer = null)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (is_grad_enabled())
+        {
+            throw new InvalidOperationException("The packed forward pass is for inference: run it under no_grad (training uses the padded Forward).");
+        }
+        int depth = Config.NumHiddenLayers;
+        int last = upToLayer ?? depth;
+        if (last < 0 || last > depth)
+        {
+            throw new ArgumentOutOfRangeException(nameof(upToLayer), last, $"Layer must be between 0 (embeddings) and {depth} (the last layer).");
+        }
+        var packed = PackedInputs.Build(rows, Config);
+        var device = Embeddings.WordEmbeddingWeight.device;
+        Tensor hidden;
+        using (var scope = NewDisposeScope())
+        {
+            var ids = tensor(packed.InputIds, device: device);
+            var positions = tensor(packed.Positions, device: device);
+            Tensor? denominator = null;
+            if (Config.TokenDropout)
+            {
+                // As the padded pass computes it: n_mask (as float32) / n_attended, then 1 - that, per sequence.
+                var lengths = tensor(packed.Lengths, device: device);
+                var observed = tensor(packed.MaskCounts, device: device).to(ScalarType.Float32).div(lengths);
+                denominator = observed.neg().add(TorchScalars.Real(1.0), TorchScalars.One).repeat_interleave(lengths, 0).unsqueeze(-1);
+            }
+            hidden = _embeddings.ForwardPacked(ids, positions, denominator).MoveToOuterDisposeScope();
+        }
+        var layout = AttentionLayout.Packed(packed.Lengths);
+        hidden = RunLayers(hidden, layout, last, null, (layer, input) => layer.forward(input, layout));
+        if (last == depth)
+        {
+            var normed = _encoder.FinalLayerNorm.forward(hidden);
+            hidden.Dispose();
+            hidden = normed;
+        }
+        return hidden;
+    }
+
+    /// <summary>
+    /// Runs layers 0..<paramref name="last"/>-1 on <paramref name="hidden"/> through <paramref name="runLayer"/>, one
+    /// dispose scope per layer (so a 40-layer pass holds one layer's intermediates), keeping each layer's input in
+    /// <paramref name="states"/> when given and disposing it otherwise.
+    /// </summary>
+    private Tensor RunLayers(Tensor hidden, AttentionLayout layout, int last, List<Tensor>? states, Func<EsmLayer, Tensor, Tensor> runLayer)
+    {
+        for (int i = 0; i < last; i++)
+        {
+            states?.Add(hidden);
+            using var scope = NewDisposeScope();
+            var next = runLayer(_encoder.Layers[i], hidden).MoveToOuterDisposeScope();
+            scope.Dispose();
+            if (states is null)
+            {
+                hidden.Dispose();
+            }
+            hidden = next;
+        }
+        return hidden;
     }
 
     private static bool HasPadding(Tensor attentionMask)

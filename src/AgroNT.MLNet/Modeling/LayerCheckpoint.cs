@@ -62,7 +62,7 @@ internal sealed class LayerCheckpoint : autograd.SingleTensorFunction<LayerCheck
             manual_seed(seed);
         }
         using var noGrad = no_grad();
-        return layer.forward(hidden, mask);
+        return layer.forward(hidden, AttentionLayout.Padded(mask));
     }
 
     /// <inheritdoc/>
@@ -81,7 +81,7 @@ internal sealed class LayerCheckpoint : autograd.SingleTensorFunction<LayerCheck
             {
                 manual_seed(seed);
             }
-            var output = layer.forward(input, saved[1]);
+            var output = layer.forward(input, AttentionLayout.Padded(saved[1]));
             output.backward([grad_output]);
             inputGradient = input.grad!.detach().DetachFromDisposeScope();
         }

@@ -133,20 +133,41 @@ public static class EmbeddingPooler
         for (int r = 0; r < padded.Count; r++)
         {
             var input = padded.GetInputIds(r)[..padded.Lengths[r]];
-            int tokens = input.Length > (hasCls ? 1 : 0) && eosId is { } eos && input[^1] == eos ? input.Length - 1 : input.Length;
-            var rowHidden = hidden.Slice(r * padded.SequenceLength * hiddenSize, tokens * hiddenSize);
-            int[]? bases = null;
-            if (pooling == Pooling.PerNucleotide)
-            {
-                bases = new int[tokens];
-                for (int t = 0; t < tokens; t++)
-                {
-                    bases[t] = basesPerId[input[t]];
-                }
-            }
-            var result = new float[OutputLength(pooling, tokens, hiddenSize, hasCls, bases)];
-            Pool(pooling, rowHidden, tokens, hiddenSize, hasCls, result, bases);
-            results[selection[r]] = result;
+            results[selection[r]] = PoolRow(input, hidden.Slice(r * padded.SequenceLength * hiddenSize), hiddenSize, pooling, hasCls, basesPerId, eosId);
         }
+    }
+
+    /// <summary>
+    /// As <see cref="PoolRows"/>, for hidden states of sequences packed end to end (<c>[sum of lengths, hiddenSize]</c>,
+    /// no padding): row r is <c>inputs[selection[r]]</c> and starts where row r - 1 ended.
+    /// </summary>
+    internal static void PoolPackedRows(IReadOnlyList<int[]> inputs, ReadOnlySpan<int> selection, ReadOnlySpan<float> hidden, int hiddenSize,
+        Pooling pooling, bool hasCls, int[] basesPerId, float[][] results, int? eosId = null)
+    {
+        int start = 0;
+        foreach (int index in selection)
+        {
+            var input = inputs[index];
+            results[index] = PoolRow(input, hidden.Slice(start * hiddenSize), hiddenSize, pooling, hasCls, basesPerId, eosId);
+            start += input.Length;
+        }
+    }
+
+    private static float[] PoolRow(ReadOnlySpan<int> input, ReadOnlySpan<float> rowStart, int hiddenSize, Pooling pooling, bool hasCls, int[] basesPerId, int? eosId)
+    {
+        int tokens = input.Length > (hasCls ? 1 : 0) && eosId is { } eos && input[^1] == eos ? input.Length - 1 : input.Length;
+        var rowHidden = rowStart[..(tokens * hiddenSize)];
+        int[]? bases = null;
+        if (pooling == Pooling.PerNucleotide)
+        {
+            bases = new int[tokens];
+            for (int t = 0; t < tokens; t++)
+            {
+                bases[t] = basesPerId[input[t]];
+            }
+        }
+        var result = new float[OutputLength(pooling, tokens, hiddenSize, hasCls, bases)];
+        Pool(pooling, rowHidden, tokens, hiddenSize, hasCls, result, bases);
+        return result;
     }
 }

@@ -53,4 +53,40 @@ public static class LengthBuckets
         }
         return batches;
     }
+
+    /// <summary>
+    /// Plans batches for an engine that packs inputs end to end instead of padding them (the TorchSharp embedder): inputs
+    /// sorted by token count, cut into batches of at most <paramref name="batchSize"/> inputs and
+    /// <paramref name="maxBatchTokens"/> tokens in all. No padding is computed, so no padding bound applies.
+    /// </summary>
+    /// <param name="lengths">Token count of each input.</param>
+    /// <param name="batchSize">Most inputs per batch (positive).</param>
+    /// <param name="maxBatchTokens">Most tokens per batch; <see langword="null"/> for no bound. A single input longer than
+    /// the bound still gets a batch of its own.</param>
+    /// <returns>Each batch as the indices of its inputs, shortest first; every index appears exactly once.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A bound is not positive.</exception>
+    public static IReadOnlyList<int[]> PlanPacked(IReadOnlyList<int> lengths, int batchSize, int? maxBatchTokens)
+    {
+        ArgumentNullException.ThrowIfNull(lengths);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        if (maxBatchTokens is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxBatchTokens), maxBatchTokens, "MaxBatchTokens must be positive (or null for no bound).");
+        }
+        int[] order = Enumerable.Range(0, lengths.Count).OrderBy(i => lengths[i]).ToArray();
+        var batches = new List<int[]>();
+        for (int start = 0; start < order.Length;)
+        {
+            int end = start + 1;
+            long tokens = lengths[order[start]];
+            while (end < order.Length && end - start < batchSize && (maxBatchTokens is not { } budget || tokens + lengths[order[end]] <= budget))
+            {
+                tokens += lengths[order[end]];
+                end++;
+            }
+            batches.Add(order[start..end]);
+            start = end;
+        }
+        return batches;
+    }
 }

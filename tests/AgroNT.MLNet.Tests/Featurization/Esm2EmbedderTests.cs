@@ -38,17 +38,17 @@ public sealed class Esm2EmbedderTests : IDisposable
     [Theory]
     [InlineData(CheckpointFormat.SafeTensors)]
     [InlineData(CheckpointFormat.PyTorch)]
-    public void Embed_EveryPooling_MatchesTheFixtureHiddenStatesOfAPaddedBatch(CheckpointFormat format)
+    public void Embed_EveryPooling_PackedMixedLengths_MatchTheFixtureHiddenStates(CheckpointFormat format)
     {
         using var model = AgroNTModel.Load(SharedData.Esm2TinyModel, new AgroNTModelOptions { CheckpointFormat = format });
         Assert.IsType<ProteinTokenizer>(model.Tokenizer);
         string[] names = ["peptide_10", "insulin_b", "len1_M", "rare_letters"];
         foreach (Pooling pooling in Enum.GetValues<Pooling>())
         {
-            // A padding allowance that puts all four lengths (3 to 32 tokens) in one padded batch.
-            var embedder = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { Pooling = pooling, MaxPaddingFraction = 0.95 });
+            // All four lengths (3 to 32 tokens) go into one packed batch: nothing is padded, each attends to itself.
+            var embedder = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { Pooling = pooling });
             var results = embedder.Embed([.. names.Select(Text)], names);
-            Assert.True(embedder.ComputedTokens > embedder.RealTokens, "the batch was padded");
+            Assert.Equal(embedder.RealTokens, embedder.ComputedTokens);
             for (int i = 0; i < names.Length; i++)
             {
                 float[][] hidden = LastHidden(names[i]);

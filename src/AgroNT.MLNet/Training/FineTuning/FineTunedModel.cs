@@ -145,7 +145,7 @@ public sealed class FineTunedModel : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         var ids = sequences.Select((s, i) => Model.Tokenizer.EncodeToIds(s, $"#{i + 1}")).ToList();
         var results = new float[sequences.Count][];
-        // Sorted by length, so a batch pads little; padding is masked, so results do not depend on the batch.
+        // Sorted by length; a batch is packed end to end (no padding computed), so results do not depend on the batch.
         int[] order = [.. Enumerable.Range(0, ids.Count).OrderBy(i => ids[i].Length)];
         for (int start = 0; start < order.Length; start += batchSize)
         {
@@ -157,8 +157,7 @@ public sealed class FineTunedModel : IDisposable
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
                 SetTraining(false);
-                var (idsTensor, mask) = TokenBatch.Pad(ids, batch, Model.Config.PadTokenId).ToTensors(Model.Device);
-                outputs = map(Forward(idsTensor, mask)).to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
+                outputs = map(ForwardPacked([.. batch.Select(i => ids[i])])).to(ScalarType.Float32, CPU).contiguous().data<float>().ToArray();
             }
             for (int r = 0; r < batch.Length; r++)
             {
@@ -286,6 +285,36 @@ public sealed class FineTunedModel : IDisposable
             pooled = hidden.mul(weights.unsqueeze(-1)).sum(1).div(weights.sum(1, keepdim: true).clamp_min(TorchScalars.Real(1.0)));
         }
         return Head.forward(pooled);
+    }
+
+    /// <summary>
+    /// The head's raw outputs <c>[B, K]</c> for model inputs run packed end to end (<see cref="EsmModel.ForwardPacked"/>:
+    /// inference only, no padding computed), pooled as <see cref="Forward"/> pools a padded batch. An input with no
+    /// token to pool (empty, or only <c>&lt;cls&gt;</c> under mean pooling) pools to zeros.
+    /// </summary>
+    internal Tensor ForwardPacked(IReadOnlyList<int[]> rows)
+    {
+        var headType = Head.parameters().First().dtype;
+        var nonEmpty = rows.Where(row => row.Length > 0).ToArray();
+        Tensor? hidden = nonEmpty.Length > 0 ? Model.Network.Esm.ForwardPacked(nonEmpty) : null;
+        if (hidden is not null && hidden.dtype != headType)
+        {
+            // A bfloat16 encoder's states are pooled and fed to the head in the head's float32.
+            hidden = hidden.to(headType);
+        }
+        int first = Model.Tokenizer.Options.AddClsToken ? 1 : 0;
+        var pooled = new List<Tensor>(rows.Count);
+        long start = 0;
+        foreach (var row in rows)
+        {
+            long pooledFrom = Pooling == HeadPooling.Cls ? 0 : first;
+            long count = Pooling == HeadPooling.Cls ? Math.Min(row.Length, 1) : row.Length - pooledFrom;
+            pooled.Add(count > 0
+                ? hidden!.narrow(0, start + pooledFrom, count).mean([0])
+                : zeros(Model.Config.HiddenSize, dtype: headType, device: Model.Device));
+            start += row.Length;
+        }
+        return Head.forward(stack(pooled));
     }
 
     /// <summary>Maps raw outputs to predictions: sigmoid probabilities, or values in label units.</summary>
