@@ -138,11 +138,15 @@ internal sealed class BenchVerb : IVerb
                 ]));
                 continue;
             }
+            var attention = AttentionRate.Measure(config, precision, repeats, device);
+            stdout.WriteLine($"[{Label(precision)}] attention kernel (scaled_dot_product_attention, {attention.Sequences} x {attention.Tokens} tokens, {config.NumAttentionHeads} heads of {config.HeadSize}; best of {attention.Repeats}): {attention.FlopsPerSecond / 1e9:F1} GFLOP/s = {100 * attention.FlopsPerSecond / peak:F0}% of matmul peak");
             var torchFull = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions());
             var torchMixed = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 64, MaxBatchTokens = 8192 });
             Print(stdout, "full 1024-token windows", InferenceBenchmark.Measure(config, peak, fullWindows, repeats, model.Tokenizer, [new(Label(precision), torchFull)]));
+            PrintCeiling(stdout, precision, "full 1024-token windows", config, model.Tokenizer, fullWindows, peak, attention.FlopsPerSecond);
             var mixedResult = InferenceBenchmark.Measure(config, peak, mixed, repeats, model.Tokenizer, [new(Label(precision), torchMixed)]);
             Print(stdout, "mixed 100-6000 bp windows", mixedResult);
+            PrintCeiling(stdout, precision, "mixed 100-6000 bp windows", config, model.Tokenizer, mixed, peak, attention.FlopsPerSecond);
             embeddings[precision] = mixedResult[0].Embeddings;
         }
         if (embeddings.Count == 2)
@@ -168,6 +172,14 @@ internal sealed class BenchVerb : IVerb
         {
             stdout.WriteLine($"[{m.Label}] {set}: {m.RealTokens} tokens in {m.Seconds:F2} s = {m.TokensPerSecond:F0} tokens/s, {m.FlopsPerSecond / 1e9:F1} GFLOP/s = {100 * m.ShareOfPeak:F0}% of matmul peak; padding computed {100 * m.PaddingShare:F1}%");
         }
+    }
+
+    private static void PrintCeiling(TextWriter stdout, Precision precision, string set, EsmConfig config, SequenceTokenizer tokenizer, IReadOnlyList<string> sequences, double peak, double attentionRate)
+    {
+        var tokens = sequences.Select(s => Math.Min(tokenizer.CountTokens(s, null), config.MaxTokens)).ToList();
+        double ceiling = AttentionRate.Ceiling(config, tokens, peak, attentionRate);
+        double attentionShare = EncoderFlops.Attention(config, tokens) / EncoderFlops.Forward(config, tokens);
+        stdout.WriteLine($"[{Label(precision)}] {set}: ceiling {100 * ceiling:F0}% of matmul peak (attention is {100 * attentionShare:F1}% of the operations; every weight product at the peak, attention at the kernel's rate, nothing else costing)");
     }
 
     private static void PrintTraining(TextWriter stdout, string label, double peak, TrainingMeasurement m) =>

@@ -88,6 +88,19 @@ public static class EncoderFlops
     }
 
     /// <summary>
+    /// The attention part of <see cref="Forward"/>: <c>4 x layers x H x T^2</c> per sequence of T tokens (scores
+    /// <c>QK^T</c> and the weighted sum, over all heads). The rest of <see cref="Forward"/> is the weight products.
+    /// </summary>
+    /// <param name="config">The architecture.</param>
+    /// <param name="sequenceTokens">Each sequence's real tokens.</param>
+    public static double Attention(EsmConfig config, IEnumerable<int> sequenceTokens)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(sequenceTokens);
+        return sequenceTokens.Sum(t => 4.0 * config.NumHiddenLayers * config.HiddenSize * (double)t * t);
+    }
+
+    /// <summary>
     /// Operations of one pretraining update counted as three forward passes (forward, backward for activations and for
     /// weights) over <paramref name="tokens"/> tokens cut into <paramref name="windowTokens"/>-token windows, plus the
     /// masked-LM head (dense H x H and decoder H x vocabulary) on the <paramref name="selectionProbability"/> share of

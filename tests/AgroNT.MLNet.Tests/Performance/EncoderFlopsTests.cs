@@ -19,6 +19,35 @@ public sealed class EncoderFlopsTests
         Assert.Equal(0, EncoderFlops.Forward(Tiny, []));
     }
 
+    [Fact]
+    public void Attention_IsTheScoresAndWeightedSumOfEveryLayer()
+    {
+        // Ten tokens, by hand: 2 x 4 x 2x10x16x10 = 25,600 per layer (see above), two layers; and the attention GEMMs of LayerGemms.
+        Assert.Equal(2 * 25_600, EncoderFlops.Attention(Tiny, [10]));
+        var attentionGemms = EncoderFlops.LayerGemms(EsmConfig.AgroNT1B, 1024).Where(g => g.Name.StartsWith("attention ", StringComparison.Ordinal) && g.Name != "attention output");
+        Assert.Equal(40 * attentionGemms.Sum(g => g.Flops), EncoderFlops.Attention(EsmConfig.AgroNT1B, [1024]), 1.0);
+    }
+
+    [Fact]
+    public void AttentionCeiling_IsOneAtThePeakAndTheTimeWeightedShareOtherwise()
+    {
+        int[] tokens = [1024, 1024];
+        Assert.Equal(1.0, AttentionRate.Ceiling(EsmConfig.AgroNT1B, tokens, 400e9, 400e9), 12);
+        // By hand: weights w and attention a of the operations; attention at half the peak takes twice its share of time.
+        double total = EncoderFlops.Forward(EsmConfig.AgroNT1B, tokens), a = EncoderFlops.Attention(EsmConfig.AgroNT1B, tokens);
+        double expected = total / ((total - a) + 2 * a);
+        Assert.Equal(expected, AttentionRate.Ceiling(EsmConfig.AgroNT1B, tokens, 400e9, 200e9), 12);
+        Assert.InRange(a / total, 0.10, 0.12); // a 1,024-token window of AgroNT-1B: 11% of its operations are attention
+    }
+
+    [Fact]
+    public void AttentionRate_Measure_TimesTheShapeAskedForAtLeastFiveTimes()
+    {
+        var measured = AttentionRate.Measure(Tiny, Precision.Float32, repeats: 1, tokens: 64, sequences: 3);
+        Assert.Equal((3, 64L, MatmulPeak.MinimumRepeats), (measured.Sequences, measured.Tokens, measured.Repeats));
+        Assert.True(double.IsFinite(measured.FlopsPerSecond) && measured.FlopsPerSecond > 0);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(37)]
