@@ -1,10 +1,11 @@
 namespace AgroNT.Transforms.Embeddings;
 
 /// <summary>
-/// Groups model inputs of similar length into padded batches, so that little padding is computed. Shared by the
-/// TorchSharp and ONNX embedders so both batch the same way: inputs are sorted by token count and cut into batches
-/// of at most <c>batchSize</c> rows and <c>maxBatchTokens</c> padded positions; a batch is also closed before the
-/// next input would make more than <c>maxPaddingFraction</c> of its positions padding.
+/// Plans the batches of the embedders and predictors: inputs are sorted by token count and cut into batches of at most
+/// <c>batchSize</c> inputs. <see cref="Plan"/> is for engines that pad (the ONNX embedder): at most
+/// <c>maxBatchTokens</c> padded positions, and a batch is closed before the next input would make more than
+/// <c>maxPaddingFraction</c> of its positions padding. <see cref="PlanPacked"/> is for engines that pack inputs end to
+/// end (the TorchSharp embedder and fine-tuned predictions): at most <c>maxBatchTokens</c> tokens in all.
 /// </summary>
 public static class LengthBuckets
 {
@@ -18,40 +19,16 @@ public static class LengthBuckets
     /// <exception cref="ArgumentOutOfRangeException">A bound is not positive or the fraction is outside [0, 1).</exception>
     public static IReadOnlyList<int[]> Plan(IReadOnlyList<int> lengths, int batchSize, int? maxBatchTokens, double maxPaddingFraction)
     {
-        ArgumentNullException.ThrowIfNull(lengths);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (maxBatchTokens is <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxBatchTokens), maxBatchTokens, "MaxBatchTokens must be positive (or null for no bound).");
-        }
         if (maxPaddingFraction is < 0 or >= 1 || double.IsNaN(maxPaddingFraction))
         {
             throw new ArgumentOutOfRangeException(nameof(maxPaddingFraction), maxPaddingFraction, "MaxPaddingFraction must lie in [0, 1).");
         }
-
-        // A stable sort keeps equal-length inputs in input order, so plans are deterministic.
-        int[] order = Enumerable.Range(0, lengths.Count).OrderBy(i => lengths[i]).ToArray();
-        var batches = new List<int[]>();
-        for (int start = 0; start < order.Length;)
+        return Cut(lengths, batchSize, maxBatchTokens, (rows, real, next) =>
         {
-            int end = start + 1;
-            long real = lengths[order[start]];
-            while (end < order.Length && end - start < batchSize)
-            {
-                // Sorted ascending, so the next input sets the padded length of the batch.
-                long padded = (long)(end - start + 1) * lengths[order[end]];
-                long withNext = real + lengths[order[end]];
-                if ((maxBatchTokens is { } budget && padded > budget) || padded - withNext > maxPaddingFraction * padded)
-                {
-                    break;
-                }
-                real = withNext;
-                end++;
-            }
-            batches.Add(order[start..end]);
-            start = end;
-        }
-        return batches;
+            // Sorted ascending, so the next input sets the padded length of the batch.
+            long padded = (long)(rows + 1) * next;
+            return (maxBatchTokens is not { } budget || padded <= budget) && padded - (real + next) <= maxPaddingFraction * padded;
+        });
     }
 
     /// <summary>
@@ -65,7 +42,15 @@ public static class LengthBuckets
     /// the bound still gets a batch of its own.</param>
     /// <returns>Each batch as the indices of its inputs, shortest first; every index appears exactly once.</returns>
     /// <exception cref="ArgumentOutOfRangeException">A bound is not positive.</exception>
-    public static IReadOnlyList<int[]> PlanPacked(IReadOnlyList<int> lengths, int batchSize, int? maxBatchTokens)
+    public static IReadOnlyList<int[]> PlanPacked(IReadOnlyList<int> lengths, int batchSize, int? maxBatchTokens) =>
+        Cut(lengths, batchSize, maxBatchTokens, (_, real, next) => maxBatchTokens is not { } budget || real + next <= budget);
+
+    /// <summary>
+    /// Sorts the inputs by length (stably: equal lengths keep input order, so plans are deterministic) and cuts them
+    /// into batches of at most <paramref name="batchSize"/>, each closed when <paramref name="admits"/> (rows so far,
+    /// their tokens, the next input's length) refuses the next input. A batch always takes its first input.
+    /// </summary>
+    private static List<int[]> Cut(IReadOnlyList<int> lengths, int batchSize, int? maxBatchTokens, Func<int, long, int, bool> admits)
     {
         ArgumentNullException.ThrowIfNull(lengths);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -73,15 +58,15 @@ public static class LengthBuckets
         {
             throw new ArgumentOutOfRangeException(nameof(maxBatchTokens), maxBatchTokens, "MaxBatchTokens must be positive (or null for no bound).");
         }
-        int[] order = Enumerable.Range(0, lengths.Count).OrderBy(i => lengths[i]).ToArray();
+        int[] order = [.. Enumerable.Range(0, lengths.Count).OrderBy(i => lengths[i])];
         var batches = new List<int[]>();
         for (int start = 0; start < order.Length;)
         {
             int end = start + 1;
-            long tokens = lengths[order[start]];
-            while (end < order.Length && end - start < batchSize && (maxBatchTokens is not { } budget || tokens + lengths[order[end]] <= budget))
+            long real = lengths[order[start]];
+            while (end < order.Length && end - start < batchSize && admits(end - start, real, lengths[order[end]]))
             {
-                tokens += lengths[order[end]];
+                real += lengths[order[end]];
                 end++;
             }
             batches.Add(order[start..end]);
