@@ -29,13 +29,17 @@ public abstract record DnaEmbeddingOptions
     /// <summary>Most sequences (or windows) per forward pass.</summary>
     public int BatchSize { get; init; } = DefaultBatchSize;
 
-    /// <summary>Most tokens (rows x padded length) per forward pass, bounding memory for long inputs; null = no bound.</summary>
+    /// <summary>
+    /// Most tokens per forward pass, bounding memory for long inputs; null = no bound. Engines that pad (ONNX) count
+    /// rows x padded length; the TorchSharp embedder, which packs inputs end to end, counts real tokens.
+    /// </summary>
     public int? MaxBatchTokens { get; init; } = DefaultMaxBatchTokens;
 
     /// <summary>
     /// Largest share of padding a batch may compute: inputs are sorted by length and a batch is closed before adding
     /// an input would make more than this fraction of its positions padding (see <see cref="LengthBuckets"/>). 0 computes
-    /// no padding at all.
+    /// no padding at all. Applies to engines that pad (the ONNX embedder); the TorchSharp embedder packs inputs end to
+    /// end and never computes padding, so it ignores this bound.
     /// </summary>
     public double MaxPaddingFraction { get; init; } = DefaultMaxPaddingFraction;
 
