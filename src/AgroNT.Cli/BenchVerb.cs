@@ -3,6 +3,7 @@ using AgroNT.MLNet;
 using AgroNT.MLNet.Featurization;
 using AgroNT.MLNet.Modeling;
 using AgroNT.MLNet.Performance;
+using AgroNT.Transforms.Embeddings;
 using AgroNT.Transforms.Sequences;
 using AgroNT.Transforms.Tokenization;
 using static TorchSharp.torch;
@@ -147,6 +148,15 @@ internal sealed class BenchVerb : IVerb
             var mixedResult = InferenceBenchmark.Measure(config, peak, mixed, repeats, model.Tokenizer, [new(Label(precision), torchMixed)]);
             Print(stdout, "mixed 100-6000 bp windows", mixedResult);
             PrintCeiling(stdout, precision, "mixed 100-6000 bp windows", config, model.Tokenizer, mixed, peak, attention.FlopsPerSecond);
+            // Promoter-sized inputs (about 30 tokens each): the rows of a packed batch are set by BatchSize, so the
+            // default of 8 makes products of about 230 rows; 64 makes them eight times taller.
+            var promoters = BenchmarkSequences.ShortWindows(dna, 64, random);
+            var shortResults = InferenceBenchmark.Measure(config, peak, promoters, repeats, model.Tokenizer,
+            [
+                new($"{Label(precision)} batch {DnaEmbeddingOptions.DefaultBatchSize}", new AgroNTEmbedder(model, new AgroNTEmbeddingOptions())),
+                new($"{Label(precision)} batch 64", new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 64 })),
+            ]);
+            Print(stdout, "short 170 bp windows", shortResults);
             embeddings[precision] = mixedResult[0].Embeddings;
         }
         if (embeddings.Count == 2)
