@@ -139,15 +139,14 @@ internal sealed class BenchVerb : IVerb
                 ]));
                 continue;
             }
-            var attention = AttentionRate.Measure(config, precision, repeats, device);
-            stdout.WriteLine($"[{Label(precision)}] attention kernel (scaled_dot_product_attention, {attention.Sequences} x {attention.Tokens} tokens, {config.NumAttentionHeads} heads of {config.HeadSize}; best of {attention.Repeats}): {attention.FlopsPerSecond / 1e9:F1} GFLOP/s = {100 * attention.FlopsPerSecond / peak:F0}% of matmul peak");
+            // The attention kernel is timed before and after the passes and the better rate kept, so a busy moment
+            // during one of the two does not read as a low ceiling.
+            var attentionBefore = AttentionRate.Measure(config, precision, repeats, device);
             var torchFull = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions());
             var torchMixed = new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 64, MaxBatchTokens = 8192 });
             Print(stdout, "full 1024-token windows", InferenceBenchmark.Measure(config, peak, fullWindows, repeats, model.Tokenizer, [new(Label(precision), torchFull)]));
-            PrintCeiling(stdout, precision, "full 1024-token windows", config, model.Tokenizer, fullWindows, peak, attention.FlopsPerSecond);
             var mixedResult = InferenceBenchmark.Measure(config, peak, mixed, repeats, model.Tokenizer, [new(Label(precision), torchMixed)]);
             Print(stdout, "mixed 100-6000 bp windows", mixedResult);
-            PrintCeiling(stdout, precision, "mixed 100-6000 bp windows", config, model.Tokenizer, mixed, peak, attention.FlopsPerSecond);
             // Promoter-sized inputs (about 30 tokens each): the rows of a packed batch are set by BatchSize, so the
             // default of 8 makes products of about 230 rows; 64 makes them eight times taller.
             var promoters = BenchmarkSequences.ShortWindows(dna, 64, random);
@@ -157,6 +156,15 @@ internal sealed class BenchVerb : IVerb
                 new($"{Label(precision)} batch 64", new AgroNTEmbedder(model, new AgroNTEmbeddingOptions { BatchSize = 64 })),
             ]);
             Print(stdout, "short 170 bp windows", shortResults);
+            var attentionAfter = AttentionRate.Measure(config, precision, repeats, device);
+            var attention = attentionAfter.FlopsPerSecond > attentionBefore.FlopsPerSecond ? attentionAfter : attentionBefore;
+            stdout.WriteLine($"[{Label(precision)}] attention kernel (scaled_dot_product_attention, {attention.Sequences} x {attention.Tokens} tokens, {config.NumAttentionHeads} heads of {config.HeadSize}; best of {attention.Repeats} before the passes and {attention.Repeats} after): {attention.FlopsPerSecond / 1e9:F1} GFLOP/s = {100 * attention.FlopsPerSecond / peak:F0}% of matmul peak");
+            if (attention.FlopsPerSecond > peak)
+            {
+                stdout.WriteLine($"[{Label(precision)}] note: the attention kernel outran the matmul peak; the ceilings below read 100%");
+            }
+            PrintCeiling(stdout, precision, "full 1024-token windows", config, model.Tokenizer, fullWindows, peak, attention.FlopsPerSecond);
+            PrintCeiling(stdout, precision, "mixed 100-6000 bp windows", config, model.Tokenizer, mixed, peak, attention.FlopsPerSecond);
             embeddings[precision] = mixedResult[0].Embeddings;
         }
         if (embeddings.Count == 2)
@@ -187,7 +195,7 @@ internal sealed class BenchVerb : IVerb
     private static void PrintCeiling(TextWriter stdout, Precision precision, string set, EsmConfig config, SequenceTokenizer tokenizer, IReadOnlyList<string> sequences, double peak, double attentionRate)
     {
         var tokens = sequences.Select(s => Math.Min(tokenizer.CountTokens(s, null), config.MaxTokens)).ToList();
-        double ceiling = AttentionRate.Ceiling(config, tokens, peak, attentionRate);
+        double ceiling = AttentionRate.Ceiling(config, tokens, peak, Math.Min(attentionRate, peak));
         double attentionShare = EncoderFlops.Attention(config, tokens) / EncoderFlops.Forward(config, tokens);
         stdout.WriteLine($"[{Label(precision)}] {set}: ceiling {100 * ceiling:F0}% of matmul peak (attention is {100 * attentionShare:F1}% of the operations; every weight product at the peak, attention at the kernel's rate, nothing else costing)");
     }

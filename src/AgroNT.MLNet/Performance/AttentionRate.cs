@@ -20,10 +20,16 @@ public sealed record AttentionRateMeasurement(double FlopsPerSecond, int Sequenc
 /// </summary>
 public static class AttentionRate
 {
+    /// <summary>
+    /// Timed calls at least, whatever is asked: one shape is timed, not the dozen of <see cref="MatmulPeak"/>, so a
+    /// few samples taken while the machine is busy would read a rate below what the passes themselves reach.
+    /// </summary>
+    public const int MinimumRepeats = 15;
+
     /// <summary>Times the kernel on <paramref name="sequences"/> sequences of <paramref name="tokens"/> tokens with random heads.</summary>
     /// <param name="config">The architecture (heads and head size).</param>
     /// <param name="precision">The element type.</param>
-    /// <param name="repeats">Timed calls (at least <see cref="MatmulPeak.MinimumRepeats"/>); the best is kept.</param>
+    /// <param name="repeats">Timed calls (at least <see cref="MinimumRepeats"/>); the best is kept.</param>
     /// <param name="device"><c>cpu</c> or <c>cuda[:N]</c>.</param>
     /// <param name="tokens">Tokens per sequence (a full window by default).</param>
     /// <param name="sequences">Sequences per call.</param>
@@ -35,7 +41,7 @@ public static class AttentionRate
         var dtype = precision == Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
         var on = TorchRuntime.ResolveDevice(device);
         bool onCuda = on.type == TorchSharp.DeviceType.CUDA;
-        int runs = Math.Max(repeats, MatmulPeak.MinimumRepeats);
+        int runs = Math.Max(repeats, MinimumRepeats);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         // [B, T, heads, d] transposed to [B, heads, T, d]: the strides the projections' outputs have in the encoder.
