@@ -45,8 +45,7 @@ internal sealed class EsmEmbeddings : nn.Module<Tensor, Tensor, Tensor>
         if (_config.TokenDropout)
         {
             // The masked fraction counts <mask> ids over each row's attended positions.
-            var observed = inputIds.eq(_config.MaskTokenId).sum(-1).to(ScalarType.Float32).div(attentionMask.sum(-1));
-            denominator = observed.neg().add(TorchScalars.Real(1.0), TorchScalars.One).view(-1, 1, 1);
+            denominator = TokenDropoutDenominator(inputIds.eq(_config.MaskTokenId).sum(-1), attentionMask.sum(-1)).view(-1, 1, 1);
         }
         Tensor? positions = null;
         if (!_config.IsRotary)
@@ -66,6 +65,13 @@ internal sealed class EsmEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     /// </summary>
     public Tensor ForwardPacked(Tensor inputIds, Tensor? positions, Tensor? tokenDropoutDenominator) =>
         Embed(inputIds, _config.IsRotary ? null : positions, _config.TokenDropout ? tokenDropoutDenominator : null);
+
+    /// <summary>
+    /// Token dropout's <c>1 - n_mask / n_attended</c> per sequence, from integer counts: <c>n_mask</c> as float32 divided
+    /// by <c>n_attended</c>, as Hugging Face computes it. The padded and the packed pass both take it from here.
+    /// </summary>
+    internal static Tensor TokenDropoutDenominator(Tensor maskCounts, Tensor attendedCounts) =>
+        maskCounts.to(ScalarType.Float32).div(attendedCounts).neg().add(TorchScalars.Real(1.0), TorchScalars.One);
 
     /// <summary>Word embeddings, token dropout's scaling, absolute positions and the optional LayerNorm, in Hugging Face's order.</summary>
     private Tensor Embed(Tensor inputIds, Tensor? positions, Tensor? tokenDropoutDenominator)

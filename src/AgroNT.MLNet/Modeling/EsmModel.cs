@@ -58,12 +58,7 @@ public sealed class EsmModel : nn.Module
     /// <exception cref="ArgumentException">More tokens than the absolute position table holds, or ids outside the vocabulary.</exception>
     public EsmEncoderOutput Forward(Tensor inputIds, Tensor? attentionMask = null, bool outputHiddenStates = false, int? upToLayer = null)
     {
-        int depth = Config.NumHiddenLayers;
-        int last = upToLayer ?? depth;
-        if (last < 0 || last > depth)
-        {
-            throw new ArgumentOutOfRangeException(nameof(upToLayer), last, $"Layer must be between 0 (embeddings) and {depth} (the last layer).");
-        }
+        int last = LastLayer(upToLayer);
         CheckInputs(inputIds);
         attentionMask ??= ones_like(inputIds);
 
@@ -82,17 +77,8 @@ public sealed class EsmModel : nn.Module
         }
         bool hasDropout = Config.HiddenDropoutProb > 0 || Config.AttentionProbsDropoutProb > 0;
         var layout = AttentionLayout.Padded(additiveMask);
-        hidden = RunLayers(hidden, layout, last, outputHiddenStates ? states : null,
+        hidden = RunLayers(hidden, last, outputHiddenStates ? states : null,
             (layer, input) => checkpoint ? LayerCheckpoint.Run(layer, input, additiveMask!, hasDropout) : layer.forward(input, layout));
-        if (last == depth)
-        {
-            var normed = _encoder.FinalLayerNorm.forward(hidden);
-            if (!outputHiddenStates)
-            {
-                hidden.Dispose();
-            }
-            hidden = normed;
-        }
         if (outputHiddenStates)
         {
             states.Add(hidden);
@@ -120,12 +106,7 @@ public sealed class EsmModel : nn.Module
         {
             throw new InvalidOperationException("The packed forward pass is for inference: run it under no_grad (training uses the padded Forward).");
         }
-        int depth = Config.NumHiddenLayers;
-        int last = upToLayer ?? depth;
-        if (last < 0 || last > depth)
-        {
-            throw new ArgumentOutOfRangeException(nameof(upToLayer), last, $"Layer must be between 0 (embeddings) and {depth} (the last layer).");
-        }
+        int last = LastLayer(upToLayer);
         var packed = PackedInputs.Build(rows, Config);
         var device = Embeddings.WordEmbeddingWeight.device;
         Tensor hidden;
@@ -136,30 +117,35 @@ public sealed class EsmModel : nn.Module
             Tensor? denominator = null;
             if (Config.TokenDropout)
             {
-                // As the padded pass computes it: n_mask (as float32) / n_attended, then 1 - that, per sequence.
+                // Each sequence's own, as the padded pass computes it, repeated over the sequence's rows.
                 var lengths = tensor(packed.Lengths, device: device);
-                var observed = tensor(packed.MaskCounts, device: device).to(ScalarType.Float32).div(lengths);
-                denominator = observed.neg().add(TorchScalars.Real(1.0), TorchScalars.One).repeat_interleave(lengths, 0).unsqueeze(-1);
+                denominator = EsmEmbeddings.TokenDropoutDenominator(tensor(packed.MaskCounts, device: device), lengths).repeat_interleave(lengths, 0).unsqueeze(-1);
             }
             hidden = _embeddings.ForwardPacked(ids, positions, denominator).MoveToOuterDisposeScope();
         }
         var layout = AttentionLayout.Packed(packed.Lengths);
-        hidden = RunLayers(hidden, layout, last, null, (layer, input) => layer.forward(input, layout));
-        if (last == depth)
+        return RunLayers(hidden, last, null, (layer, input) => layer.forward(input, layout));
+    }
+
+    /// <summary>The layer a pass stops after: <paramref name="upToLayer"/>, or the last when null.</summary>
+    private int LastLayer(int? upToLayer)
+    {
+        int depth = Config.NumHiddenLayers;
+        int last = upToLayer ?? depth;
+        if (last < 0 || last > depth)
         {
-            var normed = _encoder.FinalLayerNorm.forward(hidden);
-            hidden.Dispose();
-            hidden = normed;
+            throw new ArgumentOutOfRangeException(nameof(upToLayer), last, $"Layer must be between 0 (embeddings) and {depth} (the last layer).");
         }
-        return hidden;
+        return last;
     }
 
     /// <summary>
     /// Runs layers 0..<paramref name="last"/>-1 on <paramref name="hidden"/> through <paramref name="runLayer"/>, one
     /// dispose scope per layer (so a 40-layer pass holds one layer's intermediates), keeping each layer's input in
-    /// <paramref name="states"/> when given and disposing it otherwise.
+    /// <paramref name="states"/> when given and disposing it otherwise; after the last layer of the model, applies the
+    /// final LayerNorm.
     /// </summary>
-    private Tensor RunLayers(Tensor hidden, AttentionLayout layout, int last, List<Tensor>? states, Func<EsmLayer, Tensor, Tensor> runLayer)
+    private Tensor RunLayers(Tensor hidden, int last, List<Tensor>? states, Func<EsmLayer, Tensor, Tensor> runLayer)
     {
         for (int i = 0; i < last; i++)
         {
@@ -172,6 +158,15 @@ public sealed class EsmModel : nn.Module
                 hidden.Dispose();
             }
             hidden = next;
+        }
+        if (last == Config.NumHiddenLayers)
+        {
+            var normed = _encoder.FinalLayerNorm.forward(hidden);
+            if (states is null)
+            {
+                hidden.Dispose();
+            }
+            hidden = normed;
         }
         return hidden;
     }
