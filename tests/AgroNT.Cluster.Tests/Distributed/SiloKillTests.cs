@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.RegularExpressions;
 using AgroNT.Cluster.Sharding;
 using AgroNT.MLNet.EmbeddingFiles;
+using AgroNT.Transforms.Sequences;
 using AgroNT.Tests.Common;
 using Xunit.Abstractions;
 
@@ -32,8 +34,28 @@ public sealed partial class SiloKillTests(ITestOutputHelper output) : IDisposabl
     private readonly List<(string Name, string Stream, string Line)> _log = [];
     private readonly List<(Func<string, string, bool> Match, TaskCompletionSource<string> Seen)> _waits = [];
 
-    // 1,204 real chloroplast records: five shards of whole 256-record chunks, a few seconds each on one thread.
-    private static string Input => ClusterTestData.Chloroplast("train");
+    // The 1,204 real chloroplast records of the task's training split, eight times over (9,632 records, renamed so each
+    // name is unique): five shards of whole 256-record chunks, one to two seconds each on one thread. Once is not enough:
+    // packed batches embed all 1,204 records with the tiny model in well under a second, and the whole job could end
+    // before the fault is injected.
+    private static string Input => s_input.Value;
+
+    private static readonly Lazy<string> s_input = new(() =>
+    {
+        var records = SequenceReader.ReadFile(ClusterTestData.Chloroplast("train")).ToList();
+        var text = new StringBuilder();
+        for (int copy = 1; copy <= 8; copy++)
+        {
+            foreach (var record in records)
+            {
+                text.Append('>').Append(record.Name).Append("_copy").Append(copy).Append('\n').Append(record.Sequence).Append('\n');
+            }
+        }
+        // Beside the test binaries: written once per test run, removed with the build output.
+        string path = Path.Combine(AppContext.BaseDirectory, "silo-kill-input.fa");
+        File.WriteAllText(path, text.ToString());
+        return path;
+    });
 
     public void Dispose()
     {

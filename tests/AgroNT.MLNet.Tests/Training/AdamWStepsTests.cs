@@ -9,8 +9,16 @@ public sealed class AdamWStepsTests
 {
     private static (Sequential Model, AdamW Optimizer) Create()
     {
-        random.manual_seed(11);
         var model = nn.Sequential(nn.Linear(16, 32), nn.GELU(), nn.Linear(32, 4));
+        // Seeded from a generator of its own: the global one is shared with tests running in parallel.
+        var generator = new Generator(11);
+        using (no_grad())
+        {
+            foreach (var parameter in model.parameters())
+            {
+                parameter.uniform_(-0.2, 0.2, generator);
+            }
+        }
         var parameters = model.named_parameters().ToList();
         var groups = new[]
         {
@@ -25,8 +33,7 @@ public sealed class AdamWStepsTests
     private static void Backward(Sequential model, int step)
     {
         using var scope = NewDisposeScope();
-        random.manual_seed(100 + step);
-        var x = randn(8, 16);
+        var x = randn(8, 16, generator: new Generator((ulong)(100 + step)));
         model.forward(x).pow(2).mean().backward();
     }
 
